@@ -1,0 +1,5 @@
+"""``python -m nuexp`` is the ``nuexp`` command."""
+
+from .cli import main
+
+main()

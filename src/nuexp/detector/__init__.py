@@ -1,0 +1,1 @@
+"""Detector response: quenching, light yield, photoelectron statistics, resolution, coincidence, geometry."""

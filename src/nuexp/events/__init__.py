@@ -1,0 +1,1 @@
+"""Event level: generation, columnar I/O, selection, cut flows, background estimation."""

@@ -1,0 +1,61 @@
+"""Domain exceptions of nuexp, in one place (as pyhf does in ``pyhf.exceptions``).
+
+Every error a user can trigger by bad input derives from :class:`NuexpError`, so a
+notebook or the CLI can catch one type. Messages name the field, the value and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NuexpError",
+    "InvalidConfiguration",
+    "UnphysicalParameter",
+    "FitDidNotConverge",
+    "SchemaMismatch",
+    "DataNotAvailable",
+    "UnknownName",
+]
+
+
+class NuexpError(Exception):
+    """Base class of every error nuexp raises on purpose."""
+
+
+class InvalidConfiguration(NuexpError, ValueError):
+    """A configuration (TOML preset or override) failed validation."""
+
+
+class UnphysicalParameter(NuexpError, ValueError):
+    """A physics parameter is outside its physical range (never clipped silently)."""
+
+
+class UnknownName(NuexpError, KeyError):
+    """A name (preset, isotope, form factor, flavour, ...) that nuexp does not know."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class FitDidNotConverge(NuexpError, RuntimeError):
+    """A minimisation failed; carries the last parameters so they can be inspected.
+
+    Parameters
+    ----------
+    message : str
+        What failed.
+    last_parameters : dict, optional
+        Parameter values at the last step of the minimiser.
+    """
+
+    def __init__(self, message: str, last_parameters: dict | None = None) -> None:
+        super().__init__(message)
+        self.last_parameters = dict(last_parameters or {})
+
+
+class SchemaMismatch(NuexpError, ValueError):
+    """An input file (event file, data release) does not have the expected schema."""
+
+
+class DataNotAvailable(NuexpError, RuntimeError):
+    """A data package or file needed for an analysis is not installed."""

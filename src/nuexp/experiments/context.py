@@ -1,0 +1,101 @@
+"""The run context handed to every analysis: where quantities, figures and tables go."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+
+from ..report.results import Quantity, Results
+
+__all__ = ["RunContext"]
+
+T = TypeVar("T")
+
+
+class RunContext:
+    """Collects what an analysis produces.
+
+    Parameters
+    ----------
+    results : Results
+        Filled in place.
+    staging : Path or None
+        Folder where files are written before the run is moved to ``--out``; ``None``
+        writes no files (figures are closed unsaved).
+    show_progress : bool
+        Show rich progress bars on standard error.
+    """
+
+    def __init__(self, results: Results, staging: Path | None, show_progress: bool) -> None:
+        self.results = results
+        self.staging = staging
+        self.show_progress = show_progress
+        self.rng = np.random.default_rng(results.seed)
+
+    @property
+    def seed(self) -> int:
+        """Seed of the run; derive sub-seeds with :meth:`child_seed`."""
+        return self.results.seed
+
+    def child_seed(self, label: str) -> int:
+        """A reproducible seed for one random process of the run, derived from the label."""
+        digest = np.frombuffer(label.encode("utf-8"), dtype=np.uint8).astype(np.uint64)
+        mixed = np.random.SeedSequence([self.results.seed, *digest.tolist()])
+        return int(mixed.generate_state(1, dtype=np.uint32)[0])
+
+    def quantity(self, name: str, value: float, unit: str, **kwargs: Any) -> Quantity:
+        """Record a headline quantity (see :class:`~nuexp.report.results.Quantity`)."""
+        q = Quantity(name=name, value=value, unit=unit, **kwargs)
+        self.results.quantities[name] = q
+        return q
+
+    def figure(self, fig, stem: str, *, caption: str | None = None) -> None:
+        """Save a figure as ``stem.png`` + ``stem.pdf`` (when writing) and close it."""
+        import matplotlib.pyplot as plt
+
+        if self.staging is None:
+            plt.close(fig)
+            return
+        from ..report.plots import save_figure
+
+        self.results.figures.append(save_figure(fig, self.staging, stem, caption=caption))
+
+    def table(self, name: str, rows: list[dict[str, Any]]) -> None:
+        """Record a table; written as ``name.csv`` and shown on screen by the CLI."""
+        self.results.tables[name] = rows
+        if self.staging is not None:
+            from ..report.tables import write_csv
+
+            write_csv(self.staging / f"{name}.csv", rows)
+
+    def spectrum(self, name: str, value: Any) -> None:
+        """Keep an array or spectrum on the results object for notebook users."""
+        self.results.spectra[name] = value
+
+    @contextmanager
+    def timer(self, stage: str) -> Iterator[None]:
+        """Time a stage; the seconds land in ``results.timing_s[stage]``."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.results.timing_s[stage] = time.perf_counter() - start
+
+    def progress(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        """Iterate with a rich progress bar on standard error (when enabled)."""
+        if not self.show_progress:
+            yield from items
+            return
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
+            yield from bar.track(items, description=description, total=total)

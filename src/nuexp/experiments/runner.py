@@ -1,0 +1,82 @@
+"""Run one experiment preset: validate, analyse, write the outputs atomically."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..config import load_toml
+from ..report.atomic import replace_directory
+from ..report.results import Results
+from .context import RunContext
+from .registry import resolve_config
+
+__all__ = ["DEFAULT_SEED", "run"]
+
+#: Seed used when none is given, so that every run is reproducible.
+DEFAULT_SEED = 12345
+
+
+def run(
+    experiment: str,
+    config: str | Path | dict[str, Any] | None = None,
+    *,
+    out: str | Path | None = None,
+    seed: int | None = None,
+    show_progress: bool = False,
+) -> Results:
+    """Run the preset ``experiment`` and return its :class:`~nuexp.report.Results`.
+
+    Parameters
+    ----------
+    experiment : str
+        Preset name (``nuexp list`` shows them).
+    config : path or dict, optional
+        TOML file (or dict) merged over the preset; validated before any work.
+    out : path, optional
+        Folder for ``results.json``, plots (PNG + PDF) and tables (CSV). It is written
+        only when the run succeeds, in one rename; ``None`` writes nothing.
+    seed : int, optional
+        Seed of every random process (default :data:`DEFAULT_SEED`).
+
+    Examples
+    --------
+    >>> import nuexp
+    >>> res = nuexp.run("clovers")                      # doctest: +SKIP
+    >>> res["significance"].value                       # doctest: +SKIP
+    """
+    start = time.perf_counter()
+    if isinstance(config, (str, Path)):
+        override, source = load_toml(config), str(config)
+    else:
+        override, source = config, "override"
+    module, validated = resolve_config(experiment, override, source)
+    seed = DEFAULT_SEED if seed is None else int(seed)
+    if seed < 0:
+        from ..exceptions import InvalidConfiguration
+
+        raise InvalidConfiguration(f"field 'seed' = {seed}: must be >= 0")
+    results = Results(experiment=experiment, config=validated, seed=seed,
+                      nuexp_version=__version__)
+    staging = None
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        ctx = RunContext(results, staging, show_progress)
+        module.analyse(validated, ctx)
+        results.timing_s["total"] = time.perf_counter() - start
+        if staging is not None:
+            results.write_json(staging / "results.json")
+            replace_directory(staging, out)
+            results.out_dir = out
+    except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return results

@@ -1,0 +1,1 @@
+"""Neutrino interactions: CEvNS (+ form factors), IBD, 12C charged current, nu-e scattering."""

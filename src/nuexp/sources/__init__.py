@@ -1,0 +1,1 @@
+"""Neutrino sources: stopped-pion and muon decay at rest, reactors (spectra, timing, facility presets)."""

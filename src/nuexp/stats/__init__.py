@@ -1,0 +1,1 @@
+"""Statistics: counting significance, binned likelihoods with nuisances, fits, scans."""

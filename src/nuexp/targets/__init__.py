@@ -1,0 +1,1 @@
+"""Targets: materials to atom counts, isotopes."""
