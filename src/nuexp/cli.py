@@ -39,11 +39,12 @@ def list_presets() -> None:
 
 
 def _run_one(name: str, config: Optional[Path], out: Optional[Path], seed: Optional[int],
-             as_json: bool):
+             as_json: bool, scheduler: Optional[str] = None, workers: Optional[int] = None):
     from .experiments.runner import run
 
     target = out if out is not None else Path("nuexp-out") / name
-    return run(name, config, out=target, seed=seed, show_progress=not as_json)
+    return run(name, config, out=target, seed=seed, show_progress=not as_json,
+               scheduler=scheduler, workers=workers)
 
 
 @app.command("run")
@@ -55,6 +56,11 @@ def run_command(
                                        help="Output folder (default ./nuexp-out/EXPERIMENT/)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of every random process."),
     as_json: bool = typer.Option(False, "--json", help="Print results.json instead of the table."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler",
+        help="'serial', or a dask scheduler address for scans/toys/event files "
+             "(default: a LocalCluster where the analysis uses one)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Workers of the LocalCluster."),
 ) -> None:
     """Run an experiment preset and write results.json, plots and tables."""
     from .report.tables import quantities_table, rows_table
@@ -68,7 +74,7 @@ def run_command(
             combined, owner, records = [], {}, {}
             for name in available_presets():
                 sub_out = None if out is None else out / name
-                res = _run_one(name, config, sub_out, seed, as_json)
+                res = _run_one(name, config, sub_out, seed, as_json, scheduler, workers)
                 records[name] = res.to_dict()
                 for q in res.quantities.values():
                     combined.append(q)
@@ -81,7 +87,7 @@ def run_command(
                 console.print(quantities_table(combined, "nuexp run all",
                                                experiment_column=owner))
             return
-        res = _run_one(experiment, config, out, seed, as_json)
+        res = _run_one(experiment, config, out, seed, as_json, scheduler, workers)
     except NuexpError as err:
         _fail(err)
     if as_json:

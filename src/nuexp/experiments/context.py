@@ -33,12 +33,19 @@ class RunContext:
         writes no files (figures are closed unsaved).
     show_progress : bool
         Show rich progress bars on standard error.
+    scheduler : str, optional
+        ``"serial"``, a dask scheduler address, or ``None`` (the analysis chooses).
+    workers : int, optional
+        Workers of a dask LocalCluster.
     """
 
-    def __init__(self, results: Results, staging: Path | None, show_progress: bool) -> None:
+    def __init__(self, results: Results, staging: Path | None, show_progress: bool,
+                 scheduler: str | None = None, workers: int | None = None) -> None:
         self.results = results
         self.staging = staging
         self.show_progress = show_progress
+        self.scheduler = scheduler
+        self.workers = workers
         self.rng = np.random.default_rng(results.seed)
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import load_toml
+from ..exceptions import InvalidConfiguration
 from ..report.atomic import replace_directory
 from ..report.results import Results
 from .context import RunContext
@@ -28,6 +29,8 @@ def run(
     out: str | Path | None = None,
     seed: int | None = None,
     show_progress: bool = False,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> Results:
     """Run the preset ``experiment`` and return its :class:`~nuexp.report.Results`.
 
@@ -42,6 +45,14 @@ def run(
         only when the run succeeds, in one rename; ``None`` writes nothing.
     seed : int, optional
         Seed of every random process (default :data:`DEFAULT_SEED`).
+    show_progress : bool
+        Show progress bars on standard error.
+    scheduler : str, optional
+        For analyses with independent tasks (scans, toys, event files): ``"serial"`` to run
+        in this process, a dask scheduler address (``tcp://host:8786``) to use a cluster;
+        ``None`` lets the analysis choose (a dask LocalCluster where it pays off).
+    workers : int, optional
+        Number of workers of the LocalCluster.
 
     Examples
     --------
@@ -57,9 +68,9 @@ def run(
     module, validated = resolve_config(experiment, override, source)
     seed = DEFAULT_SEED if seed is None else int(seed)
     if seed < 0:
-        from ..exceptions import InvalidConfiguration
-
         raise InvalidConfiguration(f"field 'seed' = {seed}: must be >= 0")
+    if workers is not None and workers < 1:
+        raise InvalidConfiguration(f"field 'workers' = {workers}: must be >= 1")
     results = Results(experiment=experiment, config=validated, seed=seed,
                       nuexp_version=__version__)
     staging = None
@@ -68,7 +79,7 @@ def run(
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        ctx = RunContext(results, staging, show_progress)
+        ctx = RunContext(results, staging, show_progress, scheduler=scheduler, workers=workers)
         module.analyse(validated, ctx)
         results.timing_s["total"] = time.perf_counter() - start
         if staging is not None:
