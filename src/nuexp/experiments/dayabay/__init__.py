@@ -1,0 +1,1 @@
+"""Daya Bay θ13 / Δm²32 analysis on the full public data release (see :mod:`.analysis`)."""
