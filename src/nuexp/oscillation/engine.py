@@ -1,0 +1,433 @@
+"""Oscillation probabilities: vacuum, constant-density matter, layered matter, 3ν and 3+1.
+
+All flavour pairs at once, broadcasting over energy and baseline arrays of any shapes.
+Energies and baselines are in hepunits (``energy * MeV``, ``baseline * km``).
+
+The exact N-flavour result is written as
+
+    P(ν_a → ν_b) = δ_ab − 4 Σ_{i>j} Re X_ij sin²Δ_ij + 2 Σ_{i>j} Im X_ij sin 2Δ_ij ,
+    X_ij = U*_ai U_bi U_aj U*_bj ,   Δ_ij = Δm²_ij L / (4E) ,
+
+in vacuum; in constant matter the same form holds with U and Δm² replaced by the
+eigenvectors and eigenvalues of 2E·H (computed once per distinct energy, closed form for
+3ν, LAPACK for 3+1).  Layered matter multiplies the evolution operators of the layers.
+Antineutrinos: U → U*, V → −V.
+
+Examples
+--------
+>>> import numpy as np
+>>> from hepunits import MeV, km
+>>> from nuexp.oscillation import (OscillationParameters, probability,
+...                                probability_matrix, reactor_survival, ConstantDensity)
+>>> p = OscillationParameters.preset("juno-talk")
+>>> E = np.linspace(2, 8, 4) * MeV
+>>> pee = probability(p, "e", "e", E, 52.5 * km, antineutrino=True)
+>>> pee.shape
+(4,)
+>>> M = probability_matrix(p, E[:, None], np.array([1.6, 52.5]) * km)   # (E, L) grid
+>>> M.shape                                   # index [..., from, to]
+(4, 2, 3, 3)
+>>> bool(np.allclose(M.sum(axis=-1), 1.0))
+True
+>>> bool(np.allclose(reactor_survival(p, E, 52.5 * km), pee, atol=1e-12))
+True
+>>> pm = probability(p, "e", "e", E, 52.5 * km, antineutrino=True,
+...                  matter=ConstantDensity(2.45))
+>>> bool(np.all(np.abs(pm - pee) < 0.02))
+True
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..exceptions import UnknownName, UnphysicalParameter
+from ..validation import require_non_negative, require_positive
+from . import kernels
+from .constants import PHASE_FACTOR
+from .matter import ConstantDensity, LayeredProfile, PremEarth
+from .parameters import OscillationParameters
+from .pmns import pmns_matrix
+
+__all__ = [
+    "FLAVOURS",
+    "flavour_index",
+    "probability",
+    "probability_matrix",
+    "reactor_survival",
+    "hamiltonian",
+    "Matter",
+]
+
+#: Flavour labels in index order.
+FLAVOURS: tuple[str, ...] = ("e", "mu", "tau", "s")
+_ALIASES = {"e": 0, "nue": 0, "mu": 1, "m": 1, "numu": 1, "tau": 2, "t": 2, "nutau": 2,
+            "s": 3, "sterile": 3, "nus": 3}
+
+Matter = Union[None, ConstantDensity, LayeredProfile, PremEarth]
+
+# mass-state pair order used by the kernels: (2,1), (3,1), (3,2), (4,1), (4,2), (4,3)
+_PAIRS = {3: ((1, 0), (2, 0), (2, 1)),
+          4: ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))}
+# eV in hepunits energy (MeV = 1)
+_EV = 1e-6
+
+
+def flavour_index(flavour: str | int, n_flavours: int) -> int:
+    """Index of a flavour label ("e", "mu", "tau", "s") or int, checked against n."""
+    if isinstance(flavour, (int, np.integer)) and not isinstance(flavour, bool):
+        idx = int(flavour)
+    else:
+        key = str(flavour).strip().lower()
+        if key not in _ALIASES:
+            raise UnknownName(f"unknown flavour {flavour!r}; allowed: e, mu, tau, s (3+1)")
+        idx = _ALIASES[key]
+    if not 0 <= idx < n_flavours:
+        allowed = ", ".join(FLAVOURS[:n_flavours])
+        raise UnknownName(f"flavour {flavour!r} not available with {n_flavours} flavours; "
+                          f"allowed: {allowed}" + ("" if n_flavours == 4 else
+                                                   " (the sterile 's' needs dm2_41)"))
+    return idx
+
+
+def _mixing(params: OscillationParameters, antineutrino: bool) -> np.ndarray:
+    u = pmns_matrix(params)
+    return u.conj() if antineutrino else u
+
+
+def _coefficients_from_u(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X_p,ab = U*_ai U_bi U_aj U*_bj for the kernel's pair order; u: (..., n, n)."""
+    n = u.shape[-1]
+    xs = []
+    for hi, lo in _PAIRS[n]:
+        ui, uj = u[..., :, hi], u[..., :, lo]
+        # [a, b] = conj(U_a,hi) U_b,hi U_a,lo conj(U_b,lo)
+        xs.append((np.conj(ui) * uj)[..., :, None] * (ui * np.conj(uj))[..., None, :])
+    x = np.stack(xs, axis=-3)
+    return np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag)
+
+
+def hamiltonian(params: OscillationParameters, energy: ArrayLike, *,
+                antineutrino: bool = False, potential_ev: ArrayLike = 0.0,
+                nc_potential_ev: ArrayLike = 0.0) -> np.ndarray:
+    """The flavour-basis Hamiltonian times 2E, in eV²: U M² U† + 2E diag(V_CC, 0, 0[, −V_NC]).
+
+    Parameters
+    ----------
+    energy : array_like
+        Neutrino energy (hepunits).
+    potential_ev, nc_potential_ev : array_like
+        V_CC and V_NC in eV (neutrino signs; flipped here for antineutrinos).
+
+    Returns
+    -------
+    numpy.ndarray
+        Complex, shape ``broadcast(energy, potentials) + (n, n)``.
+    """
+    u = _mixing(params, antineutrino)
+    n = params.n_flavours
+    m2 = np.asarray(params.mass_squared_differences())
+    h0 = (u * m2[None, :]) @ u.conj().T
+    sign = -1.0 if antineutrino else 1.0
+    e_ev = np.asarray(energy, dtype=float) / _EV
+    a_cc = sign * 2.0 * e_ev * np.asarray(potential_ev, dtype=float)
+    shape = np.broadcast(e_ev, a_cc).shape
+    h = np.broadcast_to(h0, shape + (n, n)).copy()
+    h[..., 0, 0] += a_cc
+    if n == 4:
+        a_nc = sign * 2.0 * e_ev * np.asarray(nc_potential_ev, dtype=float)
+        h[..., 3, 3] -= a_nc
+    return h
+
+
+# --- input checks -------------------------------------------------------------------------
+def _check_inputs(energy: ArrayLike, baseline: ArrayLike):
+    E = require_positive("energy", energy)
+    L = require_non_negative("baseline", baseline)
+    try:
+        shape = np.broadcast_shapes(E.shape, L.shape)
+    except ValueError as err:
+        raise UnphysicalParameter(
+            f"energy (shape {E.shape}) and baseline (shape {L.shape}) do not broadcast"
+        ) from err
+    return E, L, shape
+
+
+def _indices(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    idx = np.arange(arr.size, dtype=np.int64).reshape(arr.shape)
+    return np.ascontiguousarray(np.broadcast_to(idx, shape)).ravel()
+
+
+def _smearing(energy_resolution, baseline_spread, E, L, shape):
+    """Per-point (σ_E/E)² + (σ_L/L)² for the analytic Gaussian damping, or None."""
+    if energy_resolution is None and baseline_spread is None:
+        return None
+    d2 = np.zeros(shape)
+    if energy_resolution is not None:
+        r = require_non_negative("energy_resolution", energy_resolution)
+        d2 = d2 + np.broadcast_to(r, shape) ** 2
+    if baseline_spread is not None:
+        s = require_non_negative("baseline_spread", baseline_spread)
+        Lb = np.broadcast_to(L, shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(Lb > 0, np.broadcast_to(s, shape) / np.where(Lb > 0, Lb, 1.0), 0.0)
+        d2 = d2 + rel**2
+    return np.ascontiguousarray(d2, dtype=float).ravel()
+
+
+def _run_kernel(freq, E, L, shape, cre, cim, c_index, damp2, n):
+    N = int(np.prod(shape, dtype=np.int64))
+    out = np.empty((N, n, n))
+    if N == 0:
+        return out.reshape(shape + (n, n))
+    max_phase = float(np.max(np.abs(freq)) * 2.0 * np.max(L)) if L.size else 0.0
+    fast = max_phase < kernels.MAX_FAST_PHASE
+    Lflat = np.ascontiguousarray(L, dtype=float).ravel()
+    if (n == 3 and damp2 is None and L.size == 1 and cre.shape[0] == 1
+            and E.size == N):
+        kernels.vacuum3_scalar_l_kernel(freq, float(Lflat[0]), cre[0], cim[0], fast, out)
+        return out.reshape(shape + (n, n))
+    e_index = _indices(E, shape)
+    l_index = _indices(L, shape)
+    if damp2 is None:
+        damp = np.zeros(1)
+        d_index = np.zeros(N, dtype=np.int64)
+    else:
+        damp = damp2
+        d_index = np.arange(N, dtype=np.int64)
+    kernels.probability_kernel(freq, e_index, Lflat, l_index, cre, cim, c_index, damp,
+                               d_index, n, fast, out)
+    return out.reshape(shape + (n, n))
+
+
+# --- vacuum and constant density -----------------------------------------------------------
+def _vacuum(params, E, L, shape, antineutrino, damp2):
+    n = params.n_flavours
+    u = _mixing(params, antineutrino)
+    cre, cim = _coefficients_from_u(u)
+    m2 = np.asarray(params.mass_squared_differences())
+    inv_e = PHASE_FACTOR / E.ravel()
+    freq = np.ascontiguousarray(inv_e[:, None] * m2[None, 1:])
+    c_index = np.zeros(E.size, dtype=np.int64)
+    return _run_kernel(freq, E, L, shape, cre[None], cim[None], c_index, damp2, n)
+
+
+def _eigh_coefficients(h: np.ndarray, inv_e: np.ndarray):
+    """Frequencies and X coefficients from a numerical eigendecomposition of h (eV²)."""
+    lam, v = np.linalg.eigh(h)
+    freq = (lam[:, 1:] - lam[:, :1]) * inv_e[:, None]
+    cre, cim = _coefficients_from_u(v)
+    return np.ascontiguousarray(freq), cre, cim
+
+
+def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2):
+    n = params.n_flavours
+    Ef = E.ravel()
+    inv_e = PHASE_FACTOR / Ef
+    if matter.density_g_cm3 == 0.0:
+        return _vacuum(params, E, L, shape, antineutrino, damp2)
+    if n == 3:
+        u = _mixing(params, antineutrino)
+        m2 = np.asarray(params.mass_squared_differences())
+        m0 = (u * m2[None, :]) @ u.conj().T
+        sign = -1.0 if antineutrino else 1.0
+        a_ee = sign * 2.0 * (Ef / _EV) * matter.potential_ev
+        nE = Ef.size
+        freq = np.empty((nE, 2))
+        cre = np.empty((nE, 3, 3, 3))
+        cim = np.empty((nE, 3, 3, 3))
+        ok = np.empty(nE, dtype=np.bool_)
+        kernels.matter3_coefficients(np.ascontiguousarray(m0.real),
+                                     np.ascontiguousarray(m0.imag),
+                                     np.ascontiguousarray(a_ee), np.ascontiguousarray(inv_e),
+                                     freq, cre, cim, ok, 1e-6)
+        if not np.all(ok):
+            bad = ~ok
+            h = hamiltonian(params, Ef[bad], antineutrino=antineutrino,
+                            potential_ev=matter.potential_ev)
+            freq[bad], cre[bad], cim[bad] = _eigh_coefficients(h, inv_e[bad])
+    else:
+        h = hamiltonian(params, Ef, antineutrino=antineutrino,
+                        potential_ev=matter.potential_ev,
+                        nc_potential_ev=matter.nc_potential_ev)
+        freq, cre, cim = _eigh_coefficients(h, inv_e)
+    c_index = np.arange(Ef.size, dtype=np.int64)
+    return _run_kernel(freq, E, L, shape, cre, cim, c_index, damp2, n)
+
+
+# --- layered -----------------------------------------------------------------------------------
+def _layered_matrix(params, energies: np.ndarray, profile: LayeredProfile,
+                    antineutrino: bool) -> np.ndarray:
+    """P[e, from, to] through the layers of ``profile`` for 1-D ``energies``."""
+    n = params.n_flavours
+    nE = energies.size
+    S = np.broadcast_to(np.eye(n, dtype=complex), (nE, n, n)).copy()
+    e_over = (2.0 * PHASE_FACTOR) / energies  # amplitude phase per eV² per length
+    for length, v_cc, v_nc in zip(profile.lengths, profile.potentials_ev,
+                                  profile.nc_potentials_ev):
+        h = hamiltonian(params, energies, antineutrino=antineutrino, potential_ev=v_cc,
+                        nc_potential_ev=v_nc)
+        lam, v = np.linalg.eigh(h)
+        lam = lam - lam[:, :1]  # global phase
+        ph = np.exp(-1j * lam * (e_over * length)[:, None])
+        layer = (v * ph[:, None, :]) @ np.conj(np.swapaxes(v, -1, -2))
+        S = layer @ S
+    # amplitude a → b is S[b, a]; output index [from, to]
+    return np.swapaxes(np.abs(S) ** 2, -1, -2)
+
+
+def _layered(params, E, L, shape, antineutrino, matter):
+    n = params.n_flavours
+    Lb = np.broadcast_to(L, shape)
+    Eb = np.broadcast_to(E, shape)
+    out = np.empty(shape + (n, n))
+    uniq = np.unique(Lb)
+    for Lval in uniq:  # loop over distinct baselines; energies are vectorised
+        sel = Lb == Lval
+        if isinstance(matter, PremEarth):
+            if Lval <= 0:
+                prof = None
+            else:
+                prof = matter.profile(float(Lval))
+        else:
+            prof = matter
+            if not np.isclose(Lval, prof.total_length, rtol=1e-9, atol=0.0):
+                raise UnphysicalParameter(
+                    f"baseline {Lval!r} does not equal the total length of the layered "
+                    f"profile ({prof.total_length!r}); pass baseline=profile.total_length")
+        Es = Eb[sel]
+        ue, inv = np.unique(Es, return_inverse=True)
+        if prof is None:
+            res = np.broadcast_to(np.eye(n), (ue.size, n, n))
+        else:
+            res = _layered_matrix(params, ue, prof, antineutrino)
+        out[sel] = res[inv.ravel()]
+    return out
+
+
+# --- public API ------------------------------------------------------------------------------
+def probability_matrix(params: OscillationParameters, energy: ArrayLike, baseline: ArrayLike,
+                       *, antineutrino: bool = False, matter: Matter = None,
+                       energy_resolution: ArrayLike | None = None,
+                       baseline_spread: ArrayLike | None = None) -> np.ndarray:
+    """All flavour-transition probabilities, ``P[..., from, to]``.
+
+    Parameters
+    ----------
+    params : OscillationParameters
+        3ν or 3+1 parameters.
+    energy : array_like
+        Neutrino energy, hepunits (``E * MeV``), > 0.
+    baseline : array_like
+        Baseline, hepunits (``L * km``), ≥ 0; broadcast against ``energy``.
+    antineutrino : bool
+        ν̄ instead of ν (U → U*, V → −V).
+    matter : None, ConstantDensity, LayeredProfile or PremEarth
+        None (vacuum), constant density, a layered profile whose total length equals the
+        baseline, or :class:`PremEarth` (the PREM chord of each baseline).
+    energy_resolution : array_like, optional
+        Relative Gaussian σ_E/E (broadcast to the output); fast oscillations are damped
+        analytically, sin²Δ → [1 − cos 2Δ · exp(−2Δ²σ²)]/2, linearised in σ_E/E.
+    baseline_spread : array_like, optional
+        Gaussian σ_L (hepunits), same treatment.  Not available with layered matter.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``broadcast(energy, baseline) + (n, n)``; rows sum to 1.
+
+    Raises
+    ------
+    UnphysicalParameter
+        Energy ≤ 0, baseline < 0, shapes that do not broadcast, bad smearing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hepunits import MeV, km
+    >>> from nuexp.oscillation import OscillationParameters, probability_matrix
+    >>> p = OscillationParameters.preset("nufit-5.2-no")
+    >>> P = probability_matrix(p, np.geomspace(1, 10, 5) * MeV, 24 * 1e-3 * km)
+    >>> P.shape
+    (5, 3, 3)
+    """
+    E, L, shape = _check_inputs(energy, baseline)
+    damp2 = _smearing(energy_resolution, baseline_spread, E, L, shape)
+    if matter is None:
+        return _vacuum(params, E, L, shape, antineutrino, damp2)
+    if isinstance(matter, ConstantDensity):
+        return _constant(params, E, L, shape, antineutrino, matter, damp2)
+    if isinstance(matter, (LayeredProfile, PremEarth)):
+        if damp2 is not None:
+            raise UnphysicalParameter(
+                "energy_resolution/baseline_spread are not available with layered matter")
+        return _layered(params, E, L, shape, antineutrino, matter)
+    raise UnphysicalParameter(
+        f"matter must be None, ConstantDensity, LayeredProfile or PremEarth; got {matter!r}")
+
+
+def probability(params: OscillationParameters, flavour_from: str | int,
+                flavour_to: str | int, energy: ArrayLike, baseline: ArrayLike, *,
+                antineutrino: bool = False, matter: Matter = None,
+                energy_resolution: ArrayLike | None = None,
+                baseline_spread: ArrayLike | None = None) -> np.ndarray:
+    """P(ν_from → ν_to) for arrays of energy and baseline (hepunits), broadcast together.
+
+    Flavours are "e", "mu", "tau", "s" (3+1 only) or 0..3.  See
+    :func:`probability_matrix` for the other arguments.
+
+    Examples
+    --------
+    >>> from hepunits import MeV, m
+    >>> from nuexp.oscillation import OscillationParameters, probability
+    >>> p = OscillationParameters.preset("nufit-5.2-no").replace(
+    ...     sin2_theta14=0.01, sin2_theta24=0.01, dm2_41=1.0)
+    >>> float(probability(p, "mu", "e", 40 * MeV, 24 * m, antineutrino=True)) < 1e-3
+    True
+    """
+    n = params.n_flavours
+    a = flavour_index(flavour_from, n)
+    b = flavour_index(flavour_to, n)
+    P = probability_matrix(params, energy, baseline, antineutrino=antineutrino,
+                           matter=matter, energy_resolution=energy_resolution,
+                           baseline_spread=baseline_spread)
+    return P[..., a, b].copy()
+
+
+def reactor_survival(params: OscillationParameters, energy: ArrayLike, baseline: ArrayLike,
+                     *, matter: Matter = None) -> np.ndarray:
+    """P(ν̄e → ν̄e) in the talk's form (seed 004, JUNO slide; Petcov & Piai, PLB 533 (2002) 94):
+
+        P = 1 − cos⁴θ13 sin²2θ12 sin²Δ21 − sin²2θ13 (cos²θ12 sin²Δ31 + sin²θ12 sin²Δ32),
+
+    exact in vacuum for 3ν (independent of θ23 and δ).  With ``matter`` (or a 3+1 set)
+    the general engine is used instead (the closed form has no matter term).
+
+    Parameters
+    ----------
+    energy, baseline : array_like
+        Antineutrino energy and baseline, hepunits, broadcast together.
+
+    Examples
+    --------
+    >>> from hepunits import MeV, km
+    >>> from nuexp.oscillation import OscillationParameters, reactor_survival
+    >>> p = OscillationParameters.preset("juno-talk")
+    >>> round(float(reactor_survival(p, 4 * MeV, 1.6 * km)), 3)   # Daya Bay far hall
+    0.921
+    """
+    if matter is not None or params.n_flavours != 3:
+        return probability(params, "e", "e", energy, baseline, antineutrino=True,
+                           matter=matter)
+    E, L, _ = _check_inputs(energy, baseline)
+    s12, s13 = params.sin2_theta12, params.sin2_theta13
+    c12, c13 = 1.0 - s12, 1.0 - s13
+    k = PHASE_FACTOR * L / E
+    d21 = params.dm2_21 * k
+    d31 = params.dm2_31 * k
+    d32 = params.dm2_32 * k
+    return (1.0 - c13**2 * 4.0 * s12 * c12 * np.sin(d21) ** 2
+            - 4.0 * s13 * c13 * (c12 * np.sin(d31) ** 2 + s12 * np.sin(d32) ** 2))
