@@ -15,7 +15,6 @@ import numpy as np
 from hepunits import MeV, ns
 from numpy.typing import ArrayLike
 from particle import Particle
-from scipy.stats import exponnorm
 
 from ..validation import require_positive
 
@@ -102,6 +101,8 @@ def pion_decay_time_pdf(time: ArrayLike, centres: ArrayLike, sigma: float,
     ndarray
         Probability density in 1/time, normalised to 1.
     """
+    from scipy.stats import exponnorm  # lazy: scipy.stats costs ~1 s to import
+
     centres, weights = _gaussian_pulses(centres, sigma, weights)
     t = np.asarray(time, dtype=float)[..., None]
     k = PION_LIFETIME / sigma
@@ -118,6 +119,8 @@ def muon_decay_time_pdf(time: ArrayLike, centres: ArrayLike, sigma: float,
 
     Parameters are as for :func:`pion_decay_time_pdf`.
     """
+    from scipy.stats import exponnorm  # lazy: scipy.stats costs ~1 s to import
+
     centres, weights = _gaussian_pulses(centres, sigma, weights)
     t = np.asarray(time, dtype=float)[..., None]
     tau_mu, tau_pi = MUON_LIFETIME, PION_LIFETIME
