@@ -228,6 +228,28 @@ class XenonS2Response:
         """Mean S2 in photoelectrons for recoils of ``energy`` (hepunits)."""
         return self.mean_electrons(energy) * self.pe_per_ionisation_electron
 
+    def _electron_pmf(self, energy: np.ndarray, s2_max_pe: float) -> tuple[np.ndarray, np.ndarray]:
+        """Poisson pmf of the extracted-electron count k = 1..k_max for each energy."""
+        mu = np.atleast_1d(self.mean_electrons(energy) * self.extraction_efficiency)
+        k_top = int(np.ceil(s2_max_pe / self.single_electron_gain * 1.5 + 10))
+        k_top = max(k_top, int(np.max(mu) + 10.0 * np.sqrt(np.max(mu) + 1.0)) + 10)
+        k = np.arange(1, k_top + 1, dtype=float)
+        return k, poisson.pmf(k[None, :], mu[:, None])
+
+    def s2_survival(self, energy: ArrayLike, thresholds_pe: ArrayLike) -> np.ndarray:
+        """P(S2 ≥ s) for each recoil energy (rows) and threshold ``s`` in PE (columns).
+
+        ``k = 0`` extracted electrons give no S2, so the survival tends to
+        1 − exp(−ε_ext N_e) as ``s`` → 0⁺.
+        """
+        energy = np.atleast_1d(np.asarray(energy, dtype=float))
+        s2 = np.atleast_1d(require_non_negative("S2 thresholds [PE]", thresholds_pe))
+        k, pk = self._electron_pmf(energy, float(s2.max()))
+        gain = self.single_electron_gain
+        sigma = np.maximum(self.single_electron_width * gain * np.sqrt(k), 1e-12 * gain)
+        above = ndtr((k[:, None] * gain - s2[None, :]) / sigma[:, None])  # (k, thresholds)
+        return np.clip(pk @ above, 0.0, 1.0)
+
     def window_probability(self, energy: ArrayLike, s2_min_pe: float,
                            s2_max_pe: float = np.inf) -> np.ndarray:
         """Probability that a recoil of ``energy`` gives an S2 in ``[s2_min_pe, s2_max_pe)``.
@@ -256,14 +278,10 @@ class XenonS2Response:
         energy = np.asarray(energy, dtype=float)
         mu = np.atleast_1d(self.mean_electrons(energy) * self.extraction_efficiency)
         gain = self.single_electron_gain
-        width = self.single_electron_width * gain
-        k_top = int(np.ceil((hi if np.isfinite(hi) else lo) / gain * 1.5 + 10))
-        k_top = max(k_top, int(np.max(mu) + 10.0 * np.sqrt(np.max(mu) + 1.0)) + 10)
-        k = np.arange(1, k_top + 1, dtype=float)
-        sigma = np.maximum(width * np.sqrt(k), 1e-12 * gain)
+        k, pk = self._electron_pmf(energy, hi if np.isfinite(hi) else lo)
+        sigma = np.maximum(self.single_electron_width * gain * np.sqrt(k), 1e-12 * gain)
         upper = ndtr((hi - k * gain) / sigma) if np.isfinite(hi) else np.ones_like(k)
         in_window = upper - ndtr((lo - k * gain) / sigma)  # P(S2 in window | k)
-        pk = poisson.pmf(k[None, :], mu[:, None])  # (energies, k)
         prob = pk @ in_window
         if lo <= 0.0:  # k = 0 (no S2 at all) counts as S2 = 0 inside a window starting at 0
             prob = prob + poisson.pmf(0, mu)
