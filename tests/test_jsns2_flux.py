@@ -121,3 +121,18 @@ def test_bad_recipes_refused():
     liquids[0]["weight_percent"] = {"C": 0.877, "H": 0.121}   # fractions given as percent
     with pytest.raises(InvalidConfiguration, match="weight_fractions sum"):
         nuexp.run("jsns2-flux", config={"target": {"liquids": liquids}})
+
+
+def test_mlf_facility_entry_matches_preset():
+    # JSNS2 2025 Sec. I: 3 GeV, 25 Hz, 40 ns bunches 600 ns apart; Sec. X: 0.48 νe/proton
+    from hepunits import GeV, Hz
+
+    from nuexp.sources.spallation import MLF_BUNCH_SPACING, MLF_N_BUNCHES, get_facility
+
+    mlf = get_facility("J-PARC MLF")
+    beam = nuexp.experiments.registry.get_preset("jsns2-flux").raw()["beam"]
+    assert mlf.proton_energy / GeV == pytest.approx(beam["proton_energy_gev"])
+    assert mlf.repetition_rate / Hz == pytest.approx(beam["repetition_rate_hz"])
+    assert mlf.pulse_sigma / ns == pytest.approx(beam["bunch_sigma_ns"])
+    assert MLF_BUNCH_SPACING / ns == beam["bunch_spacing_ns"] and MLF_N_BUNCHES == beam["n_bunches"]
+    assert mlf.nu_per_proton_per_flavour == pytest.approx(0.48)
