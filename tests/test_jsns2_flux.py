@@ -8,6 +8,7 @@ import nuexp
 from hepunits import ns
 from nuexp.sources.decay_at_rest import MUON_LIFETIME, PION_LIFETIME
 from nuexp.exceptions import InvalidConfiguration
+from nuexp.experiments.registry import get_preset
 
 # key: (published, relative tolerance, source) — tolerances from issue 4
 HEADLINE = {
@@ -112,7 +113,7 @@ def test_bad_inputs_refused(override, field):
 
 
 def test_bad_recipes_refused():
-    base = nuexp.experiments.registry.get_preset("jsns2-flux").raw()["target"]["liquids"]
+    base = get_preset("jsns2-flux").raw()["target"]["liquids"]
     liquids = [dict(x) for x in base]
     liquids[0]["volume_fraction"] = 0.8
     with pytest.raises(InvalidConfiguration, match="volume_fraction"):
@@ -130,7 +131,7 @@ def test_mlf_facility_entry_matches_preset():
     from nuexp.sources.spallation import MLF_BUNCH_SPACING, MLF_N_BUNCHES, get_facility
 
     mlf = get_facility("J-PARC MLF")
-    beam = nuexp.experiments.registry.get_preset("jsns2-flux").raw()["beam"]
+    beam = get_preset("jsns2-flux").raw()["beam"]
     assert mlf.proton_energy / GeV == pytest.approx(beam["proton_energy_gev"])
     assert mlf.repetition_rate / Hz == pytest.approx(beam["repetition_rate_hz"])
     assert mlf.pulse_sigma / ns == pytest.approx(beam["bunch_sigma_ns"])
