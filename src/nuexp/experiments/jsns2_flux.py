@@ -541,11 +541,11 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     ax.plot(t / us, pion_decay_time_pdf(t, centres, sigma) * us, label=r"$\pi^+$ decay ($\nu_\mu$)", alpha=0.6)
     ax.axvspan(sel.beam_timing_us.low, sel.beam_timing_us.high, color="C2", alpha=0.15, label="selection")
     ax.set_yscale("log")
-    ax.set_ylim(1e-4, None)
+    ax.set_ylim(1e-4, 30)
     ax.set_xlabel(r"$\Delta T_{beam-p}$ [$\mu$s]")
     ax.set_ylabel(r"pdf [1/$\mu$s]")
     ax.legend()
-    ctx.figure(fig, "prompt_timing", caption="Prompt timing: two 40 ns bunches 600 ns apart ⊗ τπ ⊗ τμ (cf. Fig. 1b)")
+    ctx.figure(fig, "prompt_timing", caption="Prompt timing: two 40 ns bunches 600 ns apart, convolved with the pi and mu lifetimes (cf. Fig. 1b)")
 
     # prompt energy (Fig. 1a)
     te = np.linspace(0, MICHEL_ENDPOINT - Q_VALUE, 500)
@@ -579,8 +579,9 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
 
     # flux vs predictions (Fig. 4)
     fig, ax = new_figure()
-    ax.errorbar([0], [flux / 1e-9], yerr=[total / 1e-9], fmt="none", ecolor="r", ls="--", capsize=8,
-                label="stat ⊕ syst")
+    bars = ax.errorbar([0.06], [flux / 1e-9], yerr=[total / 1e-9], fmt="none", ecolor="r", capsize=8,
+                       label="stat + syst (quadrature)")
+    bars[-1][0].set_linestyle("--")
     ax.errorbar([0], [flux / 1e-9], yerr=[stat / 1e-9], fmt="ko", capsize=5, label="measured (stat)")
     ax.plot([1], [cfg.predictions.fluka / 1e-9], "s", color="C0", label="FLUKA")
     ax.plot([2], [cfg.predictions.qgsp_bert / 1e-9], "^", color="C1", label="QGSP-BERT")
