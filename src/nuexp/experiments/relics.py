@@ -38,8 +38,9 @@ from scipy.optimize import brentq
 
 from ..config import ExperimentConfig, StrictModel
 from ..detector.xenon import XenonS2Response
-from ..interactions.cevns import SIN2_THETA_W, folded_differential_cross_section
+from ..interactions.cevns import SIN2_THETA_W
 from ..interactions.form_factors import get_form_factor
+from ..rates import recoil_spectra
 from ..report.plots import new_figure
 from ..sources import reactor_low_energy as rle
 from ..sources.reactor import FissionFractions
@@ -165,11 +166,11 @@ def recoil_rate(recoil: np.ndarray, spectrum, target: ElementTarget, mass: float
                 form_factor: str = "helm", sin2_theta_w: float | str = "low-energy") -> np.ndarray:
     """dR/dT for ``mass`` of ``target`` in the flux ``spectrum`` (hepunits 1/(time·energy)).
 
-    Sum over the isotopes of (number of nuclei) × ∫ φ(E) dσ/dT dE.
+    The generic rate chain :func:`nuexp.rates.recoil_spectra` summed over the isotopes.
     """
-    return sum(n * folded_differential_cross_section(recoil, spectrum, iso, form_factor=form_factor,
-                                                     sin2_theta_w=sin2_theta_w)
-               for iso, n in target.nuclei(mass).items())
+    spectra = recoil_spectra(recoil, {"nuebar": spectrum}, target.nuclei(mass),
+                             form_factor=form_factor, sin2_theta_w=sin2_theta_w)
+    return spectra.total()
 
 
 def _recoil_at_mean_s2(response: XenonS2Response, s2_pe: float) -> float:

@@ -1,0 +1,67 @@
+"""RELICS preset: published numbers of the talk / arXiv:2405.05554 and bad input."""
+
+import pytest
+
+import nuexp
+from nuexp.exceptions import InvalidConfiguration, NuexpError
+
+
+@pytest.fixture(scope="module")
+def res():
+    return nuexp.run("relics")
+
+
+def test_flux_of_order_1e13(res):
+    # Talk, page "RELICS": "> 1e13 ν/cm²/s" at 25 m from 3.4 GW (an order of magnitude).
+    assert 0.5e13 < res["flux"].value < 2e13
+    assert res["flux"].unit == "cm^-2 s^-1"
+
+
+def test_cevns_events_vs_published(res):
+    # Talk / arXiv:2405.05554 v2: 4902 CEvNS per 32 kg·yr in 120–240 PE (25 % tolerance)
+    assert res["cevns_events"].value == pytest.approx(4902, rel=0.25)
+    # the paper's own power (3 GW)
+    assert res["cevns_events_paper_power"].value == pytest.approx(4902.4, rel=0.25)
+
+
+def test_background_total_from_table(res):
+    # 230 + 1.5 + 5.7 + 1081 = 1318.2 per 32 kg·yr (talk table)
+    assert res["background_events"].value == pytest.approx(1318.2, abs=1e-9)
+
+
+def test_significance_identity(res):
+    s, b = res["cevns_events"].value, res["background_events"].value
+    assert res["significance"].value == pytest.approx(s / (s + b) ** 0.5, rel=1e-12)
+
+
+def test_threshold_is_about_four_electrons(res):
+    # 120 PE at ≈30 PE per ionisation electron (arXiv:2405.05554 v3: 120 PE ≙ 0.63 keVnr)
+    assert 3.5 < res["threshold_electrons"].value < 4.5
+
+
+def test_poisson_model_gives_more_events(res):
+    assert res["cevns_events_poisson_fluctuations"].value > res["cevns_events"].value
+
+
+def test_events_scale_with_exposure():
+    a = nuexp.run("relics", config={"target": {"live_time_years": 0.5}})
+    full = nuexp.run("relics")
+    assert a["cevns_events"].value == pytest.approx(0.5 * full["cevns_events"].value, rel=1e-9)
+    assert a["background_events"].value == pytest.approx(0.5 * 1318.2, rel=1e-12)
+
+
+@pytest.mark.parametrize("override", [
+    {"target": {"element": "Xx"}},                                        # unknown element
+    {"target": {"composition": {"Xe136": 0.7, "Xe134": 0.2}}},            # sum != 1
+    {"target": {"composition": {"Cs133": 1.0}}},                          # wrong element
+    {"detector": {"s2_window_pe": [-10.0, 240.0]}},                       # threshold < 0
+    {"detector": {"s2_window_pe": [240.0, 120.0]}},
+    {"reactor": {"thermal_power_gw": -3.4}},
+    {"reactor": {"fission_fractions": {"U235": 0.5, "U238": 0.1, "Pu239": 0.1, "Pu241": 0.1}}},
+    {"detector": {"fluctuations": "gaussian"}},
+    {"backgrounds": {"events": {"delayed_electrons": -1.0}}},
+    {"target": {"fiducial_mas_kg": 32.0}},                                # typo: unknown key
+])
+def test_bad_input_refused(override):
+    with pytest.raises((InvalidConfiguration, NuexpError)):
+        nuexp.run("relics", config=override)
