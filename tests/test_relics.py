@@ -65,3 +65,9 @@ def test_events_scale_with_exposure():
 def test_bad_input_refused(override):
     with pytest.raises((InvalidConfiguration, NuexpError)):
         nuexp.run("relics", config=override)
+
+
+def test_poisson_model_switch(res):
+    pois = nuexp.run("relics", config={"detector": {"fluctuations": "poisson"}})
+    assert pois["cevns_events"].value == pytest.approx(
+        res["cevns_events_poisson_fluctuations"].value, rel=1e-12)

@@ -86,3 +86,24 @@ def test_bad_response_inputs():
         r.window_probability(np.array([1.0]) * keV, 240.0, 120.0)
     with pytest.raises(UnphysicalParameter):
         xenon.nr_mean_electrons(-1.0 * keV, 500.0)
+
+
+def test_cevns_rate_is_the_abundance_weighted_isotope_sum():
+    # natural Xe = Σ_i f_i × (pure isotope i), per atom: an exact identity of the chain
+    from hepunits import GW, m
+    from nuexp.rates import recoil_spectra
+    from nuexp.sources.reactor import FissionFractions
+    from nuexp.sources.reactor_low_energy import reactor_flux_spectrum
+
+    flux = {"nuebar": reactor_flux_spectrum(3 * GW, 25 * m, FissionFractions.preset("juno"))}
+    t = np.linspace(0.0, 1.5, 151) * keV
+    nat = ElementTarget.natural("Xe")
+    total = recoil_spectra(t, flux, nat.nuclei(1 * kg)).total()
+    parts = sum(
+        f * recoil_spectra(t, flux, ElementTarget.from_fractions("Xe", {iso.name: 1.0}).nuclei(1 * kg)).total()
+        * nat.atoms(1 * kg) / ElementTarget.from_fractions("Xe", {iso.name: 1.0}).atoms(1 * kg)
+        for iso, f in nat.composition.items())
+    assert np.allclose(total, parts, rtol=1e-12, atol=0)
+    # the even-N isotopes dominate as N²: 132Xe (26.9 %, N = 78) > 136Xe (8.9 %, N = 82)
+    by = recoil_spectra(t, flux, nat.nuclei(1 * kg)).by_isotope()
+    assert by["Xe132"][10] > by["Xe136"][10]

@@ -213,7 +213,8 @@ def analyse(config: Config, ctx) -> None:
                       f"239U/239Np, Huber–Mueller above) × {fissions * s:.4g} fissions/s "
                       f"({rc.thermal_power_gw} GW / {rle.energy_per_fission(fractions) / MeV:.2f}"
                       f" MeV per fission, Ma 2013) / 4π({rc.distance_m} m)². The talk's "
-                      "'> 1e13' is an order of magnitude; this model gives ≈0.9e13.")
+                      f"'> 1e13' is an order of magnitude; this model gives "
+                      f"{flux * cm**2 * s / 1e13:.2f}e13.")
     ctx.quantity("antineutrinos_per_fission", per_fission, "1",
                  note=f"{below:.3f} of them below the 1.806 MeV IBD threshold")
     ctx.quantity("fissions_per_second", fissions * s, "s^-1")
