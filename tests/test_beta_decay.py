@@ -106,3 +106,13 @@ def test_bad_inputs():
         BetaDecay(6, +1, endpoint=0.3 * MeV, lifetime=1 * ms)
     with pytest.raises(UnphysicalParameter, match="rng"):
         N12_DECAY.sample(3, None)
+
+
+def test_electron_spectrum_softer_than_positron_for_same_endpoint():
+    # Coulomb attraction (β−) enhances low energies, repulsion (β+) suppresses them
+    beta_minus = BetaDecay(6, -1, endpoint=N12_DECAY.endpoint, lifetime=1 * ms)
+    beta_none = BetaDecay(0, -1, endpoint=N12_DECAY.endpoint, lifetime=1 * ms)
+    assert beta_minus.mean_energy() < beta_none.mean_energy() < N12_DECAY.mean_energy()
+    e = np.linspace(ELECTRON_MASS, N12_DECAY.endpoint, 4001)
+    for d in (beta_minus, beta_none):
+        assert np.trapezoid(d.pdf(e), e) == pytest.approx(1.0, abs=1e-5)

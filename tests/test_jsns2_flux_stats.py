@@ -145,3 +145,30 @@ def test_bad_p_value_inputs():
         poisson_p_value(3, 0.0)
     with pytest.raises(UnphysicalParameter):
         significance(0.0)
+
+
+def test_hybrid_p_value_matches_direct_integration():
+    from scipy import integrate
+
+    n, b, sb = 79, 42.2, 4.8
+    norm = stats.norm.cdf(b / sb)   # truncation at b > 0
+    direct, _ = integrate.quad(lambda x: stats.poisson.sf(n - 1, x) * stats.norm.pdf(x, b, sb) / norm,
+                               1e-9, b + 12 * sb, limit=200)
+    assert p_value_poisson_gauss(n, b, sb) == pytest.approx(direct, rel=1e-4)
+
+
+def test_profile_likelihood_matches_numerical_profile():
+    from scipy import optimize
+
+    n, b0, sb = 79, 42.2, 4.8
+
+    def nll(s, b):
+        return -(stats.poisson.logpmf(n, s + b) + stats.norm.logpdf(b0, b, sb))
+
+    null = optimize.minimize_scalar(lambda b: nll(0.0, b), bounds=(1, 120), method="bounded",
+                                    options={"xatol": 1e-10})
+    best = optimize.minimize(lambda p: nll(*p), x0=[30.0, 45.0], method="Nelder-Mead",
+                             options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 5000})
+    z_num = np.sqrt(2 * (null.fun - best.fun))
+    z, _ = profile_likelihood_significance(n, b0, sb)
+    assert z == pytest.approx(z_num, rel=1e-4)

@@ -256,7 +256,7 @@ def carbon12_targets(target: Target) -> tuple[float, Cylinder, Mixture]:
                       name="acrylic vessel")
     fv = fiducial_cylinder(target.fiducial_radius_cm * cm, target.fiducial_half_height_cm * cm,
                            vessel=vessel, field="target")
-    mix = Mixture(build_mixture(target).components)
+    mix = build_mixture(target)
     nuclei = mix.nuclei(fv.volume)
     if target.carbon12_abundance is None:
         n12 = nuclei.get(isotope("C12"), 0.0)
