@@ -100,6 +100,75 @@ def run_command(
                   f"({res.timing_s['total']:.2f} s)[/]")
 
 
+@app.command("oscillate", context_settings={"allow_extra_args": True})
+def oscillate_command(
+    ctx: typer.Context,
+    flavour_from: str = typer.Argument("e", help="Initial flavour: e, mu, tau, s."),
+    flavour_to: str = typer.Argument("e", help="Final flavour: e, mu, tau, s."),
+    baseline_km: Optional[float] = typer.Option(None, "--baseline-km", help="Baseline in km."),
+    energy_mev: Optional[list[float]] = typer.Option(
+        None, "--energy-mev", help="Energies in MeV: --energy-mev E [E ...]."),
+    energy_range: Optional[str] = typer.Option(None, "--energy-range",
+                                               help="MIN:MAX:N in MeV (linear)."),
+    density: Optional[float] = typer.Option(None, "--density", help="Constant density, g/cm3."),
+    ye: float = typer.Option(0.5, "--ye", help="Electron fraction with --density."),
+    layers: Optional[str] = typer.Option(None, "--layers",
+                                         help="LEN_KM:RHO:YE,LEN_KM:RHO:YE,..."),
+    prem: bool = typer.Option(False, "--prem", help="PREM chord of the baseline."),
+    anti: bool = typer.Option(False, "--anti", help="Antineutrinos."),
+    preset: str = typer.Option("nufit-5.2-no", "--preset", help="Oscillation parameter preset."),
+    param: Optional[list[str]] = typer.Option(None, "--param",
+                                              help="KEY=VALUE [KEY=VALUE ...] overrides."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for pipes."),
+    plot: bool = typer.Option(False, "--plot", help="Write an oscillogram (PNG + PDF)."),
+    plot_out: Path = typer.Option(Path("oscillogram.png"), "--plot-out",
+                                  help="Oscillogram file (with --plot)."),
+    zenith: bool = typer.Option(False, "--zenith",
+                                help="With --plot: E x cos(zenith) through PREM."),
+) -> None:
+    """Oscillation probability P(FROM -> TO) for energies at a baseline (nuexp.oscillation)."""
+    import json
+
+    from rich.table import Table
+
+    from .oscillation.command import parse_energies, parse_params, run_oscillate
+
+    try:
+        extra_e, extra_p = [], []
+        for item in ctx.args:  # "--energy-mev 3 4 5" and "--param a=1 b=2" spill over here
+            if "=" in item:
+                extra_p.append(item)
+            else:
+                try:
+                    extra_e.append(float(item))
+                except ValueError:
+                    raise typer.BadParameter(f"unexpected argument {item!r}") from None
+        energies = parse_energies(list(energy_mev or []) + extra_e,
+                                  energy_range if (energy_range or not zenith) else "1000:1e5:2")
+        record = run_oscillate(flavour_from, flavour_to, baseline_km=baseline_km,
+                               energies_mev=energies, density=density, ye=ye, layers=layers,
+                               prem=prem, anti=anti, preset=preset,
+                               params=parse_params(list(param or []) + extra_p),
+                               plot=plot_out if plot else None, zenith=zenith)
+    except NuexpError as err:
+        _fail(err)
+    if as_json:
+        sys.stdout.write(json.dumps(record, indent=2, allow_nan=False) + "\n")
+        return
+    if "probability" in record:
+        bar = "~" if record["antineutrino"] else ""
+        table = Table(title=f"P(nu{bar}_{record['flavour_from']} -> nu{bar}_"
+                            f"{record['flavour_to']}), L = {record['baseline_km']} km, "
+                            f"{record['matter']['kind']}", header_style="bold")
+        table.add_column("E [MeV]", justify="right")
+        table.add_column("P", justify="right")
+        for e, p in zip(record["energy_mev"], record["probability"]):
+            table.add_row(f"{e:.6g}", f"{p:.8f}")
+        console.print(table)
+    if "plot" in record:
+        console.print(f"[dim]oscillogram: {record['plot']}[/]")
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

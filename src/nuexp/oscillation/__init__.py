@@ -19,6 +19,8 @@ from .engine import (FLAVOURS, flavour_index, hamiltonian, probability, probabil
                      reactor_survival)
 from .matter import (EARTH_RADIUS, ConstantDensity, LayeredProfile, PremEarth,
                      chord_length, prem_density, prem_profile)
+from .masses import (KATRIN_M_BETA_LIMIT_EV, effective_mass_beta, effective_mass_betabeta,
+                     effective_mass_betabeta_band, lightest_mass_bound, neutrino_masses)
 from .parameters import PRESET_SOURCES, PRESETS, OscillationParameters
 from .pmns import JARLSKOG_CKM, jarlskog_invariant, pmns_matrix
 
@@ -45,4 +47,10 @@ __all__ = [
     "PHASE_FACTOR",
     "PHASE_EV2_KM_PER_GEV",
     "MATTER_POTENTIAL_EV_PER_G_CM3",
+    "neutrino_masses",
+    "effective_mass_beta",
+    "effective_mass_betabeta",
+    "effective_mass_betabeta_band",
+    "lightest_mass_bound",
+    "KATRIN_M_BETA_LIMIT_EV",
 ]
