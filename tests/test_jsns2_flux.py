@@ -137,3 +137,18 @@ def test_mlf_facility_entry_matches_preset():
     assert mlf.pulse_sigma / ns == pytest.approx(beam["bunch_sigma_ns"])
     assert MLF_BUNCH_SPACING / ns == beam["bunch_spacing_ns"] and MLF_N_BUNCHES == beam["n_bunches"]
     assert mlf.nu_per_proton_per_flavour == pytest.approx(0.48)
+
+
+def test_muon_time_cdf_matches_quadrature_of_the_pdf():
+    from scipy import integrate
+
+    from nuexp.experiments.jsns2_flux import muon_decay_time_cdf
+    from nuexp.sources.decay_at_rest import muon_decay_time_pdf
+
+    centres, sigma = np.array([0.0, 600.0]) * ns, 40 * ns
+    a, b = 2000 * ns, 10000 * ns
+    direct, _ = integrate.quad(lambda t: float(muon_decay_time_pdf(np.array(t), centres, sigma)),
+                               a, b, limit=200, epsabs=1e-13)
+    lo, hi = muon_decay_time_cdf(np.array([a, b]), centres, sigma)
+    assert hi - lo == pytest.approx(direct, rel=1e-7)
+    assert muon_decay_time_cdf(1e7 * ns, centres, sigma) == pytest.approx(1.0)
