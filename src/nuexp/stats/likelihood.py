@@ -297,7 +297,9 @@ class ProfiledChi2:
     Parameters
     ----------
     model : callable
-        ``model(x) -> (mu0, D)``: prediction at η = 0 (n_bins) and ∂μ/∂η (n_bins × n_lin).
+        ``model(x) -> (mu0, D)``: prediction at η = 0 (n_bins) and ∂μ/∂η (n_bins × n_lin);
+        or ``(mu0, D, var)`` with an extra per-bin variance that depends on ``x`` (e.g.
+        shape uncertainties proportional to a component of the prediction).
     data : array_like
         Observed counts.
     parameters : ParameterSet
@@ -341,15 +343,21 @@ class ProfiledChi2:
         """Names of the non-linear parameters (the order of ``x``)."""
         return self.parameters.names
 
-    def _weights(self, mu0: np.ndarray) -> np.ndarray:
+    def _call_model(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
+        out = self.model(x)
+        if len(out) == 3:
+            return out
+        return out[0], out[1], 0.0
+
+    def _weights(self, mu0: np.ndarray, model_var: np.ndarray | float = 0.0) -> np.ndarray:
         v = mu0 if self.variance == "pearson" else self.data
-        var = v + (self.relative_uncertainty * mu0) ** 2 + self.extra_variance
+        var = v + (self.relative_uncertainty * mu0) ** 2 + self.extra_variance + model_var
         return 1.0 / np.maximum(var, 1e-12)
 
     def profile(self, x: ArrayLike) -> tuple[float, np.ndarray, np.ndarray]:
         """(χ², η*, μ at η*) at ``x``."""
-        mu0, D = self.model(np.asarray(x, dtype=float))
-        w = self._weights(mu0)
+        mu0, D, mvar = self._call_model(np.asarray(x, dtype=float))
+        w = self._weights(mu0, mvar)
         r = self.data - mu0
         Dw = D * w[:, None]
         A = D.T @ Dw + np.diag(1.0 / self.linear_sigmas**2)
@@ -367,7 +375,7 @@ class ProfiledChi2:
 
     def expected(self, x: ArrayLike) -> np.ndarray:
         """Prediction at ``x`` with η = 0."""
-        return self.model(np.asarray(x, dtype=float))[0]
+        return self._call_model(np.asarray(x, dtype=float))[0]
 
     def asimov(self, x: ArrayLike | None = None) -> np.ndarray:
         """Asimov data at ``x`` (default: start values) and η = 0."""
@@ -399,10 +407,10 @@ class ProfiledChi2:
     def fisher_full(self, x: ArrayLike, *, step_fraction: float = 0.01) -> np.ndarray:
         """Information matrix of (x, η) together (η after x)."""
         x = np.asarray(x, dtype=float)
-        mu0, D = self.model(x)
-        J = _jacobian(lambda y: self.model(y)[0], x, self.parameters, step_fraction)
+        mu0, D, mvar = self._call_model(x)
+        J = _jacobian(lambda y: self._call_model(y)[0], x, self.parameters, step_fraction)
         Jf = np.concatenate([J, D], axis=1)
-        w = self._weights(mu0)
+        w = self._weights(mu0, mvar)
         F = Jf.T @ (Jf * w[:, None])
         k = len(self.parameters)
         F[:k, :k] += self.parameters.prior_precision()
