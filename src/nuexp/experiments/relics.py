@@ -308,7 +308,8 @@ def _figures(ctx, config, fractions, join, recoil, dn_dt, response, window, mass
     fig, (a1, a2) = new_figure(1, 2)
     per_kev = dn_dt * keV
     a1.plot(recoil / keV, per_kev, color="0.5", label="all recoils")
-    sel = recoil >= t_lo
+    t_hi = _recoil_at_mean_s2(response, window[1])
+    sel = (recoil >= t_lo) & (recoil <= t_hi)
     a1.fill_between(recoil[sel] / keV, per_kev[sel], alpha=0.4, label="mean S2 in window")
     a1.set_yscale("log")
     a1.set_xlim(0, 1.6)
@@ -328,6 +329,8 @@ def _figures(ctx, config, fractions, join, recoil, dn_dt, response, window, mass
     a2.plot(mean_s2[ok], dn_dt[ok] / slope[ok], ls="--", label="mean yield (no fluctuations)")
     a2.axvspan(window[0], window[1], alpha=0.15, color="C1", label="analysis window")
     a2.set_yscale("log")
+    a2.set_ylim(1e-2, None)
+    a2.set_xlim(0, pe[-1])
     a2.set_xlabel("S2 [PE]")
     a2.set_ylabel("events / PE")
     a2.legend(fontsize=11)
