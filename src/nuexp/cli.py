@@ -169,6 +169,33 @@ def oscillate_command(
         console.print(f"[dim]oscillogram: {record['plot']}[/]")
 
 
+@app.command("simulate")
+def simulate_command(
+    detector: str = typer.Argument(..., help="What to simulate: 'jsns2' (triggered events)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (Parquet files + manifest)."),
+    pot: Optional[float] = typer.Option(None, "--pot",
+                                        help="Total protons on target (default: the preset's)."),
+    seed: int = typer.Option(12345, "--seed", help="Seed of every random process."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c",
+                                          help="TOML merged over the jsns2-events preset."),
+) -> None:
+    """Simulate a JSNS2-like triggered-event dataset (Parquet) into a folder."""
+    from .experiments.jsns2_events import simulate_dataset
+
+    try:
+        manifest = simulate_dataset(detector, out, pot=pot, seed=seed, config=config,
+                                    show_progress=True)
+    except NuexpError as err:
+        _fail(err)
+    from .report.tables import rows_table
+
+    keys = ("period", "pot", "spills", "triggered_spills", "events", "interactions",
+            "expected_interactions_fiducial")
+    rows = [{k: entry[k] for k in keys} for entry in manifest["periods"].values()]
+    console.print(rows_table(rows, f"nuexp simulate {detector}"))
+    console.print(f"[dim]events in {out}/[/]")
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

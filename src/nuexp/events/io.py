@@ -52,6 +52,7 @@ DEFAULT_CHUNK_SIZE = 1_000_000
 #: Rows per Parquet row group.
 DEFAULT_ROW_GROUP_SIZE = 500_000
 _SUFFIXES = (".parquet", ".root")
+_DICTIONARY_COLUMNS = ("run", "trigger", "period", "truth")
 
 
 class EventWriter:
@@ -72,7 +73,7 @@ class EventWriter:
     """
 
     def __init__(self, path: str | Path, row_group_size: int = DEFAULT_ROW_GROUP_SIZE,
-                 with_truth: bool = True, compression: str = "zstd") -> None:
+                 with_truth: bool = True, compression: str = "lz4") -> None:
         if row_group_size < 1:
             raise ValueError(f"row_group_size = {row_group_size}: must be >= 1")
         self.path = Path(path)
@@ -86,7 +87,10 @@ class EventWriter:
                                    dir=self.path.parent)
         os.close(fd)
         self._tmp = Path(tmp)
-        self._writer = pq.ParquetWriter(self._tmp, self.schema, compression=compression)
+        # dictionary encoding only where values repeat (floats would just pay for trying)
+        self._writer = pq.ParquetWriter(self._tmp, self.schema, compression=compression,
+                                        use_dictionary=[c for c in _DICTIONARY_COLUMNS
+                                                        if c in self.schema.names])
 
     def write(self, chunk: EventChunk) -> None:
         """Append rows (buffered until a row group is full)."""

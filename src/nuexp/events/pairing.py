@@ -171,15 +171,14 @@ def vertex_distance(x1, y1, z1, x2, y2, z2) -> np.ndarray:
 
 
 @njit(cache=True)
-def _shifted(p_seq, p_period, p_time, p_x, p_y, p_z, p_window,
-             d_seq, d_time, d_x, d_y, d_z, d_offsets, seq_first, seq_period,
-             n_shifts, dt_min, out_dvtx, out_dt, out_w, fill):
+def _shifted(p_seq, p_period, p_time, p_window, d_time, d_offsets, seq_first, seq_period,
+             n_shifts, dt_min, out_p, out_d, out_w, fill):
     total = 0
     n_spill = seq_period.shape[0]
     for i in range(p_seq.shape[0]):
         a = p_seq[i]
         used = 0
-        # first pass: how many partner spills exist (same period, earlier in the stream)
+        # how many partner spills exist (same period, earlier in the stream)
         for k in range(1, n_shifts + 1):
             s = a - k
             if s < seq_first:
@@ -201,9 +200,8 @@ def _shifted(p_seq, p_period, p_time, p_x, p_y, p_z, p_window,
                 if dt < dt_min or dt > p_window[i]:
                     continue
                 if fill:
-                    out_dvtx[total] = np.sqrt((d_x[j] - p_x[i]) ** 2 + (d_y[j] - p_y[i]) ** 2
-                                              + (d_z[j] - p_z[i]) ** 2)
-                    out_dt[total] = dt
+                    out_p[total] = i
+                    out_d[total] = j
                     out_w[total] = w
                 total += 1
     return total
@@ -221,11 +219,11 @@ def shifted_pairs(prompt: dict[str, np.ndarray], delayed: dict[str, np.ndarray],
     Parameters
     ----------
     prompt : dict of ndarray
-        ``seq`` (spill sequence number), ``period``, ``time``, ``x``, ``y``, ``z``,
-        ``window`` of the selected prompt candidates.
+        ``seq`` (spill sequence number), ``period``, ``time``, ``window`` of the selected
+        prompt candidates.
     delayed : dict of ndarray
-        ``seq``, ``time``, ``x``, ``y``, ``z`` of the selected delayed candidates, sorted
-        by ``seq``, covering spills ``seq_first`` ... ``seq_first + len(seq_period) − 1``.
+        ``seq`` and ``time`` of the selected delayed candidates, sorted by ``seq``,
+        covering spills ``seq_first`` ... ``seq_first + len(seq_period) − 1``.
     seq_first : int
         Sequence number of the first spill described by ``seq_period``.
     seq_period : ndarray of int
@@ -237,23 +235,24 @@ def shifted_pairs(prompt: dict[str, np.ndarray], delayed: dict[str, np.ndarray],
 
     Returns
     -------
-    (dvtx, dt, weight)
-        One entry per shifted pair; ``weight`` = 1 / (number of partner spills used), so
-        that the weights sum to the expected accidental count of the prompts.
+    (prompt_index, delayed_index, weight)
+        One entry per shifted pair (indices into the ``prompt`` and ``delayed`` arrays);
+        ``weight`` = 1 / (number of partner spills of that prompt), so that the weights
+        add up to the expected number of accidental pairs.
     """
     seq_period = np.ascontiguousarray(seq_period, dtype=np.int64)
     n_spill = seq_period.shape[0]
     d_seq = np.ascontiguousarray(delayed["seq"], dtype=np.int64)
-    d_offsets = np.searchsorted(d_seq, np.arange(seq_first, seq_first + n_spill + 1))
-    args = [np.ascontiguousarray(prompt[k], dtype=np.int64 if k in ("seq", "period")
-                                 else np.float64)
-            for k in ("seq", "period", "time", "x", "y", "z", "window")]
-    dargs = [d_seq] + [np.ascontiguousarray(delayed[k], dtype=np.float64)
-                       for k in ("time", "x", "y", "z")]
-    empty = np.zeros(0)
-    n = _shifted(*args, *dargs, d_offsets.astype(np.int64), int(seq_first), seq_period,
-                 int(n_shifts), float(dt_min), empty, empty, empty, False)
-    dvtx, dt, w = np.empty(n), np.empty(n), np.empty(n)
-    _shifted(*args, *dargs, d_offsets.astype(np.int64), int(seq_first), seq_period,
-             int(n_shifts), float(dt_min), dvtx, dt, w, True)
-    return dvtx, dt, w
+    d_offsets = np.searchsorted(d_seq, np.arange(seq_first, seq_first + n_spill + 1)
+                                ).astype(np.int64)
+    args = (np.ascontiguousarray(prompt["seq"], dtype=np.int64),
+            np.ascontiguousarray(prompt["period"], dtype=np.int64),
+            np.ascontiguousarray(prompt["time"], dtype=np.float64),
+            np.ascontiguousarray(prompt["window"], dtype=np.float64),
+            np.ascontiguousarray(delayed["time"], dtype=np.float64), d_offsets,
+            int(seq_first), seq_period, int(n_shifts), float(dt_min))
+    none_i = np.zeros(0, dtype=np.int64)
+    n = _shifted(*args, none_i, none_i, np.zeros(0), False)
+    out_p, out_d, out_w = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+    _shifted(*args, out_p, out_d, out_w, True)
+    return out_p, out_d, out_w

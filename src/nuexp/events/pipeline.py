@@ -68,6 +68,8 @@ class PeriodSummary:
     shift_near: float = 0.0
     shift_near_w2: float = 0.0
     shift_dvtx: np.ndarray = field(default_factory=lambda: _zeros("dvtx"))
+    shift_hist: dict[str, np.ndarray] = field(
+        default_factory=lambda: {k: _zeros(k) for k in HIST_EDGES if k != "dvtx"})
     #: simulated truth: selected pairs whose prompt and delayed are both CNgs signal
     truth_signal_selected: int = 0
     spills: int = 0
@@ -83,6 +85,8 @@ class PeriodSummary:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for key in self.fake_hist:
             self.fake_hist[key] = self.fake_hist[key] + other.fake_hist[key]
+        for key in self.shift_hist:
+            self.shift_hist[key] = self.shift_hist[key] + other.shift_hist[key]
 
 
 @dataclass
@@ -130,7 +134,7 @@ class _Stream:
         # spill-shift memory: the last `spill_shifts` spills (period, selected delayed)
         self.mem_first = 0
         self.mem_period = np.zeros(0, dtype=np.int64)
-        self.mem_delayed = {k: np.zeros(0) for k in ("seq", "time", "x", "y", "z")}
+        self.mem_delayed = {k: np.zeros(0) for k in ("seq", "time", "x", "y", "z", "energy")}
         self.mem_delayed["seq"] = np.zeros(0, dtype=np.int64)
         self._selected: list[dict[str, np.ndarray]] = []
 
@@ -225,15 +229,24 @@ class _Stream:
         for value in periods:
             ps = self.summary.period(int(value))
             pi = np.flatnonzero(p_sel & (ev.period == value))
-            s_dvtx, _, s_w = shifted_pairs(
+            sp, sd, s_w = shifted_pairs(
                 {"seq": key[pi], "period": ev.period[pi], "time": ev.time[pi],
-                 "x": ev.x[pi], "y": ev.y[pi], "z": ev.z[pi], "window": m.window[pi]},
+                 "window": m.window[pi]},
                 self.mem_delayed, self.mem_first, self.mem_period, cuts.spill_shifts,
                 cuts.dt_min)
+            pi = pi[sp]
+            md = self.mem_delayed
+            s_dvtx = np.sqrt((md["x"][sd] - ev.x[pi]) ** 2 + (md["y"][sd] - ev.y[pi]) ** 2
+                             + (md["z"][sd] - ev.z[pi]) ** 2)
             near = s_dvtx <= cuts.dvtx_max
             ps.shift_near += float(s_w[near].sum())
             ps.shift_near_w2 += float((s_w[near] ** 2).sum())
             ps.shift_dvtx += _hist("dvtx", s_dvtx, s_w)
+            # distributions of the shifted pairs before the ΔVTX cut (Fig. 3 shapes)
+            ps.shift_hist["e_p"] += _hist("e_p", ev.energy[pi], s_w)
+            ps.shift_hist["e_d"] += _hist("e_d", md["energy"][sd], s_w)
+            ps.shift_hist["t_p"] += _hist("t_p", ev.time[pi], s_w)
+            ps.shift_hist["dt"] += _hist("dt", md["time"][sd] - ev.time[pi], s_w)
         self._trim(int(key[-1]) + 1)
 
         final = np.flatnonzero(a8)
@@ -254,7 +267,7 @@ class _Stream:
         idx = np.flatnonzero(d_sel)
         self.mem_period = np.concatenate([self.mem_period, spill_period])
         for name, values in (("seq", key[idx]), ("time", ev.time[idx]), ("x", ev.x[idx]),
-                             ("y", ev.y[idx]), ("z", ev.z[idx])):
+                             ("y", ev.y[idx]), ("z", ev.z[idx]), ("energy", ev.energy[idx])):
             self.mem_delayed[name] = np.concatenate([self.mem_delayed[name], values])
 
     def _trim(self, next_seq: int) -> None:

@@ -401,9 +401,9 @@ class JSNS2Simulator:
         w_lo, w_hi = det.prompt_window_us[0] * us, det.prompt_window_us[1] * us
         window = period.delayed_window_ms * ms
         pre = det.pre_trigger_us * us
-        # children of a muon up to ~2 capture times earlier can still reach the window
-        margin = pre + 2.0 * det.capture_time_us * us
-        span_lo = w_lo - margin
+        # muons from the earliest readout start on (children of earlier muons are not
+        # simulated: they would add a few % to the Gd captures of the prompt readout)
+        span_lo = w_lo - pre
 
         # 1. activity around the prompt window of every spill (sparse: only what happens);
         #    flat singles from the earliest readout start, muons earlier (their children)
