@@ -46,9 +46,10 @@ def two_pmt_coincidence_efficiency(npe: ArrayLike, split: float = 0.5,
     if m < 0:
         raise ValueError(f"min_pe_each = {m}: must be >= 0")
     # P(m <= k <= n - m) = F(n - m) - F(m - 1)
-    ok = n - m >= m
-    k_hi = np.where(ok, n - m, 0.0)
-    upper = bdtr(k_hi, n, p)
-    lower = bdtr(m - 1, n, p) if m >= 1 else np.zeros_like(n)
+    ni = np.round(n).astype(np.int64)
+    ok = ni - m >= m
+    k_hi = np.where(ok, ni - m, 0)
+    upper = bdtr(k_hi, ni, p)
+    lower = bdtr(m - 1, ni, p) if m >= 1 else np.zeros(ni.shape)
     eff = np.where(ok, upper - lower, 0.0)
     return np.clip(eff, 0.0, 1.0)
