@@ -311,19 +311,20 @@ class JunoAnalysis:
         return {k: float(np.sqrt(cov[names.index(k), names.index(k)]) / abs(self.truth[k]))
                 for k in OSC_NAMES}
 
-    def nmo(self, exposure_days: float, start: dict[str, float] | None = None):
+    def nmo(self, exposure_days: float, alternative_start: dict[str, float] | None = None):
         """Asimov Δχ² of the mass ordering (true: the preset's ordering; fit: the other).
 
-        A cheap 1-D χ² along Δm²31 of the other sign (others at truth, linear nuisances
-        profiled) locates the candidate minima; :func:`ordering_delta_chi2` then profiles
-        everything from the two best candidates.
+        Without ``alternative_start``, a cheap 1-D χ² along Δm²31 of the other sign (others
+        at truth, linear nuisances profiled) locates the two best candidate minima, and
+        each is fitted freely (iminuit) within the other sign; with it (e.g. the best fit
+        at a neighbouring exposure) only that start is fitted.
         """
         lik = self.likelihood(exposure_days)
         ps = lik.parameters
         x0 = ps.values
         i31 = ps.index("dm2_31")
         true31 = x0[i31]
-        if start is None:
+        if alternative_start is None:
             grid = -np.sign(true31) * np.linspace(abs(true31) - 0.12, abs(true31) + 0.06, 61)
             vals = []
             for g in grid:
@@ -336,21 +337,15 @@ class JunoAnalysis:
                 if abs(grid[j] - seeds[0]) > 0.01:
                     seeds.append(grid[j])
                     break
+            starts = []
+            for sd in seeds:
+                x = x0.copy()
+                x[i31] = sd
+                starts.append(dict(zip(ps.names, x)))
         else:
-            seeds = [start["dm2_31"]]
-        best = None
-        for s in seeds:
-            alt_grid = [s - 0.002 * np.sign(s), s + 0.002 * np.sign(s)]
-            st = dict(zip(ps.names, x0)) if start is None else dict(start)
-            try:
-                res = ordering_delta_chi2(lik, "dm2_31", alt_grid, start=st)
-            except FitDidNotConverge:
-                continue
-            if best is None or res.delta_chi2 < best.delta_chi2:
-                best = res
-        if best is None:
-            raise FitDidNotConverge(f"mass-ordering fit did not converge at {exposure_days} days")
-        return best
+            starts = [dict(alternative_start)]
+        return ordering_delta_chi2(lik, "dm2_31", start=dict(zip(ps.names, x0)),
+                                   alternative_starts=starts)
 
 
 # ------------------------------------------------------------------------- analysis
@@ -416,7 +411,7 @@ def analyse(config: Config, ctx) -> None:
     with ctx.timer("mass_ordering"):
         for y in ctx.progress(years, "mass ordering"):
             t0 = time.perf_counter()
-            r = ana.nmo(y * dpy)
+            r = ana.nmo(y * dpy, alternative_start=alt_start)
             nfcn += r.nfcn
             dchi2.append(r.delta_chi2)
             if y == ref:
@@ -425,7 +420,6 @@ def analyse(config: Config, ctx) -> None:
                              "alt_dm2_31_1e-3eV2": r.fit_alternative.values["dm2_31"],
                              "nfcn": r.nfcn, "seconds": time.perf_counter() - t0})
             alt_start = r.fit_alternative.values
-    del alt_start
     ctx.table("nmo_vs_exposure", nmo_rows)
     dchi2 = np.array(dchi2)
     _q(ctx, "nmo_delta_chi2_6y", best_ref.delta_chi2, "", published=9.0, source=_NMO,
@@ -467,7 +461,8 @@ def analyse(config: Config, ctx) -> None:
                 nfcn += scans[p].nfcn
     ctx.results.timing_s["fit_calls"] = float(nfcn)
 
-    _figures(ctx, cfg, ana, best_ref, years, dchi2, scans)
+    with ctx.timer("figures"):
+        _figures(ctx, cfg, ana, best_ref, years, dchi2, scans)
 
 
 def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans) -> None:

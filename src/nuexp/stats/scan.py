@@ -146,8 +146,8 @@ class OrderingResult:
         χ²_min(alternative) − χ²_min(true).
     chi2_true, chi2_alternative : float
     fit_true, fit_alternative : FitResult
-    scan : ScanResult
-        Coarse profile over the alternative-sign grid.
+    scan : ScanResult or None
+        Coarse profile over the alternative-sign grid (None without a grid).
     nfcn : int
         Objective evaluations in total.
     """
@@ -157,12 +157,13 @@ class OrderingResult:
     chi2_alternative: float
     fit_true: FitResult = field(repr=False)
     fit_alternative: FitResult = field(repr=False)
-    scan: ScanResult = field(repr=False)
+    scan: ScanResult | None = field(repr=False)
     nfcn: int = 0
 
 
-def ordering_delta_chi2(objective, name: str, alternative_grid: Iterable[float], *,
+def ordering_delta_chi2(objective, name: str, alternative_grid: Iterable[float] | None = None, *,
                         start: dict[str, float] | None = None,
+                        alternative_starts: Sequence[dict[str, float]] = (),
                         progress: Callable | None = None, **fit_kwargs) -> OrderingResult:
     """Δχ² of the mass ordering: fit with ``name`` of the true sign and of the other sign.
 
@@ -176,7 +177,12 @@ def ordering_delta_chi2(objective, name: str, alternative_grid: Iterable[float],
         Values of the opposite sign for the coarse profile (≥ 2 values covering the
         expected alternative minimum).
     start : dict, optional
-        Start values.
+        Start values (of the true hypothesis).
+    alternative_starts : sequence of dict, optional
+        Start points inside the alternative hypothesis (e.g. the candidate minima of a
+        cheap scan, or the previous exposure's best fit); each is fitted freely within the
+        alternative sign and the lowest minimum is kept. Used instead of (or in addition
+        to) the profile scan over ``alternative_grid``.
     """
     ps = objective.parameters
     x_true = ps.from_dict(dict(start or {}))
@@ -184,20 +190,43 @@ def ordering_delta_chi2(objective, name: str, alternative_grid: Iterable[float],
     if true_value == 0:
         raise InvalidConfiguration(f"{name} = 0 has no sign; cannot define an ordering")
     sign = np.sign(true_value)
-    grid = np.asarray(list(alternative_grid), dtype=float)
-    if grid.size < 2 or np.any(np.sign(grid) != -sign):
-        raise InvalidConfiguration(f"alternative_grid for {name!r} needs >= 2 values of the "
-                                   f"sign opposite to the true value {true_value!r}")
+    if alternative_grid is None and not alternative_starts:
+        raise InvalidConfiguration("ordering_delta_chi2 needs an alternative_grid or "
+                                   "alternative_starts")
     fit_kwargs.setdefault("hesse", False)
     true_limits = {name: (0.0, None) if sign > 0 else (None, 0.0)}
     alt_limits = {name: (None, 0.0) if sign > 0 else (0.0, None)}
+    starts = [ps.from_dict(dict(s)) for s in alternative_starts]
+    for x in starts:
+        if np.sign(x[ps.index(name)]) != -sign:
+            raise InvalidConfiguration(f"alternative_starts: {name} must have the sign opposite "
+                                       f"to the true value {true_value!r}")
+    scan = None
+    if alternative_grid is not None:
+        grid = np.asarray(list(alternative_grid), dtype=float)
+        if grid.size < 2 or np.any(np.sign(grid) != -sign):
+            raise InvalidConfiguration(f"alternative_grid for {name!r} needs >= 2 values of the "
+                                       f"sign opposite to the true value {true_value!r}")
+        scan = profile_scan(objective, name, np.sort(grid), start=dict(zip(ps.names, x_true)),
+                            progress=progress, **fit_kwargs)
+        starts.append(scan.fits[int(np.argmin(scan.chi2))].x)
     res_true = fit(objective, start=x_true, limits=true_limits, **fit_kwargs)
-    scan = profile_scan(objective, name, np.sort(grid), start=dict(zip(ps.names, x_true)),
-                        progress=progress, **fit_kwargs)
-    best_fit = scan.fits[int(np.argmin(scan.chi2))]
-    res_alt = fit(objective, start=best_fit.x, limits=alt_limits, **fit_kwargs)
-    chi2_alt = min(res_alt.fval, float(np.min(scan.chi2)))
+    nfcn = res_true.nfcn + (scan.nfcn if scan is not None else 0)
+    res_alt = None
+    for x in starts:
+        try:
+            r = fit(objective, start=x, limits=alt_limits, **fit_kwargs)
+        except FitDidNotConverge:
+            continue
+        nfcn += r.nfcn
+        if res_alt is None or r.fval < res_alt.fval:
+            res_alt = r
+    if res_alt is None:
+        raise FitDidNotConverge(f"no fit of the alternative hypothesis ({name} of the other "
+                                f"sign) converged")
+    chi2_alt = res_alt.fval
+    if scan is not None:
+        chi2_alt = min(chi2_alt, float(np.min(scan.chi2)))
     return OrderingResult(delta_chi2=chi2_alt - res_true.fval, chi2_true=res_true.fval,
                           chi2_alternative=chi2_alt, fit_true=res_true,
-                          fit_alternative=res_alt, scan=scan,
-                          nfcn=res_true.nfcn + scan.nfcn + res_alt.nfcn)
+                          fit_alternative=res_alt, scan=scan, nfcn=nfcn)
