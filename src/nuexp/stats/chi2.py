@@ -165,3 +165,16 @@ class CovarianceChi2:
         dvar = cnp_variance_derivative(self.observed, mu)
         g = -(2.0 * w + w * w * dvar) @ np.asarray(jacobian, dtype=float)
         return float(r @ w), g
+
+    def gauss_newton_hessian(self, expected: ArrayLike, jacobian: ArrayLike) -> np.ndarray:
+        """Gauss–Newton Hessian 2 Jᵀ V⁻¹ J of the χ² (second derivatives of μ and of the
+        CNP variance neglected; exact for a linear model with fixed V)."""
+        mu = np.asarray(expected, dtype=float)
+        J = np.asarray(jacobian, dtype=float)
+        var = cnp_variance(self.observed, mu)
+        if self.syst is None:
+            return 2.0 * J.T @ (J / var[:, None])
+        V = self.syst.copy()
+        V[np.diag_indices_from(V)] += var
+        c = cho_factor(V, lower=True, check_finite=False)
+        return 2.0 * J.T @ cho_solve(c, J, check_finite=False)

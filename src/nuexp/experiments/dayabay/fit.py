@@ -155,13 +155,24 @@ class DayaBayFit:
         g[2 + self.model.n_knots:] += 2.0 * z[self.pull_index]
         return g
 
+    def hessian(self, x) -> np.ndarray:
+        """Gauss–Newton Hessian of χ² (used by HESSE when ``hesse="gauss-newton"``)."""
+        H = self.chi2.gauss_newton_hessian(self.expected(x), self.jacobian(x))
+        npk = 2 + self.model.n_knots
+        idx = np.arange(npk, npk + self.pull_index.size)
+        H[idx, idx] += 2.0
+        return H
+
     # -------------------------------------------------------------- minimisation
-    def minuit(self, start: dict[str, float] | None = None) -> Minuit:
+    def minuit(self, start: dict[str, float] | None = None, hesse: str = "numerical") -> Minuit:
         start = dict(start or {})
         x0 = np.zeros(len(self.names))
         x0[0] = start.get("sin2_2theta13", NOMINAL["sin2_2theta13"])
         x0[1] = start.get("dm2_32", NOMINAL["dm2_32"])
-        m = Minuit(self.fcn, x0, grad=self.grad, name=self.names)
+        if hesse not in ("numerical", "gauss-newton"):
+            raise InvalidConfiguration(f"hesse = {hesse!r}: choose 'numerical' or 'gauss-newton'")
+        m = Minuit(self.fcn, x0, grad=self.grad, name=self.names,
+                   hessian=self.hessian if hesse == "gauss-newton" else None)
         m.errordef = Minuit.LEAST_SQUARES
         m.errors = ([0.003, 1e-4] + [0.05] * self.model.n_knots + [0.5] * self.pull_index.size)
         m.limits["sin2_2theta13"] = (0.0, 0.3)
@@ -169,7 +180,8 @@ class DayaBayFit:
         m.strategy = 1
         return m
 
-    def fit(self, *, start=None, minos: bool = False) -> FitResult:
+    def fit(self, *, start=None, minos: bool = False, hesse: str = "numerical",
+            ncall: int | None = None) -> FitResult:
         """MIGRAD + HESSE (+ MINOS on the two oscillation parameters if asked).
 
         Raises
@@ -179,10 +191,11 @@ class DayaBayFit:
         """
         t0 = time.perf_counter()
         c0, g0 = self.n_calls, self.n_grad
-        m = self.minuit(start)
-        m.migrad()
+        m = self.minuit(start, hesse=hesse)
+        m.migrad(ncall=ncall)
+        t_migrad = time.perf_counter() - t0
         if not m.valid:
-            m.migrad()
+            m.migrad(ncall=ncall)
         if not m.valid:
             raise FitDidNotConverge(
                 f"Daya Bay {self.model.ordering}-ordering fit did not converge "
@@ -194,6 +207,7 @@ class DayaBayFit:
             merr = {p: (m.merrors[p].lower, m.merrors[p].upper)
                     for p in ("sin2_2theta13", "dm2_32")}
         seconds = time.perf_counter() - t0
+        self.last_migrad_seconds = t_migrad
         n_free = 2 + self.model.n_knots
         return FitResult(ordering=self.model.ordering,
                          values=dict(zip(self.names, map(float, m.values))),

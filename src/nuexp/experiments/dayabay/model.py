@@ -36,7 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from hepunits import cm2, m
+from hepunits import m
+from scipy.constants import physical_constants
 from numpy.typing import ArrayLike
 
 from ...detector.iav import rescale_offdiagonal_many
@@ -48,7 +49,9 @@ from .data import (BACKGROUNDS, DETECTORS, ISOTOPES, ISOTOPES_NEQ, PERIODS, REAC
                    Release, active_pairs)
 from .nuisances import NuisanceSet
 
-__all__ = ["DayaBayModel", "Prediction", "oscillation_parameters", "gaussian_smearing_matrix"]
+__all__ = ["DayaBayModel", "Prediction", "oscillation_parameters", "gaussian_smearing_matrix",
+           "neutrino_energy", "d_neutrino_energy_d_positron_energy", "ibd_sigma0_f3g",
+           "spectrum_integral"]
 
 _N_EDEP_NODES = 5      # Gauss–Legendre order in E_dep per 50 keV bin (official model)
 _N_COS_NODES = 3       # Gauss–Legendre order in cosθ on [−1, 1] (official model)
@@ -112,6 +115,51 @@ def _lin_interp_zero_outside(x_coarse, y_coarse, x_fine):
     return out
 
 
+
+def neutrino_energy(e_positron: np.ndarray, cos_theta: np.ndarray, me: float, mp: float,
+                    mn: float) -> np.ndarray:
+    """E_ν from the positron total energy and angle: exact two-body inverse for IBD on a
+    proton at rest, E_ν = (E_e + δ) / (1 − (E_e − p_e cosθ)/m_p), δ = (m_n² − m_p² − m_e²)/(2m_p)
+    (4-momentum conservation; Vogel & Beacom, PRD 60, 053003, Eq. 11 to all orders)."""
+    ee = np.asarray(e_positron, dtype=float)
+    pe = np.sqrt(np.clip(ee * ee - me * me, 0.0, None))
+    delta = 0.5 * (mn * mn - mp * mp - me * me) / mp
+    return (ee + delta) / (1.0 - (ee - pe * np.asarray(cos_theta)) / mp)
+
+
+def d_neutrino_energy_d_positron_energy(e_nu, e_positron, cos_theta, me: float, mp: float):
+    """dE_ν/dE_e at fixed cosθ for :func:`neutrino_energy` (dp_e/dE_e = 1/v_e)."""
+    ee = np.asarray(e_positron, dtype=float)
+    ve = np.sqrt(1.0 - (me / ee) ** 2)
+    c = np.asarray(cos_theta)
+    return (mp + e_nu * (1.0 - c / ve)) / (mp - ee * (1.0 - ve * c))
+
+
+def ibd_sigma0_f3g(neutron_lifetime_s: float, phase_space_factor: float) -> float:
+    """σ0 (f² + 3g²) = 2π² / (m_e⁵ f τ_n) in hepunits area / MeV² (Vogel & Beacom Eq. 9),
+    from :mod:`nuexp.interactions.ibd` rescaled to the given τ_n and phase-space factor."""
+    return (_ibd._vb_sigma0_times_f3g(neutron_lifetime_s * _ibd.second)
+            * _ibd.VB_PHASE_SPACE_FR / phase_space_factor)
+
+
+def spectrum_integral(energy: np.ndarray, spectrum: np.ndarray, e_min: float) -> float:
+    """∫ S(E) dE from ``e_min`` to the last tabulated energy for an exponentially
+    interpolated table (exact per segment), e.g. ν̄ per fission above the IBD threshold."""
+    x = np.asarray(energy, dtype=float)
+    y = np.asarray(spectrum, dtype=float)
+    if not x[0] <= e_min < x[-1]:
+        raise UnphysicalParameter(f"e_min must be in [{x[0]}, {x[-1]}); got {e_min!r}")
+    k = np.log(y[1:] / y[:-1]) / np.diff(x)
+    i = int(np.searchsorted(x, e_min, side="right") - 1)
+    lo = np.concatenate([[e_min - x[i]], np.zeros(x.size - 2 - i)])
+    hi = np.diff(x)[i:]
+    kk = k[i:]
+    yy = y[:-1][i:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seg = np.where(np.abs(kk) > 0, yy * (np.exp(kk * hi) - np.exp(kk * lo)) / kk,
+                       yy * (hi - lo))
+    return float(seg.sum())
+
 @dataclass
 class Prediction:
     """One evaluation of the model (events per detector-period and bin)."""
@@ -136,6 +184,14 @@ class DayaBayModel:
         Neutrino mass ordering (Δm²32 > 0 or < 0).
     pairs : sequence of (detector, period), optional
         Detector-periods in the χ² (default: all 21).
+    background_uncertainty : {"absolute", "official-1.7"}
+        How the correlated ⁹Li/⁸He, fast-neutron and AmC rate uncertainties enter:
+        ``"absolute"`` (default): rate + σ·u, σ the absolute uncertainty of the release's
+        ``background_rates_correlated.yaml`` (what the release README describes);
+        ``"official-1.7"``: count × (1 + σ·u) as dayabay-model 1.7.1 computes it (its
+        ``ProductShiftedScaled`` multiplies the count by the absolute σ in events/day, which
+        scales these uncertainties by the rate: ×2.9 for ⁹Li/⁸He in EH1, ×0.04 for fast
+        neutrons in EH3).  Kept to reproduce the official numbers side by side.
 
     Notes
     -----
@@ -144,9 +200,14 @@ class DayaBayModel:
     """
 
     def __init__(self, release: Release, *, ordering: str = "normal",
-                 pairs: tuple[tuple[str, str], ...] | None = None) -> None:
+                 pairs: tuple[tuple[str, str], ...] | None = None,
+                 background_uncertainty: str = "absolute") -> None:
         if ordering not in ("normal", "inverted"):
             raise UnphysicalParameter(f"ordering must be 'normal' or 'inverted'; got {ordering!r}")
+        if background_uncertainty not in ("absolute", "official-1.7"):
+            raise UnphysicalParameter("background_uncertainty must be 'absolute' or "
+                                      f"'official-1.7'; got {background_uncertainty!r}")
+        self.background_uncertainty = background_uncertainty
         self.release = release
         self.ordering = ordering
         self.nuisances = NuisanceSet.from_release(release)
@@ -185,18 +246,13 @@ class DayaBayModel:
         valid = ee > me
         ee_safe = np.where(valid, ee, 2 * me)
         ve = np.sqrt(1.0 - (me / ee_safe) ** 2)
-        delta = 0.5 * (mn * mn - mp * mp - me * me) / mp
         denom = 1.0 - ee_safe / mp * (1.0 - ve * cos)
-        enu = (ee_safe + delta) / denom
-        # dE_nu/dE_e of the exact two-body relation (d p_e/d E_e = 1/v_e)
-        jac = (mp + enu * (1.0 - cos / ve)) / (mp - ee_safe * (1.0 - ve * cos))
-        # Vogel–Beacom dσ/dcosθ, normalised with the release's τ_n and f_ps (VB Eq. 9)
-        f, g = ibdc["f"], ibdc["g"]
-        tau = pdg["NeutronLifeTime"]
-        sigma0_f3g = _ibd._vb_sigma0_times_f3g(tau * _ibd.second) * (
-            _ibd.VB_PHASE_SPACE_FR / ibdc["PhaseSpaceFactor"])
-        sigma0 = sigma0_f3g / (_ibd.VB_F ** 2 + 3 * _ibd.VB_G ** 2)
-        del f, g  # the O(1/M) shape uses VB's couplings in nuexp.interactions.ibd
+        enu = neutrino_energy(ee_safe, cos, me, mp, mn)
+        jac = d_neutrino_energy_d_positron_energy(enu, ee_safe, cos, me, mp)
+        # Vogel–Beacom dσ/dcosθ, normalised with the release's τ_n and f_ps (VB Eq. 9); the
+        # O(1/M) shape uses the couplings of nuexp.interactions.ibd
+        sigma0 = (ibd_sigma0_f3g(pdg["NeutronLifeTime"], ibdc["PhaseSpaceFactor"])
+                  / (_ibd.VB_F ** 2 + 3 * _ibd.VB_G ** 2))
         dsig = _ibd._vb_dsigma_dcos(enu, cos, sigma0)
         thr = ((mn + me) ** 2 - mp * mp) / (2 * mp)
         ok = valid & (enu >= thr) & (denom > 0) & (jac > 0)
@@ -260,7 +316,7 @@ class DayaBayModel:
         self.accidental_count = acc_count
         # spent fuel: fissions per second of a nominal core, fixed fractions (official model)
         w_nom = float(P("reactor_thermal_power_nominal")["parameters"]["nominal_thermal_power"])
-        mev_per_gw_s = 1e9 / 1.602176634e-13          # J/s per GW → MeV/s (CODATA e)
+        mev_per_gw_s = 1e9 / (1e6 * physical_constants["elementary charge"][0])  # GW → MeV/s
         fps = self.fission_fractions * w_nom * mev_per_gw_s / mean_e
         self.snf_base = (fps @ self.spec)                                   # (3600,)
         # detector-reactor geometry: N_p ε / (4π L²)
@@ -416,7 +472,9 @@ class DayaBayModel:
                        for k, pp in zip(pos, self.pairs)])
         counts["alpha_neutron"] = an * t_days
         amc = np.array([V["correlated_rates"]["amc"][pp] for pp in self.pairs])
-        counts["amc"] = amc[:, 0] * t_days + amc[:, 1] * t_days * z[2 * n_all]
+        official = self.background_uncertainty == "official-1.7"
+        amc_sig = amc[:, 1] * amc[:, 0] if official else amc[:, 1]
+        counts["amc"] = amc[:, 0] * t_days + amc_sig * t_days * z[2 * n_all]
         site_of = {d: s for s, ds in SITES.items() for d in ds}
         sites = list(SITES)
         base = 2 * n_all + 1
@@ -424,7 +482,8 @@ class DayaBayModel:
             rs = np.array([V["correlated_rates"][b][pp] for pp in self.pairs])
             zi = np.array([z[base + off + sites.index(site_of[d]) * len(PERIODS) + PERIODS.index(p)]
                            for d, p in self.pairs])
-            counts[b] = (rs[:, 0] + rs[:, 1] * zi) * t_days
+            sig = rs[:, 1] * rs[:, 0] if official else rs[:, 1]
+            counts[b] = (rs[:, 0] + sig * zi) * t_days
         by_source = {b: counts[b][:, None] * self.bkg_shapes[b] for b in BACKGROUNDS}
         total = np.zeros((n, self.n_final))
         for arr in by_source.values():
