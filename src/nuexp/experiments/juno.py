@@ -405,14 +405,13 @@ def analyse(config: Config, ctx) -> None:
     ref = cfg.sensitivity.nmo_reference_years
     if ref not in years:
         years = sorted([*years, ref])
-    nmo_rows, dchi2, nfcn = [], [], 0
+    nmo_rows, dchi2 = [], []
     alt_start = None
     best_ref = None
     with ctx.timer("mass_ordering"):
         for y in ctx.progress(years, "mass ordering"):
             t0 = time.perf_counter()
             r = ana.nmo(y * dpy, alternative_start=alt_start)
-            nfcn += r.nfcn
             dchi2.append(r.delta_chi2)
             if y == ref:
                 best_ref = r
@@ -458,8 +457,10 @@ def analyse(config: Config, ctx) -> None:
                 s = float(np.sqrt(cov[names.index(p), names.index(p)]))
                 grid = ana.truth[p] + s * np.linspace(-2.5, 2.5, cfg.sensitivity.profile_scan_points)
                 scans[p] = profile_scan(lik, p, grid, reference=0.0)
-                nfcn += scans[p].nfcn
-    ctx.results.timing_s["fit_calls"] = float(nfcn)
+    ctx.table("performance", [
+        {"stage": "mass_ordering", "objective_calls": int(sum(r["nfcn"] for r in nmo_rows))},
+        {"stage": "profile_scans", "objective_calls": int(sum(s.nfcn for s in scans.values()))},
+    ])
 
     with ctx.timer("figures"):
         _figures(ctx, cfg, ana, best_ref, years, dchi2, scans)
