@@ -1,0 +1,120 @@
+"""Benchmark of the CLOVERS chain (``python benchmarks/bench_clovers.py [--repeat N]``).
+
+Prints one table:
+
+* the rate chain alone (flux → CEvNS recoil spectra for 3 flavours × 2 isotopes → Poisson
+  NPE folding → selection → signal), in-process, best of N (goal < 50 ms);
+* ``nuexp run clovers`` end to end in a cold process, plots included (goal < 3 s on an
+  idle 2-core machine), wall and CPU time of the child;
+* the same without writing plots (``nuexp.run("clovers")`` in a cold process);
+* the PMT dark-count toy: simulated beam triggers per second for the numpy and the numba
+  engine (goal ≥ 1e7 /s), with the numba compile/cache-load time of a first call shown
+  separately;
+* the load average, since the numbers scale with it on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from hepunits import Hz, day, microsecond
+from rich.console import Console
+from rich.table import Table
+
+
+def _rate_chain(cfg) -> float:
+    from nuexp.detector.photoelectrons import npe_window
+    from nuexp.experiments.cevns_blocks import run_chain
+    from nuexp.experiments.clovers import selection_efficiency
+
+    chain = run_chain(cfg.source, cfg.target, cfg.cevns, cfg.response, cfg.exposure.live_days * day)
+    eff = selection_efficiency(chain.npe.axis, cfg.selection)["total"]
+    window = npe_window(cfg.response.max_npe, cfg.selection.npe_low, cfg.selection.npe_high)
+    return chain.npe.total_events(eff * window)
+
+
+def _child(code: str) -> tuple[float, float]:
+    """Wall and CPU seconds of a fresh interpreter running ``code``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                   env=dict(os.environ, MPLBACKEND="Agg"))
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    from nuexp.detector.dark_counts import simulate_dark_counts
+    from nuexp.experiments.registry import resolve_config
+
+    _, cfg = resolve_config("clovers")
+    rows = []
+
+    _rate_chain(cfg)  # warm caches (imports, first allocation)
+    times = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        signal = _rate_chain(cfg)
+        times.append(time.perf_counter() - t0)
+    rows.append(("rate chain (in-process, best of %d)" % args.repeat, f"{min(times) * 1e3:.1f} ms",
+                 f"median {np.median(times) * 1e3:.1f} ms", f"signal = {signal:.1f} events", "< 50 ms"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cli = (f"import sys; sys.argv = ['nuexp', 'run', 'clovers', '--out', {tmp!r} + '/c', "
+               "'--json']; from nuexp.cli import main; main()")
+        _child(cli)  # make sure numba/bytecode caches exist
+        runs = [_child(cli) for _ in range(max(1, args.repeat // 2))]
+        wall = min(r[0] for r in runs)
+        cpu = min(r[1] for r in runs)
+        rows.append(("nuexp run clovers --out (cold process, plots)", f"{wall:.2f} s",
+                     f"CPU {cpu:.2f} s", "7 figures × PNG+PDF", "< 3 s"))
+        wall, cpu = _child("import nuexp; nuexp.run('clovers')")
+        rows.append(("nuexp.run('clovers'), no files (cold process)", f"{wall:.2f} s",
+                     f"CPU {cpu:.2f} s", "imports + analysis", ""))
+        wall, cpu = _child("import nuexp.cli")
+        rows.append(("import nuexp.cli (cold process)", f"{wall:.2f} s", f"CPU {cpu:.2f} s", "", ""))
+
+    dc = cfg.dark_counts
+    kw = dict(dark_rate=dc.rate_per_pmt_hz * Hz, window=dc.window_us * microsecond,
+              n_pairs=dc.n_pairs, pe_per_pulse=dc.pe_per_pulse, max_npe=dc.max_npe)
+    t0 = time.perf_counter()
+    simulate_dark_counts(1000, **kw, seed=1, engine="numba")
+    first = time.perf_counter() - t0
+    for engine in ("numpy", "numba"):
+        n = 200_000_000
+        simulate_dark_counts(1000, **kw, seed=1, engine=engine)
+        t0 = time.perf_counter()
+        res = simulate_dark_counts(n, **kw, seed=2, engine=engine)
+        dt = time.perf_counter() - t0
+        note = f"suppression {res.suppression:.0f} ± {res.suppression_uncertainty:.0f}"
+        if engine == "numba":
+            note += f"; first call (compile/cache load) {first:.2f} s"
+        rows.append((f"dark-count toy, {engine} ({dc.n_pairs} PMT pairs)", f"{n / dt:.3g} triggers/s",
+                     f"{dt:.2f} s for {n:.0e}", note, ">= 1e7 /s"))
+
+    table = Table(title="nuexp CLOVERS benchmark")
+    for col in ("stage", "time / throughput", "detail", "result", "goal"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    console = Console()
+    console.print(table)
+    console.print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
+                  "(wall times scale with it on a shared machine; CPU times less so)")
+
+
+if __name__ == "__main__":
+    main()
