@@ -75,7 +75,7 @@ OFFICIAL_DRIVER = textwrap.dedent(r'''
 NUEXP_DRIVER = textwrap.dedent(r'''
     import json, sys, time
     t0 = time.perf_counter()
-    from nuexp.experiments.dayabay.analysis import single_thread_blas
+    from nuexp.experiments.dayabay.fit import single_thread_blas
     from nuexp.experiments.dayabay.data import load_release
     from nuexp.experiments.dayabay.fit import DayaBayFit
     from nuexp.experiments.dayabay.model import DayaBayModel

@@ -250,15 +250,26 @@ def fit_no(model):
 
 
 @pytest.mark.slow
-def test_chi2_at_official_best_fit(fit_no):
-    x = OFFICIAL_BEST_FIT
-    chi2 = fit_no.fcn(np.array(x))
-    assert chi2 == pytest.approx(OFFICIAL_CHI2, rel=0.04)
+def test_chi2_at_official_best_fit(release, fit_no):
+    """χ² at the official best-fit point (stored result of dagflow-team/dayabay-analysis).
+
+    dayabay-model 1.7.1 evaluated on this release at that point gives 573.97 (run by
+    benchmarks/bench_dayabay.py's driver in this environment; the stored fit's own 557.98
+    came from an earlier model/data version).  With the official background-uncertainty
+    convention nuexp must agree to 0.05 %; with the README convention (default) the
+    background term is smaller and χ² is within 0.5 % of it.
+    """
+    x = np.array(OFFICIAL_BEST_FIT)
+    assert fit_no.fcn(x) == pytest.approx(573.97, rel=5e-3)
+    official = DayaBayModel(release, background_uncertainty="official-1.7")
+    parts = {g: v for g, v in fit_no.parts.items() if g != "background_rate"}
+    fit = DayaBayFit(official, covariance_parts=parts)
+    assert fit.fcn(x) == pytest.approx(573.97, rel=5e-4)
 
 
 @pytest.mark.slow
 def test_normal_ordering_fit(fit_no):
-    r = fit_no.fit()
+    r = fit_no.fit(hesse="gauss-newton")
     assert r.values["sin2_2theta13"] == pytest.approx(0.0851, abs=0.0007)
     assert r.values["dm2_32"] == pytest.approx(2.466e-3, abs=0.018e-3)
     assert r.errors["sin2_2theta13"] == pytest.approx(0.0024, rel=0.20)
@@ -269,6 +280,6 @@ def test_normal_ordering_fit(fit_no):
 
 @pytest.mark.slow
 def test_inverted_ordering_fit(release):
-    r = DayaBayFit(DayaBayModel(release, ordering="inverted")).fit()
+    r = DayaBayFit(DayaBayModel(release, ordering="inverted")).fit(hesse="gauss-newton")
     assert -r.values["dm2_32"] == pytest.approx(-2.571e-3, abs=0.018e-3)
     assert r.errors["dm2_32"] == pytest.approx(0.060e-3, rel=0.20)

@@ -14,7 +14,6 @@ grid for the 1σ/2σ/3σ contours, and the plots.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Literal
 
@@ -24,7 +23,7 @@ from pydantic import Field, field_validator
 from ...config import ExperimentConfig, StrictModel
 from ...oscillation import reactor_survival
 from .data import CITATION, DETECTORS, PERIODS, SITES, active_pairs, check_names, load_release
-from .fit import DayaBayFit, FitResult
+from .fit import DayaBayFit, FitResult, single_thread_blas
 from .model import DayaBayModel, oscillation_parameters
 from .nuisances import GROUPS, check_groups
 
@@ -92,19 +91,6 @@ class Config(ExperimentConfig):
     fit: FitSection = Field(default_factory=FitSection)
 
 
-@contextlib.contextmanager
-def single_thread_blas():
-    """Run BLAS on one thread: the 546-bin algebra is faster without thread hand-offs on a
-    shared machine (threadpoolctl, if installed; otherwise nothing changes)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
 def _note(extra: str = "") -> str:
     return (f"Computed by nuexp from the public data release ({CITATION}). " + extra).strip()
 
@@ -168,9 +154,13 @@ def _analyse(config: Config, ctx) -> None:
                      note=f"MIGRAD+HESSE{'+MINOS' if config.fit.minos else ''} of the normal-"
                           f"ordering fit: {r.n_calls} chi2 evaluations + {r.n_grad} gradients; "
                           f"model build + systematic covariance {build_s['normal']:.1f} s.")
-        ctx.quantity("time_per_chi2_ms", 1e3 * r.seconds / max(r.n_calls + 3 * r.n_grad, 1), "ms",
-                     note="fit_seconds / (chi2 evaluations + 3 × gradients)")
+        ctx.quantity("time_per_chi2_ms", 1e3 * r.seconds_per_call, "ms",
+                     note="mean wall time of one chi2 evaluation (prediction + 546-bin "
+                          "Cholesky solve) during the fit")
+        ctx.quantity("time_per_gradient_ms", 1e3 * r.seconds_per_gradient, "ms",
+                     note="analytic in the 19 knots, central differences in θ13, Δm²32")
         ctx.quantity("n_chi2_evaluations", r.n_calls, "")
+        ctx.quantity("n_gradient_evaluations", r.n_grad, "")
         if r.minos:
             lo, hi = r.minos["sin2_2theta13"]
             ctx.quantity("sin2_2theta13_minos", r.values["sin2_2theta13"], "",

@@ -13,6 +13,7 @@ central-difference in the oscillation and pull parameters.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 
@@ -24,16 +25,37 @@ from ...stats.chi2 import CovarianceChi2, covariance_from_jacobian, numerical_ja
 from .model import DayaBayModel
 from .nuisances import GROUPS, check_groups
 
-__all__ = ["NOMINAL", "systematic_covariance", "DayaBayFit", "FitResult"]
+__all__ = ["NOMINAL", "systematic_covariance", "DayaBayFit", "FitResult", "single_thread_blas"]
 
 #: Nominal point of the release (``survival_probability.yaml``), where V_syst is computed.
 NOMINAL = {"sin2_2theta13": 0.0856, "dm2_32": 2.453e-3}
+
+
+@contextlib.contextmanager
+def single_thread_blas():
+    """Run BLAS/LAPACK on one thread (threadpoolctl, ``dayabay`` extra; no-op without it).
+
+    The fit's algebra is small (546 bins, 240 × 240 response matrices): thread hand-offs
+    only cost time, dramatically so on a shared, oversubscribed machine.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def systematic_covariance(model: DayaBayModel, groups, *, sin2_2theta13: float = NOMINAL["sin2_2theta13"],
                           dm2_32: float = NOMINAL["dm2_32"]) -> dict[str, np.ndarray]:
     """V_syst per group (bins × bins) at the given point, knots 0, nuisances 0."""
     groups = check_groups(groups, "covariance")
+    with single_thread_blas():
+        return _systematic_covariance(model, groups, sin2_2theta13, dm2_32)
+
+
+def _systematic_covariance(model, groups, sin2_2theta13, dm2_32):
     N = model.nuisances
     z0 = np.zeros(N.size)
     out: dict[str, np.ndarray] = {}
@@ -59,6 +81,8 @@ class FitResult:
     n_calls: int
     n_grad: int
     seconds: float
+    seconds_per_call: float
+    seconds_per_gradient: float
     valid: bool
     covariance: np.ndarray
     names: list[str]
@@ -78,9 +102,12 @@ class DayaBayFit:
     observed : array_like, optional
         Data to fit (default: the release's IBD candidates; pass an Asimov prediction
         for sensitivity studies).
+    covariance_parts : dict, optional
+        Precomputed V_syst of some groups (reused instead of recomputed).
     """
 
-    def __init__(self, model: DayaBayModel, *, covariance=GROUPS, pull=(), observed=None) -> None:
+    def __init__(self, model: DayaBayModel, *, covariance=GROUPS, pull=(), observed=None,
+                 covariance_parts: dict[str, np.ndarray] | None = None) -> None:
         cov = check_groups(covariance, "covariance")
         pul = check_groups(pull, "pull")
         both = set(cov) & set(pul)
@@ -91,7 +118,11 @@ class DayaBayFit:
         self.cov_groups = cov
         self.pull_groups = pul
         self.observed = model.observed if observed is None else np.asarray(observed, float)
-        self.parts = systematic_covariance(model, cov) if cov else {}
+        given = dict(covariance_parts or {})
+        todo = [g for g in cov if g not in given]
+        self.parts = {g: given[g] for g in cov if g in given}
+        if todo:
+            self.parts.update(systematic_covariance(model, todo))
         V = sum(self.parts.values()) if self.parts else None
         self.chi2 = CovarianceChi2(self.observed, V)
         N = model.nuisances
@@ -101,6 +132,8 @@ class DayaBayFit:
                       + [N.names[i] for i in self.pull_index])
         self.n_calls = 0
         self.n_grad = 0
+        self.t_calls = 0.0
+        self.t_grad = 0.0
 
     # -------------------------------------------------------------- parameters
     def _unpack(self, x):
@@ -115,12 +148,14 @@ class DayaBayFit:
 
     def fcn(self, x) -> float:
         """χ²(x) including the pull penalty."""
+        t0 = time.perf_counter()
         self.n_calls += 1
         s, d, k, z = self._unpack(x)
         if not (0.0 <= s <= 1.0 and d > 0):
             return 1e30
         val = self.chi2(self.model.expected(s, d, k, z))
         zp = z[self.pull_index]
+        self.t_calls += time.perf_counter() - t0
         return val + float(zp @ zp)
 
     def jacobian(self, x) -> np.ndarray:
@@ -148,11 +183,13 @@ class DayaBayFit:
 
     def grad(self, x) -> np.ndarray:
         """dχ²/dx."""
+        t0 = time.perf_counter()
         self.n_grad += 1
         mu = self.expected(x)
         _, g = self.chi2.value_and_gradient(mu, self.jacobian(x))
         s, d, k, z = self._unpack(x)
         g[2 + self.model.n_knots:] += 2.0 * z[self.pull_index]
+        self.t_grad += time.perf_counter() - t0
         return g
 
     def hessian(self, x) -> np.ndarray:
@@ -189,8 +226,12 @@ class DayaBayFit:
         FitDidNotConverge
             If MIGRAD does not report a valid minimum (with the last parameters).
         """
+        with single_thread_blas():
+            return self._fit(start, minos, hesse, ncall)
+
+    def _fit(self, start, minos, hesse, ncall) -> FitResult:
         t0 = time.perf_counter()
-        c0, g0 = self.n_calls, self.n_grad
+        c0, g0, tc0, tg0 = self.n_calls, self.n_grad, self.t_calls, self.t_grad
         m = self.minuit(start, hesse=hesse)
         m.migrad(ncall=ncall)
         t_migrad = time.perf_counter() - t0
@@ -214,6 +255,8 @@ class DayaBayFit:
                          errors=dict(zip(self.names, map(float, m.errors))),
                          chi2=float(m.fval), ndf=self.observed.size - n_free,
                          n_calls=self.n_calls - c0, n_grad=self.n_grad - g0, seconds=seconds,
+                         seconds_per_call=(self.t_calls - tc0) / max(self.n_calls - c0, 1),
+                         seconds_per_gradient=(self.t_grad - tg0) / max(self.n_grad - g0, 1),
                          valid=bool(m.valid), covariance=np.array(m.covariance),
                          names=list(self.names), minos=merr)
 
@@ -226,10 +269,11 @@ class DayaBayFit:
         m = self.minuit(best.values)
         m.values = [best.values[n] for n in self.names]
         m.fixed[parameter] = True
-        for v in values:
-            m.values[parameter] = float(v)
-            m.migrad()
-            out.append(m.fval - best.chi2)
+        with single_thread_blas():
+            for v in values:
+                m.values[parameter] = float(v)
+                m.migrad()
+                out.append(m.fval - best.chi2)
         return np.array(out)
 
     def grid(self, s_values, d_values, best: FitResult) -> np.ndarray:
@@ -239,6 +283,12 @@ class DayaBayFit:
         m.fixed["sin2_2theta13"] = True
         m.fixed["dm2_32"] = True
         out = np.zeros((len(d_values), len(s_values)))
+        with single_thread_blas():
+            self._grid(m, s_values, d_values, best, out)
+        return out
+
+    @staticmethod
+    def _grid(m, s_values, d_values, best, out) -> None:
         for i, d in enumerate(d_values):
             for j, s in enumerate(s_values if i % 2 == 0 else s_values[::-1]):
                 jj = j if i % 2 == 0 else len(s_values) - 1 - j
@@ -246,4 +296,3 @@ class DayaBayFit:
                 m.values["dm2_32"] = float(d)
                 m.migrad()
                 out[i, jj] = m.fval - best.chi2
-        return out
