@@ -110,11 +110,13 @@ class Resolution:
         return np.diff(cdf, axis=0)
 
     def response_matrix_sparse(self, true_energy: ArrayLike, edges: ArrayLike, *,
-                               n_sigma: float = 8.0):
+                               n_sigma: float = 8.0, extra_sigma: ArrayLike | None = None):
         """:meth:`response_matrix` as a ``scipy.sparse`` CSR matrix, banded to ±``n_sigma``.
 
         Only the bin edges within ``n_sigma`` standard deviations of each true energy are
         evaluated (the neglected probability is below 2 Φ(−n_sigma) ≈ 1e-15 for 8σ).
+        ``extra_sigma`` (hepunits energy, per true energy) is added in quadrature to the
+        detector σ (e.g. the kinematic spread of the IBD positron energy).
         """
         from scipy import sparse
 
@@ -123,6 +125,8 @@ class Resolution:
         if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) <= 0):
             raise InvalidConfiguration("edges must be an increasing 1-d array of at least 2 values")
         s = self.sigma(E)
+        if extra_sigma is not None:
+            s = np.sqrt(s**2 + require_non_negative("extra_sigma", extra_sigma) ** 2)
         lo = np.clip(np.searchsorted(e, E - n_sigma * s) - 1, 0, e.size - 1)
         hi = np.clip(np.searchsorted(e, E + n_sigma * s) + 1, 0, e.size - 1)
         width = int(np.max(hi - lo)) + 1

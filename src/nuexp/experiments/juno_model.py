@@ -8,7 +8,8 @@ Chain (every piece from its own nuexp module):
    efficiency → events per day per MeV of E_ν, per core;
 3. survival probability per core (:mod:`nuexp.oscillation`; constant-density matter with
    the density as a nuisance parameter, or vacuum);
-4. prompt energy E_dep = E_e + m_e (mean IBD kinematics), non-linearity
+4. prompt energy E_dep = E_e + m_e (mean IBD kinematics; the angular spread of E_e is
+   added to the resolution in quadrature), non-linearity
    (:mod:`nuexp.detector.nonlinearity`) and Gaussian resolution
    (:mod:`nuexp.detector.resolution`) → reconstructed-energy bins;
 5. backgrounds per component, each a rate (per day, after selection) and a spectral
@@ -174,6 +175,10 @@ class JunoModel:
         w[[0, -1]] *= 0.5
         self.weights = w
         self.e_dep = ibd.prompt_energy(self.e_nu)
+        # spread of the positron energy over the angles: E_e is uniform-like between the
+        # kinematic limits E1, E2 (SV 2003 Eq. 11); its rms (E2 − E1)/√12 is added to σ
+        lo, hi = ibd.positron_energy(self.e_nu, -1.0), ibd.positron_energy(self.e_nu, 1.0)
+        self.kinematic_sigma = (hi - lo) / np.sqrt(12.0)
         xs = ibd.cross_section(self.e_nu, self.cross_section_model)
         # events per unit time per unit E_ν, per core, before oscillation
         self.core_rate = np.stack([c.flux(self.e_nu, outside="extrapolate") for c in self.cores])
@@ -218,7 +223,9 @@ class JunoModel:
         if R is None:
             e_vis = self.nonlinearity.visible(self.e_dep, nl_pulls if len(nl_pulls) else None)
             res = self.resolution if resolution_scale == 1.0 else self.resolution.scaled(resolution_scale)
-            R = res.response_matrix_sparse(e_vis, self.edges)    # banded Gaussian, CSR
+            scale = e_vis / self.e_dep
+            R = res.response_matrix_sparse(e_vis, self.edges,       # banded Gaussian, CSR
+                                           extra_sigma=self.kinematic_sigma * scale)
             if len(self._cache) > 64:
                 self._cache.clear()
             self._cache[key] = R
