@@ -134,3 +134,23 @@ def test_significance_map_and_contour_are_consistent():
     assert np.allclose(t5[reached], x5 / masses[reached], rtol=0.01)
     # at 12 kg the 5σ time is below 180 days (CLOVERS Fig. 14: 5.1σ at 12 kg, 180 d)
     assert x5 / 12 < 180
+
+
+def test_neutrino_spectrum_container():
+    from nuexp.sources.spectrum import NeutrinoSpectrum
+
+    line = NeutrinoSpectrum.line(30 * MeV, 2.0)
+    flat = NeutrinoSpectrum(np.array([10.0, 20.0]) * MeV, np.array([0.1, 0.1]) / MeV,
+                            np.zeros(0), np.zeros(0))
+    both = line + flat
+    assert both.total() == pytest.approx(3.0)
+    assert both.mean_energy() == pytest.approx((2 * 30 + 1 * 15) / 3 * MeV)
+    assert both.scaled(2.0).total() == pytest.approx(6.0)
+    assert flat.evaluate(np.array([5, 15, 25]) * MeV).tolist() == pytest.approx([0, 0.1 / MeV, 0])
+    assert both.max_energy == 30 * MeV
+    with pytest.raises(UnphysicalParameter, match="spectrum density"):
+        NeutrinoSpectrum(np.array([1.0, 2.0]), np.array([-1.0, 1.0]), np.zeros(0), np.zeros(0))
+    with pytest.raises(ValueError, match="strictly increasing"):
+        NeutrinoSpectrum(np.array([2.0, 1.0]), np.array([1.0, 1.0]), np.zeros(0), np.zeros(0))
+    with pytest.raises(UnphysicalParameter, match="line energies"):
+        NeutrinoSpectrum.line(-1.0)

@@ -49,8 +49,8 @@ def _recoil(ctx, chain, per):
     ax.plot(t, rec.total() * keV, color="k", lw=2, label="total")
     for f, y in rec.by_component().items():
         ax.plot(t, y * keV, color=_COLOUR[f], label=_FLAVOUR_LABEL[f])
-    for iso, y in rec.by_isotope().items():
-        ax.plot(t, y * keV, ls="--", label=iso)
+    for (iso, y), colour in zip(rec.by_isotope().items(), ("tab:purple", "tab:gray", "tab:brown")):
+        ax.plot(t, y * keV, ls="--", color=colour, label=iso)
     ax.set_xlabel(r"$T_{nr}$ [keV]")
     ax.set_ylabel(f"events / keV ({per})")
     ax.set_yscale("log")
