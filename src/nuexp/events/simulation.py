@@ -394,8 +394,15 @@ class JSNS2Simulator:
             The triggered events, time ordered, and the block's truth counts.
         """
         cfg = self.config
+        if not 0 <= period_index < len(cfg.periods):
+            raise InvalidConfiguration(f"period_index = {period_index}: the configuration has "
+                                       f"{len(cfg.periods)} periods")
         period = cfg.periods[period_index]
-        start, n_spills = self.blocks(period)[block_index]
+        blocks = self.blocks(period)
+        if not 0 <= block_index < len(blocks):
+            raise InvalidConfiguration(f"block_index = {block_index}: period {period.period} "
+                                       f"has {len(blocks)} blocks")
+        start, n_spills = blocks[block_index]
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, period_index, block_index]))
         det, r = cfg.detector, cfg.rates
         w_lo, w_hi = det.prompt_window_us[0] * us, det.prompt_window_us[1] * us
