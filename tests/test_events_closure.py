@@ -122,3 +122,25 @@ def test_closure_signal_and_flux_pulls(config):
 def test_pot_must_be_positive(config):
     with pytest.raises(InvalidConfiguration, match="pot"):
         config.simulation.with_pot(-1.0)
+
+
+def test_interrupted_simulation_leaves_the_previous_output_or_none(config, tmp_path):
+    sim = small(config.simulation, pot=5e19)
+    out = tmp_path / "data"
+
+    def stop_after_first(items, description, total):
+        for i, item in enumerate(items):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield item
+
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_directory(sim, out, seed=1, progress=stop_after_first)
+    assert list(tmp_path.iterdir()) == []                 # nothing, not even a staging dir
+    simulate_to_directory(sim, out, seed=1)
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(KeyboardInterrupt):
+        simulate_to_directory(sim, out, seed=2, progress=stop_after_first)
+    assert sorted(p.name for p in out.iterdir()) == before   # the complete old output
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]

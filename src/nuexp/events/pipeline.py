@@ -160,7 +160,8 @@ class _Stream:
         key = spill_keys(ev.run, ev.spill, start=self.next_seq)
         first_rows = np.flatnonzero(np.diff(key, prepend=key[0] - 1))
         spill_period = ev.period[first_rows].astype(np.int64)
-        periods = np.unique(ev.period)
+        periods = (ev.period[:1] if ev.period[0] == ev.period[-1]
+                   and ev.period.min() == ev.period.max() else np.unique(ev.period))
 
         prompt_base = m.prompt_readout
         delayed = m.delayed

@@ -79,8 +79,15 @@ class SelectionCuts:
     def window_of(self, period: np.ndarray, source: str = "events") -> np.ndarray:
         """Delayed window of each row's period; a period without a setting is an error."""
         period = np.asarray(period)
+        if period.size and period[0] == period[-1] and period.min() == period.max():
+            values = period[:1]              # one period (the usual case): no sort needed
+        else:
+            values = np.unique(period)
         out = np.empty(period.shape, dtype=np.float64)
-        for value in np.unique(period):
+        if values.size == 1 and int(values[0]) in self.delayed_window:
+            out.fill(self.delayed_window[int(values[0])])
+            return out
+        for value in values:
             if int(value) not in self.delayed_window:
                 raise InvalidConfiguration(
                     f"{source}: period {int(value)} has no delayed-window setting "
@@ -132,7 +139,8 @@ def event_masks(chunk: EventChunk, cuts: SelectionCuts, source: str = "events") 
     prompt_energy = in_window(chunk.energy, cuts.prompt_energy)
     prompt_time = in_window(chunk.time, cuts.prompt_time)
     delayed = delayed_type & in_window(chunk.energy, cuts.delayed_energy) & fiducial
-    fake = np.where(delayed_type & prompt_energy & fiducial,
-                    _fake_multiplicity(chunk.time, cuts), 0.0)
+    fake = np.zeros(len(chunk))
+    eligible = np.flatnonzero(delayed_type & prompt_energy & fiducial)
+    fake[eligible] = _fake_multiplicity(chunk.time[eligible], cuts)
     return EventMasks(window, fiducial, veto_ok, is_muon, prompt_readout, prompt_energy,
                       prompt_time, delayed, fake)

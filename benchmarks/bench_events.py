@@ -1,0 +1,150 @@
+"""Benchmark of the JSNS2 event pipeline (issue 6): pairing + selection + both background
+methods on simulated triggers streamed from Parquet.
+
+Prints a table of throughput (triggers per second per core, from CPU time) and peak
+resident memory for increasing dataset sizes, each measured in a fresh subprocess so
+that the peak RSS belongs to the processing alone; optionally the dask LocalCluster run
+(compared with the serial one) and a closure study over many seeds.
+
+Usage::
+
+    python benchmarks/bench_events.py --triggers 2e7 --workdir /tmp/nuexp-bench
+    python benchmarks/bench_events.py --closure 40          # pulls over 40 seeds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+#: Triggers per proton on target of the jsns2-events preset (5.3e6 for 2.2e22 POT).
+TRIGGERS_PER_POT = 5.3e6 / 2.2e22
+
+_CHILD = r"""
+import json, resource, sys, time
+from nuexp.events.pipeline import process_files
+from nuexp.events.selection import SelectionCuts
+path, chunk = sys.argv[1], int(sys.argv[2])
+process_files(path, SelectionCuts(), chunk_size=1000)   # numba kernels loaded from cache
+t0, c0 = time.perf_counter(), time.process_time()
+s = process_files(path, SelectionCuts(), chunk_size=chunk)
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({"events": s.events, "wall": wall, "cpu": cpu,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "observed": int(sum(p.cutflow[-1] for p in s.periods.values()))}))
+"""
+
+
+def dataset(workdir: Path, triggers: float, seed: int) -> tuple[Path, dict]:
+    """Simulate (or reuse) a dataset of about ``triggers`` triggers."""
+    from nuexp.events.simulation import read_manifest
+    from nuexp.experiments.jsns2_events import simulate_dataset
+
+    pot = triggers / TRIGGERS_PER_POT
+    folder = workdir / f"jsns2-{pot:.3g}-seed{seed}"
+    manifest = read_manifest(folder) if folder.exists() else None
+    if manifest is None:
+        t0 = time.perf_counter()
+        manifest = simulate_dataset("jsns2", folder, pot=pot, seed=seed, show_progress=True)
+        manifest["_simulation_s"] = time.perf_counter() - t0
+    return folder, manifest
+
+
+def measure(path: Path, chunk: int) -> dict:
+    """Process ``path`` in a fresh interpreter; wall, CPU and peak RSS of the processing."""
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(chunk)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triggers", type=float, default=2e7, help="largest dataset size")
+    parser.add_argument("--chunk-size", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/nuexp-bench-events"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dask", action="store_true", help="also run on a LocalCluster")
+    parser.add_argument("--closure", type=int, default=0, help="closure study: seeds")
+    args = parser.parse_args()
+    console = Console()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+
+    folder, manifest = dataset(args.workdir, args.triggers, args.seed)
+    files = sorted(folder.glob("*.parquet"))
+    n_total = sum(p["events"] for p in manifest["periods"].values())
+    table = Table(title="JSNS2 event pipeline: pairing + selection + fake-trigger + spill-shift",
+                  header_style="bold")
+    for col in ("input", "triggers", "chunk", "wall s", "CPU s", "triggers/s/core",
+                "peak RSS MB"):
+        table.add_column(col, justify="right")
+    cases = [(files[0], "1 file"), (folder, f"{len(files)} files")]
+    for path, label in cases:
+        r = measure(path, args.chunk_size)
+        table.add_row(label, f"{r['events']:.3g}", f"{args.chunk_size:.0e}", f"{r['wall']:.1f}",
+                      f"{r['cpu']:.1f}", f"{r['events'] / r['cpu']:.3g}", f"{r['rss_mb']:.0f}")
+    r = measure(folder, args.chunk_size // 10)
+    table.add_row(f"{len(files)} files", f"{r['events']:.3g}", f"{args.chunk_size // 10:.0e}",
+                  f"{r['wall']:.1f}", f"{r['cpu']:.1f}", f"{r['events'] / r['cpu']:.3g}",
+                  f"{r['rss_mb']:.0f}")
+    console.print(table)
+    if "_simulation_s" in manifest:
+        console.print(f"simulation: {n_total:.3g} triggers in {manifest['_simulation_s']:.0f} s "
+                      f"({n_total / manifest['_simulation_s']:.3g} triggers/s)")
+
+    if args.dask:
+        from nuexp.events.pipeline import process_files
+        from nuexp.events.selection import SelectionCuts
+
+        t0 = time.perf_counter()
+        serial = process_files(folder, SelectionCuts(), chunk_size=args.chunk_size)
+        t1 = time.perf_counter()
+        parallel = process_files(folder, SelectionCuts(), chunk_size=args.chunk_size,
+                                 scheduler=None)
+        t2 = time.perf_counter()
+        same = all((serial.periods[p].cutflow == parallel.periods[p].cutflow).all()
+                   and serial.periods[p].fake_near == parallel.periods[p].fake_near
+                   and serial.periods[p].shift_near == parallel.periods[p].shift_near
+                   for p in serial.periods)
+        console.print(f"dask LocalCluster: {t2 - t1:.1f} s vs serial {t1 - t0:.1f} s; "
+                      f"identical results: {same}")
+
+    if args.closure:
+        from nuexp.experiments.jsns2_events import closure
+        from nuexp.experiments.registry import resolve_config
+
+        _, cfg = resolve_config("jsns2-events")
+        rows = closure(cfg, list(range(1000, 1000 + args.closure)), workdir=args.workdir)
+        t = Table(title=f"closure over {len(rows)} seeds (2.2e22 POT each)", header_style="bold")
+        for col in ("quantity", "mean", "rms", "mean pull", "pull width"):
+            t.add_column(col, justify="right")
+        for name, inj, pull in (("signal", "injected_signal", "signal_pull"),
+                                ("flux", "injected_flux", "flux_pull"),
+                                ("background_fake", "true_background", None),
+                                ("background_shift", "true_background", None)):
+            vals = [r[name] for r in rows]
+            mean = sum(vals) / len(vals)
+            rms = math.sqrt(sum((v - mean) ** 2 for v in vals) / max(len(vals) - 1, 1))
+            if pull:
+                p = [r[pull] for r in rows]
+                pm = sum(p) / len(p)
+                pw = math.sqrt(sum((x - pm) ** 2 for x in p) / max(len(p) - 1, 1))
+                t.add_row(name, f"{mean:.4g}", f"{rms:.3g}", f"{pm:+.3f}", f"{pw:.3f}")
+            else:
+                truth = sum(r[inj] for r in rows) / len(rows)
+                t.add_row(f"{name} (true mean {truth:.2f})", f"{mean:.4g}", f"{rms:.3g}",
+                          f"{(mean - truth) / (rms / math.sqrt(len(rows))):+.2f} σ_mean", "")
+        console.print(t)
+        console.print(f"injected signal {rows[0]['injected_signal']:.2f}, injected flux "
+                      f"{rows[0]['injected_flux']:.3g} cm^-2/proton")
+
+
+if __name__ == "__main__":
+    main()
