@@ -77,7 +77,7 @@ class FitSection(StrictModel):
         default_factory=lambda: ["normal", "inverted"])
     minos: bool = False
     hesse: Literal["gauss-newton", "numerical"] = "gauss-newton"
-    profile_points: int = Field(9, ge=0, le=101)
+    profile_points: int = Field(7, ge=0, le=101)
     profile_width_sigma: float = Field(3.0, gt=0.0)
     contour_points: int = Field(0, ge=0, le=41)
     stat_only: bool = True
@@ -268,7 +268,7 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
     del surv
     ctx.figure(fig, "survival_vs_L_over_E",
                caption="Background-subtracted data over the no-oscillation expectation (best-fit "
-               "spectrum), per hall, vs L_eff/⟨E_ν⟩ with ⟨E_ν⟩ ≈ E_prompt + 0.78 MeV and L_eff the "
+               "spectrum), per hall, vs L_eff/<E_ν> with <E_ν> ≈ E_prompt + 0.78 MeV and L_eff the "
                "flux-weighted baseline. " + caption)
 
     # --- Δχ² profiles
@@ -281,7 +281,7 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
             width = config.fit.profile_width_sigma * best.errors[par]
             grid = np.linspace(best.values[par] - width, best.values[par] + width, n)
             with ctx.timer(f"profile_{par}"):
-                prof = fit.profile(par, grid, best)
+                prof = fit.profile(par, grid, best, hesse=config.fit.hesse)
             ax.plot(grid * scale, prof, "o-")
             for lvl in (1, 4, 9):
                 ax.axhline(lvl, color="grey", ls=":")
@@ -301,7 +301,7 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
         sv = np.linspace(s - 3.7 * sg, s + 3.7 * sg, m)
         dv = np.linspace(d - 3.7 * dg, d + 3.7 * dg, m)
         with ctx.timer("contour_grid"):
-            grid = fit.grid(sv, dv, best)
+            grid = fit.grid(sv, dv, best, hesse=config.fit.hesse)
         ax.contour(sv, dv * 1e3, grid, levels=[2.30, 6.18, 11.83], colors=["C0", "C1", "C2"])
         how = f"profiled Δχ² on a {m}×{m} grid (levels 2.30, 6.18, 11.83)"
     else:

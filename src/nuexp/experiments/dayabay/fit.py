@@ -260,13 +260,14 @@ class DayaBayFit:
                          valid=bool(m.valid), covariance=np.array(m.covariance),
                          names=list(self.names), minos=merr)
 
-    def profile(self, parameter: str, values, best: FitResult) -> np.ndarray:
+    def profile(self, parameter: str, values, best: FitResult,
+                hesse: str = "gauss-newton") -> np.ndarray:
         """Δχ² profile: minimise everything else at each fixed value (warm-started)."""
         if parameter not in ("sin2_2theta13", "dm2_32"):
             raise InvalidConfiguration(f"profile parameter {parameter!r}: choose sin2_2theta13 "
                                        "or dm2_32")
         out = []
-        m = self.minuit(best.values)
+        m = self.minuit(best.values, hesse=hesse)
         m.values = [best.values[n] for n in self.names]
         m.fixed[parameter] = True
         with single_thread_blas():
@@ -276,9 +277,9 @@ class DayaBayFit:
                 out.append(m.fval - best.chi2)
         return np.array(out)
 
-    def grid(self, s_values, d_values, best: FitResult) -> np.ndarray:
+    def grid(self, s_values, d_values, best: FitResult, hesse: str = "gauss-newton") -> np.ndarray:
         """Δχ² on a (sin²2θ13, Δm²32) grid, profiled over the knots and pulls."""
-        m = self.minuit(best.values)
+        m = self.minuit(best.values, hesse=hesse)
         m.values = [best.values[n] for n in self.names]
         m.fixed["sin2_2theta13"] = True
         m.fixed["dm2_32"] = True
