@@ -17,7 +17,13 @@ CLOVERS = "CLOVERS 2023 (Su, Liu, Liang, CEvNS Experiment Proposal at CSNS)"
 
 
 @pytest.fixture(scope="module")
-def clovers(tmp_path_factory):
+def clovers():
+    return nuexp.run("clovers"), None
+
+
+@pytest.fixture(scope="module")
+def clovers_out(tmp_path_factory):
+    """The full run with all figures (PNG + PDF): the expensive part of this file."""
     out = tmp_path_factory.mktemp("runs") / "clovers"
     return nuexp.run("clovers", out=out), out
 
@@ -82,8 +88,9 @@ def test_signal_consistency(clovers):
     assert res["significance"].value == pytest.approx(s / np.sqrt(s + b), rel=1e-12)
 
 
-def test_clovers_outputs(clovers):
-    res, out = clovers
+@pytest.mark.slow
+def test_clovers_outputs(clovers_out):
+    res, out = clovers_out
     data = json.loads((out / "results.json").read_text())
     assert data["experiment"] == "clovers"
     for stem in ("neutrino_spectra", "recoil_spectrum", "npe_spectrum", "selection_efficiency",
