@@ -167,3 +167,24 @@ def test_bad_inputs(override, match):
 def test_exposure_zero_refused(fast_analysis):
     with pytest.raises(InvalidConfiguration, match="exposure"):
         fast_analysis.predictor(0.0)
+
+
+def test_fisher_equals_hesse_on_asimov(fast_analysis):
+    from nuexp.stats.fit import fit
+
+    lik = fast_analysis.likelihood(2 * 365.25)
+    names, cov = asimov_covariance(lik)
+    res = fit(lik)
+    assert res.fval == pytest.approx(0.0, abs=1e-3)
+    for k in ("dm2_31", "dm2_21", "sin2_theta12", "sin2_theta13"):
+        assert res.errors[k] == pytest.approx(np.sqrt(cov[names.index(k), names.index(k)]), rel=0.02)
+
+
+def test_nmo_delta_chi2_grows_with_exposure(fast_analysis):
+    a = fast_analysis
+    r2 = a.nmo(2 * 365.25)
+    r4 = a.nmo(4 * 365.25, alternative_start=r2.fit_alternative.values)
+    assert r2.chi2_true == pytest.approx(0.0, abs=1e-3)
+    assert r2.fit_alternative.values["dm2_31"] < 0
+    # roughly linear in exposure (systematics make it slightly sub-linear)
+    assert 1.7 < r4.delta_chi2 / r2.delta_chi2 <= 2.05

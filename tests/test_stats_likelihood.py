@@ -171,3 +171,27 @@ def test_ordering_with_alternative_starts_finds_offset_minimum():
     assert out.delta_chi2 == pytest.approx(brute, rel=1e-3, abs=1e-6)
     with pytest.raises(InvalidConfiguration):
         ordering_delta_chi2(lik, "m")
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_counts = st.lists(st.floats(0.0, 500.0), min_size=3, max_size=8)
+
+
+@given(_counts, st.floats(0.5, 2.0), st.floats(0.0, 0.3))
+def test_deviance_properties(n, scale, eps):
+    n = np.asarray(n)
+    mu = np.maximum(n * scale, 0.1)
+    d = poisson_deviance(n, mu)
+    assert d >= -1e-9
+    # profiling per-bin factors can only lower the deviance, never below zero
+    p = poisson_deviance_profiled(n, mu, eps)
+    assert -1e-9 <= p <= d + 1e-9
+
+
+@given(st.floats(-0.1, 0.1), st.floats(0.005, 0.1))
+def test_profiled_chi2_below_unprofiled(d, s):
+    ps = ParameterSet([Parameter("dummy", 0.0, fixed=True)])
+    lik = ProfiledChi2(lambda x: (SHAPE, SHAPE[:, None]), (1 + d) * SHAPE, ps, ["norm"], [s])
+    unprofiled = pearson_chi2((1 + d) * SHAPE, SHAPE)
+    assert 0.0 <= lik(ps.values) <= unprofiled + 1e-9

@@ -498,7 +498,7 @@ def analyse(config: Config, ctx) -> None:
                     raise InvalidConfiguration(f"sensitivity.profile_scan: {p!r} not in {OSC_NAMES}")
                 s = float(np.sqrt(cov[names.index(p), names.index(p)]))
                 grid = ana.truth[p] + s * np.linspace(-2.5, 2.5, cfg.sensitivity.profile_scan_points)
-                scans[p] = profile_scan(lik, p, grid, reference=0.0)
+                scans[p] = profile_scan(lik, p, grid, reference=0.0, strategy=0)
     ctx.table("performance", [
         {"stage": "mass_ordering", "objective_calls": int(sum(r["nfcn"] for r in nmo_rows))},
         {"stage": "profile_scans", "objective_calls": int(sum(s.nfcn for s in scans.values()))},

@@ -166,6 +166,7 @@ class JunoModel:
     n_fine: int = 1600
     e_nu_max: float = 10.0 * MeV
     _cache: dict = field(default_factory=dict, repr=False)
+    _osc_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self.cores:
@@ -245,9 +246,16 @@ class JunoModel:
     def core_spectra(self, params: OscillationParameters, density: float | None,
                      nl_pulls: np.ndarray, resolution_scale: float = 1.0) -> np.ndarray:
         """Binned signal per core per day (cores × bins)."""
-        P = self.survival(params, density)
+        key = (params.sin2_theta12, params.sin2_theta13, params.dm2_21, params.dm2_31,
+               params.sin2_theta23, params.delta_cp, density)
+        osc = self._osc_cache.get(key)
+        if osc is None:            # the oscillated rate is re-used while only nuisances move
+            osc = self.core_rate * self.survival(params, density) * self.weights
+            if len(self._osc_cache) > 8:
+                self._osc_cache.clear()
+            self._osc_cache[key] = osc
         R = self.response(nl_pulls, resolution_scale)
-        return (R @ (self.core_rate * P * self.weights).T).T * DAY
+        return (R @ osc.T).T * DAY
 
     def background_spectra(self) -> np.ndarray:
         """Binned background per component per day (components × bins)."""
