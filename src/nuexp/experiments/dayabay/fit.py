@@ -25,7 +25,8 @@ from ...stats.chi2 import CovarianceChi2, covariance_from_jacobian, numerical_ja
 from .model import DayaBayModel
 from .nuisances import GROUPS, check_groups
 
-__all__ = ["NOMINAL", "systematic_covariance", "DayaBayFit", "FitResult", "single_thread_blas"]
+__all__ = ["NOMINAL", "systematic_covariance", "systematic_jacobians", "DayaBayFit", "FitResult",
+           "single_thread_blas"]
 
 #: Nominal point of the release (``survival_probability.yaml``), where V_syst is computed.
 NOMINAL = {"sin2_2theta13": 0.0856, "dm2_32": 2.453e-3}
@@ -50,12 +51,20 @@ def single_thread_blas():
 def systematic_covariance(model: DayaBayModel, groups, *, sin2_2theta13: float = NOMINAL["sin2_2theta13"],
                           dm2_32: float = NOMINAL["dm2_32"]) -> dict[str, np.ndarray]:
     """V_syst per group (bins × bins) at the given point, knots 0, nuisances 0."""
+    jac = systematic_jacobians(model, groups, sin2_2theta13=sin2_2theta13, dm2_32=dm2_32)
+    return {g: covariance_from_jacobian(J) for g, J in jac.items()}
+
+
+def systematic_jacobians(model: DayaBayModel, groups, *,
+                         sin2_2theta13: float = NOMINAL["sin2_2theta13"],
+                         dm2_32: float = NOMINAL["dm2_32"]) -> dict[str, np.ndarray]:
+    """∂μ/∂z per group (bins × the group's normalised nuisances), knots 0, z = 0."""
     groups = check_groups(groups, "covariance")
     with single_thread_blas():
-        return _systematic_covariance(model, groups, sin2_2theta13, dm2_32)
+        return _systematic_jacobians(model, groups, sin2_2theta13, dm2_32)
 
 
-def _systematic_covariance(model, groups, sin2_2theta13, dm2_32):
+def _systematic_jacobians(model, groups, sin2_2theta13, dm2_32):
     N = model.nuisances
     z0 = np.zeros(N.size)
     out: dict[str, np.ndarray] = {}
@@ -65,7 +74,7 @@ def _systematic_covariance(model, groups, sin2_2theta13, dm2_32):
         else:
             J = numerical_jacobian(lambda z: model.expected(sin2_2theta13, dm2_32, None, z),
                                    z0, N.index(g), step=0.1)
-        out[g] = covariance_from_jacobian(J)
+        out[g] = J
     return out
 
 
@@ -121,8 +130,8 @@ class DayaBayFit:
         given = dict(covariance_parts or {})
         todo = [g for g in cov if g not in given]
         self.parts = {g: given[g] for g in cov if g in given}
-        if todo:
-            self.parts.update(systematic_covariance(model, todo))
+        self.jacobians = systematic_jacobians(model, todo) if todo else {}
+        self.parts.update({g: covariance_from_jacobian(J) for g, J in self.jacobians.items()})
         V = sum(self.parts.values()) if self.parts else None
         self.chi2 = CovarianceChi2(self.observed, V)
         N = model.nuisances
@@ -191,6 +200,26 @@ class DayaBayFit:
         g[2 + self.model.n_knots:] += 2.0 * z[self.pull_index]
         self.t_grad += time.perf_counter() - t0
         return g
+
+    def systematic_shifts(self, x) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Best estimate of the covariance-treated nuisances at x and the shift they imply.
+
+        ẑ = Jᵀ V⁻¹ (M − μ) (the conditional mean of z given the residual, V = V_CNP + JJᵀ);
+        returns (J ẑ reshaped like the prediction, ẑ per group).  Only groups whose
+        Jacobian was computed here are included.
+        """
+        from scipy.linalg import cho_factor, cho_solve
+        mu = self.expected(x)
+        V = self.chi2.syst.copy() if self.chi2.syst is not None else np.zeros((mu.size, mu.size))
+        from ...stats.chi2 import cnp_variance
+        V[np.diag_indices_from(V)] += cnp_variance(self.observed, mu)
+        w = cho_solve(cho_factor(V, lower=True), self.observed - mu)
+        shift = np.zeros_like(mu)
+        zhat = {}
+        for g, J in self.jacobians.items():
+            zhat[g] = J.T @ w
+            shift += J @ zhat[g]
+        return shift.reshape(self.model.n_pairs, self.model.n_final), zhat
 
     def hessian(self, x) -> np.ndarray:
         """Gauss–Newton Hessian of χ² (used by HESSE when ``hesse="gauss-newton"``)."""
