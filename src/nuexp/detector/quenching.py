@@ -24,7 +24,7 @@ import numpy as np
 from hepunits import MeV, keV
 from numpy.typing import ArrayLike
 
-from ..exceptions import UnknownName
+from ..exceptions import UnknownName, UnphysicalParameter
 from ..validation import require_in_range, require_non_negative
 
 __all__ = ["Quenching", "PolynomialQuenching", "ConstantQuenching", "COHERENT_CSI_2022",
@@ -87,8 +87,6 @@ class ConstantQuenching(Quenching):
     def __post_init__(self) -> None:
         require_in_range("quenching factor", self.qf, 0.0, 1.0)
         if self.qf <= 0:
-            from ..exceptions import UnphysicalParameter
-
             raise UnphysicalParameter(f"quenching factor must be > 0; got {self.qf!r}")
 
     def electron_equivalent(self, recoil: ArrayLike) -> np.ndarray:

@@ -36,8 +36,9 @@ from hepunits import GeV
 from hepunits.constants import hbarc
 from numpy.typing import ArrayLike
 from scipy.constants import physical_constants
-from scipy.integrate import cumulative_trapezoid
+from scipy.integrate import cumulative_trapezoid, simpson
 
+from ..exceptions import UnknownName
 from ..sources.spectrum import NeutrinoSpectrum
 from ..validation import require_in_range, require_non_negative, require_positive
 from .form_factors import get_form_factor, momentum_transfer
@@ -84,8 +85,6 @@ class Nucleus(Protocol):
 
 def _sin2(sin2_theta_w: float | str) -> float:
     if isinstance(sin2_theta_w, str):
-        from ..exceptions import UnknownName
-
         key = sin2_theta_w.strip().lower()
         if key not in SIN2_THETA_W:
             raise UnknownName(
@@ -261,7 +260,5 @@ def total_cross_section(
     t = tmax[:, None] * u[None, :]
     ds = differential_cross_section(e[:, None], t, nucleus, form_factor=form_factor,
                                     sin2_theta_w=sin2_theta_w)
-    from scipy.integrate import simpson
-
     out = simpson(ds, x=u, axis=1) * tmax
     return out.reshape(np.shape(energy)) if np.ndim(energy) else out[0]
