@@ -180,6 +180,7 @@ def test_fisher_equals_hesse_on_asimov(fast_analysis):
         assert res.errors[k] == pytest.approx(np.sqrt(cov[names.index(k), names.index(k)]), rel=0.02)
 
 
+@pytest.mark.slow
 def test_nmo_delta_chi2_grows_with_exposure(fast_analysis):
     a = fast_analysis
     r2 = a.nmo(2 * 365.25)

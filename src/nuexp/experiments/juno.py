@@ -149,6 +149,7 @@ class SensitivityBlock(StrictModel):
     profile_scan_points: int = Field(7, ge=0)
     profile_scan_exposure: str = "6y"
     systematics: bool = True
+    reverse_ordering: bool = True
 
     @field_validator("precision_exposures_days")
     @classmethod
@@ -213,14 +214,17 @@ class JunoAnalysis:
     systematics : bool, optional
         Override ``cfg.sensitivity.systematics`` (False: statistics only, everything
         but the oscillation parameters fixed and no shape uncertainties).
+    truth : OscillationParameters, optional
+        True oscillation parameters (default: the configured preset).
     """
 
     def __init__(self, cfg: Config, model: JunoModel | None = None,
-                 systematics: bool | None = None) -> None:
+                 systematics: bool | None = None,
+                 truth: OscillationParameters | None = None) -> None:
         self.cfg = cfg
         self.model = model or build_model(cfg)
         self.systematics = cfg.sensitivity.systematics if systematics is None else systematics
-        self.base = OscillationParameters.preset(cfg.oscillation.preset)
+        self.base = truth if truth is not None else OscillationParameters.preset(cfg.oscillation.preset)
         self.truth = {k: getattr(self.base, k) / OSC_UNITS[k] for k in OSC_NAMES}
         self.parameters = self._parameters()
         m = self.model
@@ -459,6 +463,20 @@ def analyse(config: Config, ctx) -> None:
             _q(ctx, "nmo_years_to_3sigma", y3, "yr", published=6.0, source=_NMO,
                note="extrapolated linearly beyond the largest computed exposure")
     ctx.spectrum("nmo_delta_chi2", {"years": ys, "delta_chi2": dchi2})
+
+    # ---- the reverse: true inverted ordering, fit normal (|Δm²32(IO)| = Δm²31(NO))
+    if cfg.sensitivity.reverse_ordering:
+        with ctx.timer("mass_ordering_reverse"):
+            b = ana.base
+            mirrored = b.replace(dm2_31=-(b.dm2_31 - b.dm2_21)) if b.dm2_31 > 0 else \
+                b.replace(dm2_31=-b.dm2_31 + b.dm2_21)
+            rev = JunoAnalysis(cfg, model, truth=mirrored)
+            rr = rev.nmo(ref * dpy)
+        true_name = "io" if mirrored.dm2_31 < 0 else "no"
+        _q(ctx, f"nmo_delta_chi2_{ref:g}y_true_{true_name}", rr.delta_chi2, "",
+           note=(f"reverse test: Asimov true {'IO' if true_name == 'io' else 'NO'} with "
+                 f"Δm²31 = {mirrored.dm2_31:.5g} eV² (|Δm²32| of the other ordering mirrored), "
+                 f"fit the other ordering, {ref:g} yr"))
 
     # ---- size of the matter effect: fit a vacuum model to the matter Asimov data
     if cfg.oscillation.matter:
