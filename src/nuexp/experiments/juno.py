@@ -452,9 +452,13 @@ def analyse(config: Config, ctx) -> None:
     ys = np.array(years)
     if np.any(dchi2 >= target) and np.any(dchi2 < target):
         j = int(np.argmax(dchi2 >= target))
-        y3 = float(np.interp(target, dchi2[j - 1:j + 1], ys[j - 1:j + 1])) if j > 0 else float(ys[0])
-        _q(ctx, "nmo_years_to_3sigma", y3, "yr", published=6.0, source=_NMO,
-           note=f"linear interpolation of Δχ²(exposure) to Δχ² = {target}")
+        if j > 0:
+            y3 = float(np.interp(target, dchi2[j - 1:j + 1], ys[j - 1:j + 1]))
+            how = f"linear interpolation of Δχ²(exposure) to Δχ² = {target}"
+        else:   # already above at the smallest exposure: Δχ² ∝ exposure towards zero
+            y3 = float(ys[0] * target / dchi2[0])
+            how = "extrapolated proportionally below the smallest computed exposure"
+        _q(ctx, "nmo_years_to_3sigma", y3, "yr", published=6.0, source=_NMO, note=how)
     elif np.all(dchi2 < target):
         # Δχ² grows ~linearly with exposure: extrapolate with the last two points
         slope = (dchi2[-1] - dchi2[-2]) / (ys[-1] - ys[-2])
