@@ -16,7 +16,7 @@ from nuexp.events.pipeline import process_chunks
 from nuexp.events.schema import EventChunk, TriggerType
 from nuexp.events.selection import SelectionCuts
 
-N_SPILLS = 20_000
+N_SPILLS = 14_000
 WINDOW_MS = 12.0
 R_PROMPT_HZ = 600.0      # 20-40 MeV singles (whole FV)
 R_DELAYED_HZ = 250.0     # 10-18 MeV singles (whole FV)
@@ -80,7 +80,7 @@ def test_both_methods_recover_the_known_accidental_rate(summary):
     observed = summary.periods[2021].cutflow[-1]
     fake = fake_trigger_background(summary)
     shift = spill_shift_background(summary)
-    assert 80 < expected < 200                         # the test has power
+    assert 60 < expected < 200                         # the test has power
     # the data themselves fluctuate around the expectation (Poisson)
     assert abs(observed - expected) < 4 * math.sqrt(expected)
     # both estimates agree with the true mean within their own uncertainty (+ 1 % of the

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hepunits import MeV, cm, ms, us
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nuexp.events.pairing import (muon_before, pair_events, shifted_pairs, spill_boundary,
@@ -121,6 +121,7 @@ def test_period_change_uses_each_periods_window():
                                [5, 5, 5, 10, 10, 10])
 
 
+@settings(max_examples=25)
 @given(st.lists(st.integers(min_value=1, max_value=23), min_size=1, max_size=6))
 def test_chunk_boundaries_do_not_change_anything(cuts_at):
     stream = _stream()

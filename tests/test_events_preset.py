@@ -45,7 +45,19 @@ def test_cli_simulate_writes_a_complete_folder(tmp_path):
     assert bad.exit_code == 2 and "unknown detector 'jsns3'" in bad.output
 
 
-def test_run_produces_every_results_key_tables_and_figures(dataset, tmp_path):
+def test_run_produces_every_results_key_tables_and_figures(dataset, tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from nuexp.experiments.context import RunContext
+
+    drawn = {}
+
+    def record(self, fig, stem, *, caption=None):
+        # keep what would be drawn, skip the (slow) rendering; saving is framework-tested
+        drawn[stem] = sum(1 + len(ax.child_axes) for ax in fig.axes)
+        plt.close(fig)
+
+    monkeypatch.setattr(RunContext, "figure", record)
     path, manifest = dataset
     res = nuexp.run("jsns2-events", {"data": {"path": str(path)}, "efficiency": SMALL_EFF,
                                      "simulation": {"signal": {"flux_per_proton_cm2": 1.5e-7}}},
@@ -67,8 +79,9 @@ def test_run_produces_every_results_key_tables_and_figures(dataset, tmp_path):
     assert sum(r["events"] for r in rows if r["cut"] == "Michel electron rejection") == \
         res["observed_pairs"].value
     written = {p.name for p in (tmp_path / "out").iterdir()}
-    assert {"results.json", "cutflow.csv", "efficiency.csv", "backgrounds.csv",
-            "dvtx_fig2.png", "data_vs_prediction_fig3.png"} <= written
+    assert {"results.json", "cutflow.csv", "efficiency.csv", "backgrounds.csv"} <= written
+    # Fig. 2 (ΔVTX + inset) and Fig. 3 (4 variables x 2 periods)
+    assert drawn == {"dvtx_fig2": 2, "data_vs_prediction_fig3": 8}
     record = json.loads((tmp_path / "out" / "results.json").read_text())
     assert set(KEYS) <= set(record["quantities"])
 

@@ -29,6 +29,7 @@ from ..config import ExperimentConfig, StrictModel
 from ..events.backgrounds import (BackgroundEstimate, fake_trigger_background,
                                   fake_trigger_scale, spill_shift_background)
 from ..events.cutflow import CutFlow
+from ..events.io import event_files
 from ..events.pipeline import HIST_EDGES, StreamSummary, process_files
 from ..events.selection import CUT_STAGES, SelectionCuts
 from ..events.simulation import (JSNS2Simulator, SimulationConfig, read_manifest,
@@ -381,10 +382,24 @@ def closure(config: Config, seeds: list[int], *, pot: float | None = None,
     return rows
 
 
+#: With no --scheduler, datasets at least this large (and of several files) go to a dask
+#: LocalCluster; smaller ones are faster in this process than a cluster starts.
+LOCAL_CLUSTER_MIN_BYTES = 500 * 1024**2
+
+
+def _choose_scheduler(requested: str | None, data_path: Path) -> str | None:
+    """``--scheduler`` if given; otherwise a LocalCluster (``None``) for big multi-file
+    datasets and ``"serial"`` for the rest. Results are identical either way."""
+    if requested is not None:
+        return requested
+    files = event_files(data_path)
+    size = sum(f.stat().st_size for f in files)
+    return None if len(files) > 1 and size >= LOCAL_CLUSTER_MIN_BYTES else "serial"
+
+
 def analyse(config: Config, ctx) -> None:  # noqa: C901 - one linear story
     """Run the event-level JSNS2 analysis (see the module docstring)."""
     cuts = selection_cuts(config)
-    scheduler = ctx.scheduler if ctx.scheduler is not None else "serial"
     with tempfile.TemporaryDirectory(prefix="nuexp-jsns2-events-") as tmp:
         tmp = Path(tmp)
         # --- data: read, or simulate first
@@ -399,6 +414,7 @@ def analyse(config: Config, ctx) -> None:  # noqa: C901 - one linear story
             with ctx.timer("simulate"):
                 manifest = simulate_to_directory(config.simulation, data_path,
                                                  ctx.child_seed("data"), progress=ctx.progress)
+        scheduler = _choose_scheduler(ctx.scheduler, data_path)
         with ctx.timer("process"):
             summary = process_files(data_path, cuts, chunk_size=config.data.chunk_size,
                                     scheduler=scheduler, workers=ctx.workers)
