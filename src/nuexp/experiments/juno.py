@@ -505,7 +505,7 @@ def analyse(config: Config, ctx) -> None:
                              f"{cfg.oscillation.matter_density_g_cm3} g/cm3)"))
 
     # ---- profile scans
-    scans = {}
+    scans, scan_sigma = {}, {}
     if cfg.sensitivity.profile_scan_points > 0 and cfg.sensitivity.profile_scan:
         days = cfg.sensitivity.precision_exposures_days.get(cfg.sensitivity.profile_scan_exposure)
         if days is None:
@@ -519,6 +519,7 @@ def analyse(config: Config, ctx) -> None:
                 if p not in OSC_NAMES:
                     raise InvalidConfiguration(f"sensitivity.profile_scan: {p!r} not in {OSC_NAMES}")
                 s = float(np.sqrt(cov[names.index(p), names.index(p)]))
+                scan_sigma[p] = s
                 grid = ana.truth[p] + s * np.linspace(-2.5, 2.5, cfg.sensitivity.profile_scan_points)
                 scans[p] = profile_scan(lik, p, grid, reference=0.0, strategy=0)
     ctx.table("performance", [
@@ -527,10 +528,10 @@ def analyse(config: Config, ctx) -> None:
     ])
 
     with ctx.timer("figures"):
-        _figures(ctx, cfg, ana, best_ref, years, dchi2, scans)
+        _figures(ctx, cfg, ana, best_ref, years, dchi2, scans, scan_sigma)
 
 
-def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans) -> None:
+def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans, precision_sigma) -> None:
     from ..report.plots import new_figure
 
     m = ana.model
@@ -569,9 +570,15 @@ def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans) -> None:
 
     if scans:
         fig, axes = new_figure(1, len(scans), squeeze=False)
+        units = {"dm2_21": " [1e-5 eV²]", "dm2_31": " [1e-3 eV²]"}
         for a, (p, s) in zip(axes[0], scans.items()):
-            a.plot(s.points * OSC_UNITS[p], s.delta_chi2, "o-")
+            a.plot(s.points, s.delta_chi2, "o", label="profile (iminuit)")
+            sig = precision_sigma[p]
+            xx = np.linspace(s.points.min(), s.points.max(), 200)
+            a.plot(xx, ((xx - ana.truth[p]) / sig) ** 2, "-", label="Fisher parabola")
             a.axhline(1.0, color="r", ls=":")
-            a.set_xlabel(p + (" [eV²]" if p.startswith("dm2") else ""))
+            a.set_xlabel(p + units.get(p, ""))
             a.set_ylabel("Δχ² (profiled)")
+            a.legend(fontsize=10)
+            a.ticklabel_format(useOffset=False)
         ctx.figure(fig, "profile_scans", caption=f"Profile scans at {cfg.sensitivity.profile_scan_exposure}.")
