@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from hepunits import MeV, km
 
-import nuexp
 from nuexp.detector.nonlinearity import NonLinearity, PullCurve
 from nuexp.detector.resolution import Resolution
 from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
