@@ -48,9 +48,10 @@ OFFICIAL_DRIVER = textwrap.dedent(r'''
                                       st["parameters.free"].walkvalues())}
     fcn = make_fcn(st["outputs.statistic.full.covmat.chi2cnp"], parameters=pars, safe=False)
     ncall = [0]
+    import numpy as np
     def counted(*x):
         ncall[0] += 1
-        return fcn(*x)
+        return float(np.asarray(fcn(*x)).ravel()[0])
     t = time.perf_counter()
     first = float(counted(*[p.value for p in pars.values()]))
     t_first = time.perf_counter() - t
