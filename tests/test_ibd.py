@@ -35,8 +35,8 @@ def test_vogel_beacom_neutron_lifetime_scaling():
 
 
 def test_first_order_correction_small_and_negative():
-    # VB 1999 Fig. 5 / Sec. III: the O(1/M) total cross section lies a few per cent below
-    # the zeroth order at reactor energies (recoil and weak magnetism reduce it).
+    # VB 1999: the O(1/M) terms (recoil, weak magnetism) lower the total cross section by
+    # a few per cent at reactor energies relative to the zeroth order.
     E = np.array([3.0, 5.0, 8.0]) * MeV
     ratio = ibd.cross_section(E, "vogel-beacom") / ibd.cross_section(E, "vogel-beacom-0")
     assert np.all(ratio < 1.0) and np.all(ratio > 0.93)
@@ -51,15 +51,15 @@ def test_strumia_vissani_full_vs_their_approximation():
 
 
 def test_vogel_beacom_vs_strumia_vissani_reactor_range():
-    # SV 2003 Fig. 2: at reactor energies the O(1/M) VB result and the full SV result
-    # agree to ~1-2 % (differences: g_A, tau_n normalisation, higher orders)
+    # SV 2003 compare with VB: at reactor energies the O(1/M) VB result and the full SV
+    # result agree to ~1-2 % (differences: g_A, tau_n normalisation, higher orders)
     E = np.linspace(2.0, 10.0, 17) * MeV
     ratio = ibd.cross_section(E, "vogel-beacom") / ibd.cross_section(E, "strumia-vissani")
     np.testing.assert_allclose(ratio, 1.0, atol=0.02)
 
 
 def test_large_energy_divergence_of_first_order():
-    # SV 2003 Sec. 3: the O(1/M) expansion fails at E ~ 50 MeV+ (VB below SV by > 5 %)
+    # SV 2003: the O(1/M) expansion fails at tens of MeV (VB falls > 5 % below SV at 50 MeV)
     r = float(ibd.cross_section(50 * MeV, "vogel-beacom") / ibd.cross_section(50 * MeV, "strumia-vissani"))
     assert r < 0.95
 
@@ -70,7 +70,7 @@ def test_prompt_energy_kinematics():
     Ep = ibd.prompt_energy(E)
     naive = E - ibd.DELTA_NP + ibd.ELECTRON_MASS
     assert np.all(Ep < naive)
-    # SV 2003 Eq. 16: <E_e> = E - delta - E_cm_nu E_cm_e / m_p ~= E - Delta - E (E - Delta)/m_p
+    # SV 2003: <E_e> = E - delta - E_cm_nu E_cm_e / m_p ~= E - Delta - E (E - Delta)/m_p
     recoil = (E / MeV) * (E - ibd.DELTA_NP) / MeV / 938.27
     np.testing.assert_allclose((naive - Ep) / MeV, recoil, rtol=0.05, atol=1e-3)
     np.testing.assert_allclose(ibd.neutrino_energy_from_prompt(Ep), E, rtol=1e-10)
@@ -84,7 +84,7 @@ def test_positron_energy_within_limits(E, c):
 
 
 def test_free_protons_lab():
-    # JUNO: 20 kt LS holds ~1.4-1.5e33 free protons (JUNO Yellow Book, J. Phys. G 43 030401)
+    # 20 kt of LAB (C18H30 on average, 12.3 % hydrogen by mass) holds ~1.45e33 free protons
     n = ibd.free_protons(20e6 * kg, formula="C18H30")
     assert 1.40e33 < n < 1.50e33
     m = ibd.free_protons(20e6 * kg, hydrogen_mass_fraction=0.1227)

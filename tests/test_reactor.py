@@ -19,7 +19,7 @@ def test_fractions_must_sum_to_one():
 
 
 def test_mean_energy_per_fission_juno():
-    # Ma et al. PRC 88 014605 (2013) Table VII weighted with the JUNO fuel: ~205.8 MeV
+    # Ma et al. PRC 88 014605 (2013) weighted with the JUNO fuel: ~205.8 MeV
     e = r.mean_energy_per_fission(r.FissionFractions.preset("juno"))
     expected = 0.564 * 202.36 + 0.076 * 205.99 + 0.304 * 211.12 + 0.056 * 214.26
     assert e / MeV == pytest.approx(expected, rel=1e-12)
@@ -48,7 +48,7 @@ def test_validity_range():
 
 
 def test_huber_value_at_4mev():
-    # Huber PRC 84 024617 Table III: S_235(4 MeV) = exp(4.367 - 4.577*4 + 2.1*16 - ...)
+    # Huber PRC 84 024617 fit coefficients: S_235(4 MeV) = exp(4.367 - 4.577*4 + 2.1*16 - ...)
     x = 4.0
     a = r.HUBER_MUELLER_COEFFICIENTS["U235"]
     expected = np.exp(sum(c * x**k for k, c in enumerate(a)))

@@ -20,7 +20,7 @@ All energies are hepunits energies (MeV = 1); cross sections are hepunits areas
 E_th = ((m_n + m_e)² − m_p²) / (2 m_p) ≈ 1.806 MeV; below it every model returns 0.
 
 Kinematics: :func:`positron_energy` (exact two-body, SV Eq. 21),
-:func:`mean_positron_energy` (SV Eq. 16 average over angles), :func:`prompt_energy`
+:func:`mean_positron_energy` (centre of the SV kinematic range), :func:`prompt_energy`
 (E_e + m_e: the positron's kinetic energy plus both 511 keV annihilation γ, ≈ E_ν − 0.78
 MeV) and its inverse :func:`neutrino_energy_from_prompt`.
 
@@ -321,7 +321,7 @@ def positron_energy(E_nu: ArrayLike, cos_theta: ArrayLike) -> np.ndarray:
 
 
 def mean_positron_energy(E_nu: ArrayLike) -> np.ndarray:
-    """Positron energy at the centre of its kinematic range, (E1 + E2)/2 (SV Eq. 16).
+    """Positron energy at the centre of its kinematic range, (E1 + E2)/2 (SV 2003).
 
     E_ν − δ − E_ν^CM E_e^CM / m_p: the angle-averaged value for an isotropic CM
     distribution; below threshold the result is meaningless and refused.
