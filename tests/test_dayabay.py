@@ -326,3 +326,11 @@ def test_analysis_runs_and_records_quantities():
     assert res["ndf"].value == 525
     assert res["hm_corr_implied_pull"].value < 0          # flux above data absorbed
     assert "dm2_32_inverted" not in res.quantities
+
+
+@pytest.mark.slow
+def test_statistics_only_errors(model):
+    """Issue 8: statistics alone give ±0.0018 in sin²2θ13 and ±0.037e-3 eV² in Δm²32."""
+    r = DayaBayFit(model, covariance=(), pull=()).fit(hesse="gauss-newton")
+    assert r.errors["sin2_2theta13"] == pytest.approx(0.0018, rel=0.10)
+    assert r.errors["dm2_32"] == pytest.approx(0.037e-3, rel=0.10)
