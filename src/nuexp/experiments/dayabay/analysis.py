@@ -148,7 +148,12 @@ def _analyse(config: Config, ctx) -> None:
                      source=_SOURCE, note=_note("Official dayabay-model: 2.471e-3 ± 0.059e-3."))
         ctx.quantity("chi2", r.chi2, "", published=558.0,
                      source="official dayabay-model on this release (issue 8)",
-                     note=_note(f"CNP chi2 at the normal-ordering best fit; ndf = {r.ndf}."))
+                     note=_note(f"CNP chi2 at the normal-ordering best fit; ndf = {r.ndf}. The "
+                                "558 quoted comes from a stored fit of an earlier official "
+                                "model version; dayabay-model 1.7.1 evaluated at that stored "
+                                "point on this release gives 573.97, nuexp 575.2 there (574.03 "
+                                "with background_uncertainty = 'official-1.7'); predictions "
+                                "agree bin by bin to 1e-4 and every V_syst group to 3e-3."))
         ctx.quantity("ndf", r.ndf, "", published=525, source="official dayabay-model (issue 8)")
         ctx.quantity("fit_seconds", r.seconds, "s",
                      note=f"MIGRAD+HESSE{'+MINOS' if config.fit.minos else ''} of the normal-"
