@@ -101,3 +101,22 @@ def test_energy_per_fission_matches_daya_bay_release():
     values = yaml.safe_load(path.read_text())["parameters"]["energy_per_fission"]
     for iso in r.ISOTOPES:
         assert r.ENERGY_PER_FISSION[iso] / MeV == pytest.approx(values[iso][0], abs=1e-9)
+
+
+def test_tabulated_spectrum_reproduces_fit(tmp_path):
+    f = r.FissionFractions.preset("juno")
+    E = np.linspace(1.8, 10.0, 300)
+    S = r.spectrum_per_fission(E * MeV, f, outside="extrapolate") * MeV
+    path = tmp_path / "spec.csv"
+    np.savetxt(path, np.column_stack([E, S]), delimiter=",", header="E_MeV,per_fission_per_MeV")
+    table = r.TabulatedSpectrum.from_csv(str(path))
+    probe = np.array([2.0, 3.33, 5.5, 7.9]) * MeV
+    np.testing.assert_allclose(table(probe), r.spectrum_per_fission(probe, f), rtol=2e-3)
+    core = r.ReactorCore("x", 3 * GW, 1 * km, f, table)
+    ref = r.ReactorCore("x", 3 * GW, 1 * km, f)
+    np.testing.assert_allclose(core.flux(probe), ref.flux(probe), rtol=2e-3)
+    with pytest.raises(UnphysicalParameter, match="tabulated range"):
+        table(12.0 * MeV)
+    assert float(table(12.0 * MeV, outside="zero")) == 0.0
+    with pytest.raises(UnphysicalParameter):
+        r.TabulatedSpectrum((3.0, 2.0), (1.0, 1.0))

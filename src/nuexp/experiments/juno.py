@@ -31,7 +31,7 @@ from ..detector.resolution import Resolution
 from ..exceptions import FitDidNotConverge, InvalidConfiguration
 from ..interactions import ibd
 from ..oscillation import OscillationParameters
-from ..sources.reactor import JUNO_CORES, FissionFractions, ReactorCore
+from ..sources.reactor import JUNO_CORES, FissionFractions, ReactorCore, TabulatedSpectrum
 from ..stats.fit import asimov_covariance, fit
 from ..stats.likelihood import ProfiledChi2
 from ..stats.nuisances import Parameter, ParameterSet
@@ -60,6 +60,9 @@ class ReactorBlock(StrictModel):
     fission_fractions: dict[str, float] = Field(
         default_factory=lambda: {"U235": 0.564, "U238": 0.076, "Pu239": 0.304, "Pu241": 0.056})
     duty_cycle: float = Field(1.0, gt=0, le=1)
+    spectrum_table: str | None = Field(
+        None, description="CSV (E_MeV, per_fission_per_MeV) of a measured spectrum per "
+                          "fission, e.g. the Daya Bay unfolded one, instead of Huber-Mueller")
     correlated_uncertainty: float = Field(0.02, gt=0)
     uncorrelated_uncertainty: float = Field(0.008, gt=0)
     shape_uncertainty: float = Field(0.01, ge=0)
@@ -180,8 +183,10 @@ class Config(ExperimentConfig):
 def build_model(cfg: Config) -> JunoModel:
     """The :class:`JunoModel` described by a configuration."""
     fr = FissionFractions.from_mapping(cfg.reactor.fission_fractions)
+    table = (TabulatedSpectrum.from_csv(cfg.reactor.spectrum_table)
+             if cfg.reactor.spectrum_table else None)
     cores = [ReactorCore(n, cfg.reactor.power_gw.get(n, JUNO_CORES[n][0]) * GW,
-                         JUNO_CORES[n][1] * km, fr) for n in cfg.reactor.cores]
+                         JUNO_CORES[n][1] * km, fr, table) for n in cfg.reactor.cores]
     b = cfg.binning
     width = b.bin_width_kev * 1e-3
     n_bins = int(round((b.e_max_mev - b.e_min_mev) / width))

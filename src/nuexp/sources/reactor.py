@@ -11,6 +11,10 @@ fission of isotope i emits S_i(E) ν̄e per MeV:
 * ²³⁸U: Mueller et al., Phys. Rev. C 83, 054615 (2011), table of fit coefficients (same
   functional form, from the ab-initio summation).
 
+**Data-driven spectra.** :class:`TabulatedSpectrum` takes a measured spectrum per fission
+(for instance the Daya Bay unfolded spectrum, which is not shipped with nuexp) from a CSV
+table and replaces the fits in :class:`ReactorCore`.
+
 **Validity.** Both fits describe 2–8 MeV (the range of the underlying β data). Outside it
 the caller must choose: ``outside="raise"`` (default: an error naming the energy),
 ``"extrapolate"`` (evaluate the polynomial anyway; standard practice for the 1.8–2 MeV
@@ -40,7 +44,7 @@ from ..validation import require_in_range, require_non_negative, require_positiv
 
 __all__ = [
     "ISOTOPES", "ENERGY_PER_FISSION", "HUBER_MUELLER_COEFFICIENTS", "VALID_RANGE",
-    "FissionFractions", "ReactorCore", "isotope_spectrum", "spectrum_per_fission",
+    "FissionFractions", "ReactorCore", "TabulatedSpectrum", "isotope_spectrum", "spectrum_per_fission",
     "mean_energy_per_fission", "JUNO_CORES", "juno_cores",
 ]
 
@@ -196,12 +200,17 @@ class ReactorCore:
         Distance to the detector (hepunits length, > 0).
     fractions : FissionFractions
         Fuel composition.
+    spectrum : TabulatedSpectrum, optional
+        A measured ν̄e spectrum per fission (e.g. the Daya Bay unfolded spectrum) used
+        instead of the Huber–Mueller fits; the fuel composition still sets the energy per
+        fission.
     """
 
     name: str
     thermal_power: float
     baseline: float
     fractions: FissionFractions
+    spectrum: TabulatedSpectrum | None = None
 
     def __post_init__(self) -> None:
         require_positive(f"thermal_power of core {self.name!r}", self.thermal_power)
@@ -213,6 +222,8 @@ class ReactorCore:
 
     def neutrino_spectrum(self, E_nu: ArrayLike, *, outside: str = "raise") -> np.ndarray:
         """Emitted ν̄e per unit time per unit energy (isotropic)."""
+        if self.spectrum is not None:
+            return self.fissions_per_second() * self.spectrum(E_nu, outside=outside)
         return self.fissions_per_second() * spectrum_per_fission(E_nu, self.fractions,
                                                                  outside=outside)
 
@@ -222,7 +233,76 @@ class ReactorCore:
 
     def with_power(self, thermal_power: float) -> ReactorCore:
         """A copy with another thermal power."""
-        return ReactorCore(self.name, thermal_power, self.baseline, self.fractions)
+        return ReactorCore(self.name, thermal_power, self.baseline, self.fractions,
+                           self.spectrum)
+
+
+@dataclass(frozen=True)
+class TabulatedSpectrum:
+    """A ν̄e spectrum per fission given as a table (data-driven alternative to the fits).
+
+    Values are interpolated linearly in log(S) between the nodes; outside the table the
+    ``outside`` policy of :func:`isotope_spectrum` applies ("extrapolate" continues the
+    log-linear trend of the end segments).
+
+    Parameters
+    ----------
+    energies_mev : sequence of float
+        Antineutrino energies (MeV), increasing, ≥ 2 nodes.
+    per_fission_per_mev : sequence of float
+        ν̄e per fission per MeV at the nodes (> 0).
+    label : str
+        Where the table comes from (shown in results).
+    """
+
+    energies_mev: tuple[float, ...]
+    per_fission_per_mev: tuple[float, ...]
+    label: str = "table"
+
+    def __post_init__(self) -> None:
+        e = require_positive("tabulated spectrum energies", self.energies_mev)
+        v = require_positive("tabulated spectrum values", self.per_fission_per_mev)
+        if e.ndim != 1 or e.size < 2 or e.shape != v.shape or np.any(np.diff(e) <= 0):
+            raise UnphysicalParameter(
+                "tabulated spectrum: energies must increase and match the values "
+                f"({e.size} energies, {v.size} values)")
+
+    @classmethod
+    def from_csv(cls, path: str, label: str | None = None) -> TabulatedSpectrum:
+        """Read two columns ``E_MeV, per_fission_per_MeV`` (header lines with '#' skipped)."""
+        from pathlib import Path
+
+        from ..exceptions import DataNotAvailable
+
+        p = Path(path)
+        if not p.is_file():
+            raise DataNotAvailable(f"tabulated reactor spectrum {str(p)!r} does not exist")
+        data = np.loadtxt(p, delimiter=",", comments="#", ndmin=2)
+        if data.shape[1] < 2:
+            raise UnphysicalParameter(f"{p}: need two columns (E_MeV, per_fission_per_MeV)")
+        return cls(tuple(data[:, 0]), tuple(data[:, 1]), label or p.name)
+
+    def __call__(self, E_nu: ArrayLike, *, outside: str = "raise") -> np.ndarray:
+        """dN/dE per fission (1/hepunits energy) at ``E_nu``."""
+        if outside not in _OUTSIDE:
+            raise UnknownName(f"outside={outside!r}: choose one of {', '.join(_OUTSIDE)}")
+        E = require_positive("neutrino energy E_nu", E_nu) / MeV
+        x = np.asarray(self.energies_mev)
+        y = np.log(np.asarray(self.per_fission_per_mev))
+        inside = (E >= x[0]) & (E <= x[-1])
+        if outside == "raise" and not np.all(inside):
+            raise UnphysicalParameter(
+                f"neutrino energy outside the tabulated range [{x[0]}, {x[-1]}] MeV of "
+                f"{self.label!r}; pass outside='extrapolate' or 'zero'")
+        out = np.interp(E, x, y)
+        lo_slope = (y[1] - y[0]) / (x[1] - x[0])
+        hi_slope = (y[-1] - y[-2]) / (x[-1] - x[-2])
+        out = np.where(E < x[0], y[0] + lo_slope * (E - x[0]), out)
+        out = np.where(E > x[-1], y[-1] + hi_slope * (E - x[-1]), out)
+        res = np.exp(out) / MeV
+        if outside == "zero":
+            res = np.where(inside, res, 0.0)
+        return res
 
 
 #: JUNO reactor cores: (name, thermal power in GW_th, baseline in km). Taishan 2 cores of
