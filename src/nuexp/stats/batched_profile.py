@@ -37,6 +37,9 @@ from ..validation import require_finite, require_non_negative, require_positive
 
 __all__ = ["TemplateModel", "ProfileResult", "profile", "poisson_deviance"]
 
+#: Smallest normalisation factor 1 + Σ_j A_kj a_j a fit may reach (a physical bound).
+MIN_SCALE = 0.01
+
 #: χ² change per iteration still accepted as converged after ``max_iter`` iterations
 #: (far below any Δχ² that matters for an interval: critical values are of order 1-10).
 FINAL_TOL = 1e-3
@@ -145,7 +148,7 @@ class ProfileResult:
 
 def profile(model: TemplateModel, signal: ArrayLike, observed: ArrayLike,
             global_obs: ArrayLike | None = None, *, strength: ArrayLike | None = None,
-            max_iter: int = 50, tol: float = 1e-8) -> ProfileResult:
+            max_iter: int = 300, tol: float = 1e-8) -> ProfileResult:
     """Minimise χ² over the nuisances (and ``s ≥ 0`` unless fixed), vectorised.
 
     The bound ``s ≥ 0`` is handled exactly: the problem is solved with ``s`` free (as
@@ -234,7 +237,11 @@ def _newton(model: TemplateModel, sig: np.ndarray, n: np.ndarray, g: np.ndarray,
 
     def chi2_of(rows, s_, a_):
         mu = model.expected(sig[rows], s_, a_)
-        bad = np.any(mu <= 0, axis=-1)
+        # a normalisation factor 1 + A·a must stay positive (>= MIN_SCALE): without
+        # this a toy whose flux constraint fluctuated far down could trade s -> inf
+        # against a_flux -> -1 along a flat valley
+        bad = np.any(mu <= 0, axis=-1) | np.any(1.0 + a_ @ model.response.T < MIN_SCALE,
+                                                axis=-1)
         val = poisson_deviance(n[rows], np.where(mu > 0, mu, 1.0)) + np.sum(
             (a_ - g[rows]) ** 2 * inv_var, axis=-1)
         return np.where(bad, np.inf, val)
