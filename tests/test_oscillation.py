@@ -25,6 +25,7 @@ from nuexp.oscillation import (
     probability_matrix,
     reactor_survival,
 )
+from nuexp.oscillation import PHASE_FACTOR as PHASE_FACTOR_
 from nuexp.oscillation import kernels
 
 NO = OscillationParameters.preset("nufit-5.2-no")
@@ -302,19 +303,20 @@ def test_polynomial_sincos_matches_libm():
     rng = np.random.default_rng(1)
     x = np.concatenate([rng.uniform(-10, 10, 2000), rng.uniform(-1e8, 1e8, 2000)])
     s = np.array([kernels._sincos(v)[0] for v in x[:50]])
-    assert np.allclose(s, np.sin(x[:50]), atol=1e-15)
-    # full path: fast and libm kernels give the same probabilities
-    E = rng.uniform(0.5, 20, 4000) * MeV
-    freq = np.ascontiguousarray((kernels_freq := 1.0 / E)[:, None] * np.array([[1e-4, 3e-3]]))
-    del kernels_freq
-    cre = np.zeros((3, 3, 3))
-    cim = np.zeros((3, 3, 3))
-    cre[0, 0, 0] = cre[1, 1, 1] = cre[2, 2, 2] = 0.25
-    out_fast = np.empty((E.size, 3, 3))
-    out_libm = np.empty((E.size, 3, 3))
-    kernels.vacuum3_scalar_l_kernel(freq, 5e7, cre, cim, True, out_fast)
-    kernels.vacuum3_scalar_l_kernel(freq, 5e7, cre, cim, False, out_libm)
-    assert np.max(np.abs(out_fast - out_libm)) < 1e-13
+    assert np.allclose(s, np.sin(x[:50]), atol=2e-16 * np.maximum(1.0, np.abs(x[:50])) + 1e-16)
+    # full path: the polynomial and libm kernels give the same probabilities
+    p = NO.replace(sin2_theta14=0.05, sin2_theta24=0.03, dm2_41=1.5)
+    for params in (NO, p):
+        n = params.n_flavours
+        from nuexp.oscillation.engine import _coef_matrix, _coefficients_from_u
+        A = _coef_matrix(*_coefficients_from_u(pmns_matrix(params)))
+        kf = PHASE_FACTOR_ * np.asarray(params.mass_squared_differences()[1:])
+        x = rng.uniform(1e3, 1e7, 3000)  # L/E in hepunits (mm/MeV): up to 1e7 → large phases
+        fast = np.empty((x.size, n * n))
+        libm = np.empty((x.size, n * n))
+        kernels.vacuum_kernel(n, kf, x, A, True, fast)
+        kernels.vacuum_kernel(n, kf, x, A, False, libm)
+        assert np.max(np.abs(fast - libm)) < 1e-12
 
 
 def test_huge_phases_stay_finite_and_unitary():

@@ -178,18 +178,29 @@ def _smearing(energy_resolution, baseline_spread, E, L, shape):
     return np.ascontiguousarray(d2, dtype=float).ravel()
 
 
-def _run_kernel(freq, E, L, shape, cre, cim, c_index, damp2, n):
+def _coef_matrix(cre: np.ndarray, cim: np.ndarray) -> np.ndarray:
+    """(…, npairs, n, n) Re/Im X → the kernels' (…, 2·npairs + 1, n²) coefficient matrix."""
+    npairs, n = cre.shape[-3], cre.shape[-1]
+    lead = cre.shape[:-3]
+    A = np.empty(lead + (2 * npairs + 1, n * n))
+    A[..., :npairs, :] = -4.0 * cre.reshape(lead + (npairs, n * n))
+    A[..., npairs:2 * npairs, :] = 2.0 * cim.reshape(lead + (npairs, n * n))
+    A[..., 2 * npairs, :] = np.eye(n).ravel()
+    return np.ascontiguousarray(A)
+
+
+def _is_fast(max_phase: float) -> bool:
+    return bool(np.isfinite(max_phase) and max_phase < kernels.MAX_FAST_PHASE)
+
+
+def _run_general(freq, E, L, shape, cre, cim, c_index, damp2, n):
+    """Any broadcast pattern, optional damping: one point at a time."""
     N = int(np.prod(shape, dtype=np.int64))
     out = np.empty((N, n, n))
     if N == 0:
         return out.reshape(shape + (n, n))
-    max_phase = float(np.max(np.abs(freq)) * 2.0 * np.max(L)) if L.size else 0.0
-    fast = max_phase < kernels.MAX_FAST_PHASE
+    fast = _is_fast(float(np.max(np.abs(freq)) * 2.0 * np.max(L)))
     Lflat = np.ascontiguousarray(L, dtype=float).ravel()
-    if (n == 3 and damp2 is None and L.size == 1 and cre.shape[0] == 1
-            and E.size == N):
-        kernels.vacuum3_scalar_l_kernel(freq, float(Lflat[0]), cre[0], cim[0], fast, out)
-        return out.reshape(shape + (n, n))
     e_index = _indices(E, shape)
     l_index = _indices(L, shape)
     if damp2 is None:
@@ -203,16 +214,49 @@ def _run_kernel(freq, E, L, shape, cre, cim, c_index, damp2, n):
     return out.reshape(shape + (n, n))
 
 
+def _run_per_energy(freq, E, L, shape, cre, cim, damp2, n):
+    """Per-energy coefficients (matter): runs of points sharing an energy when the output
+    is energy-major (the usual (E, L) grid or one baseline), else the general kernel."""
+    N = int(np.prod(shape, dtype=np.int64))
+    if N == 0:
+        return np.empty(shape + (n, n))
+    if damp2 is None:
+        e_index = _indices(E, shape)
+        if N == 1 or np.all(e_index[1:] >= e_index[:-1]):
+            starts = np.flatnonzero(e_index[1:] != e_index[:-1]) + 1
+            run_start = np.concatenate(([0], starts, [N])).astype(np.int64)
+            run_energy = np.ascontiguousarray(e_index[run_start[:-1]])
+            x_l = np.ascontiguousarray(np.broadcast_to(L, shape), dtype=float).ravel()
+            fast = _is_fast(float(np.max(np.abs(freq)) * 2.0 * np.max(L)))
+            A = _coef_matrix(cre, cim)
+            out = np.empty((N, n * n))
+            kernels.runs_kernel(n, np.ascontiguousarray(freq), A, run_energy, run_start, x_l,
+                                fast, out)
+            return out.reshape(shape + (n, n))
+    c_index = np.arange(E.size, dtype=np.int64)
+    return _run_general(freq, E, L, shape, cre, cim, c_index, damp2, n)
+
+
 # --- vacuum and constant density -----------------------------------------------------------
 def _vacuum(params, E, L, shape, antineutrino, damp2):
     n = params.n_flavours
     u = _mixing(params, antineutrino)
     cre, cim = _coefficients_from_u(u)
     m2 = np.asarray(params.mass_squared_differences())
-    inv_e = PHASE_FACTOR / E.ravel()
-    freq = np.ascontiguousarray(inv_e[:, None] * m2[None, 1:])
-    c_index = np.zeros(E.size, dtype=np.int64)
-    return _run_kernel(freq, E, L, shape, cre[None], cim[None], c_index, damp2, n)
+    if damp2 is not None:
+        inv_e = PHASE_FACTOR / E.ravel()
+        freq = np.ascontiguousarray(inv_e[:, None] * m2[None, 1:])
+        c_index = np.zeros(E.size, dtype=np.int64)
+        return _run_general(freq, E, L, shape, cre[None], cim[None], c_index, damp2, n)
+    N = int(np.prod(shape, dtype=np.int64))
+    out = np.empty((N, n * n))
+    if N == 0:
+        return out.reshape(shape + (n, n))
+    x = np.ascontiguousarray(np.broadcast_to(L / E, shape), dtype=float).ravel()
+    kfreq = PHASE_FACTOR * m2[1:]
+    fast = _is_fast(float(np.max(np.abs(kfreq)) * 2.0 * np.max(x)))
+    kernels.vacuum_kernel(n, kfreq, x, _coef_matrix(cre, cim), fast, out)
+    return out.reshape(shape + (n, n))
 
 
 def _eigh_coefficients(h: np.ndarray, inv_e: np.ndarray):
@@ -223,12 +267,49 @@ def _eigh_coefficients(h: np.ndarray, inv_e: np.ndarray):
     return np.ascontiguousarray(freq), cre, cim
 
 
+def _eigh_probability(h: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """P[k, from, to] from Hamiltonians h[k] (eV², times 2E) and phases w[k] = L/(2E) (eV⁻²)."""
+    lam, v = np.linalg.eigh(h)
+    lam = lam - lam[:, :1]
+    ph = np.exp(-1j * lam * w[:, None])
+    S = (v * ph[:, None, :]) @ np.conj(np.swapaxes(v, -1, -2))
+    return np.swapaxes(np.abs(S) ** 2, -1, -2)
+
+
+def _constant3_pointwise(params, E, L, shape, antineutrino, matter):
+    """3ν constant matter, closed form at every point (many distinct energies)."""
+    N = int(np.prod(shape, dtype=np.int64))
+    u = _mixing(params, antineutrino)
+    m2 = np.asarray(params.mass_squared_differences())
+    m0 = (u * m2[None, :]) @ u.conj().T
+    sign = -1.0 if antineutrino else 1.0
+    Eb = np.ascontiguousarray(np.broadcast_to(E, shape), dtype=float).ravel()
+    a_ee = sign * 2.0 * (Eb / _EV) * matter.potential_ev
+    w = np.ascontiguousarray(np.broadcast_to(2.0 * PHASE_FACTOR * L / E, shape),
+                             dtype=float).ravel()
+    bound = (np.linalg.norm(m0) + np.max(np.abs(a_ee))) * np.max(w) if N else 0.0
+    out = np.empty((N, 9))
+    ok = np.empty(N, dtype=np.bool_)
+    kernels.matter3_pointwise_kernel(np.ascontiguousarray(m0.real),
+                                     np.ascontiguousarray(m0.imag), a_ee, w,
+                                     _is_fast(float(bound)), 1e-6, out, ok)
+    if not np.all(ok):
+        bad = ~ok
+        h = hamiltonian(params, Eb[bad], antineutrino=antineutrino,
+                        potential_ev=matter.potential_ev)
+        out[bad] = _eigh_probability(h, w[bad]).reshape(-1, 9)
+    return out.reshape(shape + (3, 3))
+
+
 def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2):
     n = params.n_flavours
     Ef = E.ravel()
     inv_e = PHASE_FACTOR / Ef
     if matter.density_g_cm3 == 0.0:
         return _vacuum(params, E, L, shape, antineutrino, damp2)
+    N = int(np.prod(shape, dtype=np.int64))
+    if n == 3 and damp2 is None and 4 * Ef.size > N:
+        return _constant3_pointwise(params, E, L, shape, antineutrino, matter)
     if n == 3:
         u = _mixing(params, antineutrino)
         m2 = np.asarray(params.mass_squared_differences())
@@ -254,8 +335,7 @@ def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2)
                         potential_ev=matter.potential_ev,
                         nc_potential_ev=matter.nc_potential_ev)
         freq, cre, cim = _eigh_coefficients(h, inv_e)
-    c_index = np.arange(Ef.size, dtype=np.int64)
-    return _run_kernel(freq, E, L, shape, cre, cim, c_index, damp2, n)
+    return _run_per_energy(freq, E, L, shape, cre, cim, damp2, n)
 
 
 # --- layered -----------------------------------------------------------------------------------

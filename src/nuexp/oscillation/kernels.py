@@ -20,8 +20,8 @@ import math
 import numba as nb
 import numpy as np
 
-__all__ = ["probability_kernel", "sincos_floor_kernel", "MAX_FAST_PHASE",
-           "matter3_coefficients"]
+__all__ = ["vacuum_kernel", "runs_kernel", "probability_kernel", "sincos_floor_kernel",
+           "MAX_FAST_PHASE", "matter3_coefficients"]
 
 #: Phases (rad) above which the polynomial sincos is not used (Cody–Waite limit).
 MAX_FAST_PHASE = 2.0**29
@@ -48,24 +48,215 @@ _C5 = 4.16666666666665929218e-2
 
 @nb.njit(inline="always", fastmath=False, cache=True)
 def _sincos(x):
-    """(sin x, cos x) without branches (SIMD-friendly); accurate for |x| < 2^30."""
+    """(sin x, cos x) without branches (SIMD-friendly); accurate for |x| < 2^29."""
     q = np.floor(x * _TWO_OVER_PI + 0.5)
     r = ((x - q * _PIO2_1) - q * _PIO2_2) - q * _PIO2_3
     z = r * r
     s = r + r * z * (((((_S0 * z + _S1) * z + _S2) * z + _S3) * z + _S4) * z + _S5)
     c = 1.0 - 0.5 * z + z * z * (((((_C0 * z + _C1) * z + _C2) * z + _C3) * z + _C4) * z
                                  + _C5)
-    qi = np.int64(q) & 3
-    # quadrant: 0 → (s, c); 1 → (c, -s); 2 → (-s, -c); 3 → (-c, s)
-    swap = (qi & 1) == 1
-    sn = c if swap else s
-    cs = s if swap else c
-    sign_s = 1.0 - 2.0 * ((qi >> 1) & 1)
-    sign_c = 1.0 - 2.0 * (((qi + 1) >> 1) & 1)
+    # quadrant q mod 4 as a float (no float→int64 conversion, which AVX2 cannot vectorise):
+    # 0 → (s, c); 1 → (c, -s); 2 → (-s, -c); 3 → (-c, s)
+    m = q - 4.0 * np.floor(q * 0.25)
+    odd = (m == 1.0) | (m == 3.0)
+    sn = c if odd else s
+    cs = s if odd else c
+    sign_s = -1.0 if m >= 2.0 else 1.0
+    sign_c = -1.0 if (m == 1.0) | (m == 2.0) else 1.0
     return sn * sign_s, cs * sign_c
 
 
-@nb.njit(cache=True, fastmath=False)
+_BLOCK = 256
+
+
+@nb.njit(inline="always", cache=True, fastmath=False, error_model="numpy")
+def _phase_block(n, kfreq, x, start, cnt, fast, T):
+    """T[0:np] = sin²Δ_p, T[np:2np] = sin 2Δ_p for points start..start+cnt (Δ = kfreq·x)."""
+    npairs = n * (n - 1) // 2
+    for b in range(n - 1):
+        kb = 2.0 * kfreq[b]
+        rs = T[2 * npairs + b]              # scratch rows: sin, cos of the base phases
+        rc = T[2 * npairs + n - 1 + b]
+        if fast:
+            for i in range(cnt):
+                sb, cb = _sincos(kb * x[start + i])
+                rs[i] = sb
+                rc[i] = cb
+        else:
+            for i in range(cnt):
+                ph = kb * x[start + i]
+                rs[i] = math.sin(ph)
+                rc[i] = math.cos(ph)
+    base_s = 2 * npairs
+    base_c = 2 * npairs + n - 1
+    p = 0
+    for hi in range(1, n):
+        for lo in range(hi):
+            if lo == 0:
+                for i in range(cnt):
+                    T[p, i] = 0.5 * (1.0 - T[base_c + hi - 1, i])
+                    T[npairs + p, i] = T[base_s + hi - 1, i]
+            else:
+                for i in range(cnt):
+                    sh = T[base_s + hi - 1, i]
+                    ch = T[base_c + hi - 1, i]
+                    sl = T[base_s + lo - 1, i]
+                    cl = T[base_c + lo - 1, i]
+                    T[p, i] = 0.5 * (1.0 - (ch * cl + sh * sl))
+                    T[npairs + p, i] = sh * cl - ch * sl
+            p += 1
+
+
+@nb.njit(inline="always", cache=True, fastmath=False, error_model="numpy")
+def _combine_block(n, A, T, cnt, Pb, out, start):
+    """out[start+i, ab] = A[last, ab] + Σ_r A[r, ab] T[r, i] (SoA compute, then transpose)."""
+    nrows = n * (n - 1)
+    nn = n * n
+    arow = np.empty(nrows)
+    for ab in range(nn):
+        c0 = A[nrows, ab]
+        for r in range(nrows):
+            arow[r] = A[r, ab]
+        P = Pb[ab]
+        for i in range(cnt):
+            acc = c0
+            for r in range(nrows):
+                acc += arow[r] * T[r, i]
+            P[i] = acc
+    for i in range(cnt):
+        for ab in range(nn):
+            out[start + i, ab] = Pb[ab, i]
+
+
+@nb.njit(inline="always", cache=True, fastmath=False, error_model="numpy")
+def _vacuum_impl(n, kfreq, x, A, fast, out):
+    """Vacuum, one coefficient matrix for all points: the hot path (reactor spectra, grids).
+
+    Parameters
+    ----------
+    n : int
+        3 or 4 flavours.
+    kfreq : (n-1,) float
+        Δ_k1 per unit of ``x`` (PHASE_FACTOR · Δm²_k1).
+    x : (N,) float
+        L/E of each point (hepunits).
+    A : (n(n-1)+1, n²) float
+        Rows: −4 Re X_p (p < npairs), 2 Im X_p, then δ_ab.
+    out : (N, n²) float
+    """
+    N = x.shape[0]
+    npairs = n * (n - 1) // 2
+    T = np.empty((2 * npairs + 2 * (n - 1), _BLOCK))
+    Pb = np.empty((n * n, _BLOCK))
+    for start in range(0, N, _BLOCK):
+        cnt = min(_BLOCK, N - start)
+        _phase_block(n, kfreq, x, start, cnt, fast, T)
+        _combine_block(n, A, T, cnt, Pb, out, start)
+
+
+# One compiled function per (n, fast) so that only the variants in use are compiled and n is
+# a compile-time constant in each (loops unroll and vectorise).
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def _vacuum3_fast(kfreq, x, A, out):
+    _vacuum_impl(3, kfreq, x, A, True, out)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def _vacuum3_libm(kfreq, x, A, out):
+    _vacuum_impl(3, kfreq, x, A, False, out)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def _vacuum4_fast(kfreq, x, A, out):
+    _vacuum_impl(4, kfreq, x, A, True, out)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def _vacuum4_libm(kfreq, x, A, out):
+    _vacuum_impl(4, kfreq, x, A, False, out)
+
+
+def vacuum_kernel(n, kfreq, x, A, fast, out):
+    """Vacuum, one coefficient matrix for all points: the hot path (reactor spectra, grids).
+
+    Parameters
+    ----------
+    n : int
+        3 or 4 flavours.
+    kfreq : (n-1,) float
+        Δ_k1 per unit of ``x`` (PHASE_FACTOR · Δm²_k1).
+    x : (N,) float
+        L/E of each point (hepunits).
+    A : (n(n-1)+1, n²) float
+        Rows: −4 Re X_p (p < npairs), 2 Im X_p, then δ_ab.
+    fast : bool
+        Polynomial sincos (phases < MAX_FAST_PHASE) or libm.
+    out : (N, n²) float
+    """
+    fn = {(3, True): _vacuum3_fast, (3, False): _vacuum3_libm,
+          (4, True): _vacuum4_fast, (4, False): _vacuum4_libm}[(int(n), bool(fast))]
+    fn(kfreq, x, A, out)
+
+
+@nb.njit(inline="always", cache=True, fastmath=False, error_model="numpy")
+def _runs_impl(n, freq, A, run_energy, run_start, x_l, fast, out):
+    """Points grouped in runs that share one energy (an (E, L) grid in E-major order).
+
+    Parameters
+    ----------
+    freq : (nE, n-1) float
+        Δ_k1 per unit length for each energy (matter eigenvalue differences).
+    A : (nE, n(n-1)+1, n²) float
+        Coefficient matrix per energy.
+    run_energy : (R,) int ; run_start : (R+1,) int
+        Energy of each run and the run boundaries in the flattened output.
+    x_l : (N,) float
+        Baseline of each point.
+    """
+    R = run_energy.shape[0]
+    npairs = n * (n - 1) // 2
+    T = np.empty((2 * npairs + 2 * (n - 1), _BLOCK))
+    Pb = np.empty((n * n, _BLOCK))
+    for r in range(R):
+        e = run_energy[r]
+        kf = freq[e]
+        Ae = A[e]
+        s = run_start[r]
+        t = run_start[r + 1]
+        for start in range(s, t, _BLOCK):
+            cnt = min(_BLOCK, t - start)
+            _phase_block(n, kf, x_l, start, cnt, fast, T)
+            _combine_block(n, Ae, T, cnt, Pb, out, start)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def _runs3_fast(freq, A, run_energy, run_start, x_l, out):
+    _runs_impl(3, freq, A, run_energy, run_start, x_l, True, out)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def _runs3_libm(freq, A, run_energy, run_start, x_l, out):
+    _runs_impl(3, freq, A, run_energy, run_start, x_l, False, out)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def _runs4_fast(freq, A, run_energy, run_start, x_l, out):
+    _runs_impl(4, freq, A, run_energy, run_start, x_l, True, out)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def _runs4_libm(freq, A, run_energy, run_start, x_l, out):
+    _runs_impl(4, freq, A, run_energy, run_start, x_l, False, out)
+
+
+def runs_kernel(n, freq, A, run_energy, run_start, x_l, fast, out):
+    """Points in runs sharing one energy (see :func:`_runs_impl`); n, fast as above."""
+    fn = {(3, True): _runs3_fast, (3, False): _runs3_libm,
+          (4, True): _runs4_fast, (4, False): _runs4_libm}[(int(n), bool(fast))]
+    fn(freq, A, run_energy, run_start, x_l, out)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
 def probability_kernel(freq, e_index, baseline, l_index, coef_re, coef_im, c_index,
                        damp2, d_index, n, fast, out):
     """Fill ``out[k, a, b]`` (P from flavour a to b) for every output point k.
@@ -154,53 +345,30 @@ def probability_kernel(freq, e_index, baseline, l_index, coef_re, coef_im, c_ind
                 out[k, a, b] = acc
 
 
-@nb.njit(cache=True, fastmath=False)
-def vacuum3_scalar_l_kernel(freq, L, cre, cim, fast, out):
-    """Vacuum 3ν, one baseline, one coefficient set: the hot path of reactor spectra.
-
-    ``freq``: (N, 2) Δ_21, Δ_31 per unit length; ``cre``/``cim``: (3, 3, 3);
-    ``out``: (N, 3, 3).
-    """
-    npts = freq.shape[0]
-    for k in range(npts):
-        x0 = 2.0 * freq[k, 0] * L
-        x1 = 2.0 * freq[k, 1] * L
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def sincos_floor_kernel(n, kfreq, x, fast, out):
+    """The floor: only the n−1 sincos per point that every full matrix needs (no products,
+    no output matrix); ``out[i]`` receives their sum so nothing is optimised away."""
+    N = x.shape[0]
+    for b in range(n - 1):
+        kb = 2.0 * kfreq[b]
         if fast:
-            s0, c0 = _sincos(x0)
-            s1, c1 = _sincos(x1)
+            for i in range(N):
+                sb, cb = _sincos(kb * x[i])
+                if b == 0:
+                    out[i] = sb + cb
+                else:
+                    out[i] += sb + cb
         else:
-            s0, c0 = math.sin(x0), math.cos(x0)
-            s1, c1 = math.sin(x1), math.cos(x1)
-        s2_0 = 0.5 * (1.0 - c0)
-        s2_1 = 0.5 * (1.0 - c1)
-        c2 = c1 * c0 + s1 * s0
-        s2_2 = 0.5 * (1.0 - c2)
-        sn2 = s1 * c0 - c1 * s0
-        for a in range(3):
-            for b in range(3):
-                acc = 1.0 if a == b else 0.0
-                acc += (-4.0 * (cre[0, a, b] * s2_0 + cre[1, a, b] * s2_1 + cre[2, a, b] * s2_2)
-                        + 2.0 * (cim[0, a, b] * s0 + cim[1, a, b] * s1 + cim[2, a, b] * sn2))
-                out[k, a, b] = acc
+            for i in range(N):
+                ph = kb * x[i]
+                if b == 0:
+                    out[i] = math.sin(ph) + math.cos(ph)
+                else:
+                    out[i] += math.sin(ph) + math.cos(ph)
 
 
-@nb.njit(cache=True, fastmath=False)
-def sincos_floor_kernel(freq, L, fast, out):
-    """The floor: only the two sincos per point that every 3ν matrix needs."""
-    npts = freq.shape[0]
-    for k in range(npts):
-        x0 = 2.0 * freq[k, 0] * L
-        x1 = 2.0 * freq[k, 1] * L
-        if fast:
-            s0, c0 = _sincos(x0)
-            s1, c1 = _sincos(x1)
-        else:
-            s0, c0 = math.sin(x0), math.cos(x0)
-            s1, c1 = math.sin(x1), math.cos(x1)
-        out[k] = s0 + c0 + s1 + c1
-
-
-@nb.njit(cache=True, fastmath=False)
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
 def matter3_coefficients(m0_re, m0_im, a_ee, freq_scale, freq, cre, cim, ok, gap_tol):
     """Per-energy effective frequencies and coefficients for 3ν in constant matter.
 
@@ -307,3 +475,186 @@ def matter3_coefficients(m0_re, m0_im, a_ee, freq_scale, freq, cre, cim, ok, gap
                     xi = Pr[hi, b, a] * Pi[lo, a, b] + Pi[hi, b, a] * Pr[lo, a, b]
                     cre[e, p, a, b] = xr
                     cim[e, p, a, b] = xi
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def matter3_pointwise_kernel(m0_re, m0_im, a_ee, w, fast, gap_tol, out, ok):
+    """Constant-matter 3ν, one energy per point (e.g. a spectrum at one baseline).
+
+    Blocked: (1) the invariants of B (vectorised), (2) the eigenvalues from the
+    trigonometric cubic (libm acos/cos/sin), (3) exp(−iBw) = c0 + c1 B + c2 B² and |S|²
+    (vectorised, real arithmetic), (4) transpose into ``out``.  B = H' − tr/3 with
+    H' = U M² U† + diag(A, 0, 0) (eV²); exp(−iBw) by Cayley–Hamilton with Lagrange
+    coefficients c_j built from the eigenvalues.
+
+    Parameters
+    ----------
+    m0_re, m0_im : (3, 3) float
+        U M² U† in eV² (U* for antineutrinos).
+    a_ee : (N,) float
+        2 E V_CC in eV² (negative for antineutrinos).
+    w : (N,) float
+        L/(2E) in the units that make λ[eV²]·w a phase (2 · PHASE_FACTOR · L / E).
+    out : (N, 9) float ; ok : (N,) bool
+        ``ok`` False where eigenvalues are degenerate within ``gap_tol`` (caller redoes them).
+    """
+    N = a_ee.shape[0]
+    g0 = m0_re[0, 0]
+    g1 = m0_re[1, 1]
+    g2 = m0_re[2, 2]
+    xr, xi = m0_re[0, 1], m0_im[0, 1]
+    yr, yi = m0_re[0, 2], m0_im[0, 2]
+    zr, zi = m0_re[1, 2], m0_im[1, 2]
+    ax = xr * xr + xi * xi
+    ay = yr * yr + yi * yi
+    az = zr * zr + zi * zi
+    # Re(x z ȳ)
+    xz_r = xr * zr - xi * zi
+    xz_i = xr * zi + xi * zr
+    re_xzy = xz_r * yr + xz_i * yi
+    # y z̄ and x̄ y (constant parts of B²_01 and B²_12); x z for B²_02
+    yzc_r = yr * zr + yi * zi
+    yzc_i = yi * zr - yr * zi
+    xcy_r = xr * yr + xi * yi
+    xcy_i = xr * yi - xi * yr
+    B = _BLOCK
+    D0 = np.empty(B)
+    D1 = np.empty(B)
+    D2 = np.empty(B)
+    SP = np.empty(B)
+    R = np.empty(B)
+    L0 = np.empty(B)
+    L1 = np.empty(B)
+    L2 = np.empty(B)
+    Pb = np.empty((9, B))
+    CC = np.empty((6, B))
+    SC = np.empty((6, B))
+    for start in range(0, N, B):
+        cnt = min(B, N - start)
+        # (1) invariants
+        for i in range(cnt):
+            A = a_ee[start + i]
+            tr = (g0 + A + g1 + g2) / 3.0
+            d0 = g0 + A - tr
+            d1 = g1 - tr
+            d2 = g2 - tr
+            p2 = (d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * (ax + ay + az)) / 6.0
+            det = d0 * d1 * d2 + 2.0 * re_xzy - d0 * az - d1 * ay - d2 * ax
+            sp = np.sqrt(p2)
+            r = 0.5 * det / (p2 * sp)
+            D0[i] = d0
+            D1[i] = d1
+            D2[i] = d2
+            SP[i] = sp
+            R[i] = min(1.0, max(-1.0, r))
+        # (2) eigenvalues
+        for i in range(cnt):
+            phi = math.acos(R[i]) / 3.0
+            cphi = math.cos(phi)
+            sphi = math.sin(phi)
+            sp = SP[i]
+            l2 = 2.0 * sp * cphi
+            l0 = 2.0 * sp * (-0.5 * cphi - 0.8660254037844386 * sphi)
+            l1 = -l0 - l2
+            L0[i] = l0
+            L1[i] = l1
+            L2[i] = l2
+            ok[start + i] = (l1 - l0) >= gap_tol * sp and (l2 - l1) >= gap_tol * sp and sp > 0.0
+        # (3) exp(−iλ_k w) (vectorised polynomial sincos, branch hoisted out of the loop)
+        for j in range(3):
+            Lj = L0 if j == 0 else (L1 if j == 1 else L2)
+            Sj = SC[2 * j]
+            Cj = SC[2 * j + 1]
+            if fast:
+                for i in range(cnt):
+                    sj, cj = _sincos(Lj[i] * w[start + i])
+                    Sj[i] = sj
+                    Cj[i] = cj
+            else:
+                for i in range(cnt):
+                    ph = Lj[i] * w[start + i]
+                    Sj[i] = math.sin(ph)
+                    Cj[i] = math.cos(ph)
+        # (4) Lagrange coefficients and amplitudes
+        for i in range(cnt):
+            l0 = L0[i]
+            l1 = L1[i]
+            l2 = L2[i]
+            e0 = 1.0 / ((l0 - l1) * (l0 - l2))
+            e1 = 1.0 / ((l1 - l0) * (l1 - l2))
+            e2 = 1.0 / ((l2 - l0) * (l2 - l1))
+            s0 = SC[0, i]
+            c0 = SC[1, i]
+            s1 = SC[2, i]
+            c1 = SC[3, i]
+            s2 = SC[4, i]
+            c2 = SC[5, i]
+            k0r, k0i = c0 * e0, -s0 * e0
+            k1r, k1i = c1 * e1, -s1 * e1
+            k2r, k2i = c2 * e2, -s2 * e2
+            C2r = k0r + k1r + k2r
+            C2i = k0i + k1i + k2i
+            C1r = -(k0r * (l1 + l2) + k1r * (l0 + l2) + k2r * (l0 + l1))
+            C1i = -(k0i * (l1 + l2) + k1i * (l0 + l2) + k2i * (l0 + l1))
+            C0r = k0r * (l1 * l2) + k1r * (l0 * l2) + k2r * (l0 * l1)
+            C0i = k0i * (l1 * l2) + k1i * (l0 * l2) + k2i * (l0 * l1)
+            CC[0, i] = C0r
+            CC[1, i] = C0i
+            CC[2, i] = C1r
+            CC[3, i] = C1i
+            CC[4, i] = C2r
+            CC[5, i] = C2i
+        for i in range(cnt):
+            C0r = CC[0, i]
+            C0i = CC[1, i]
+            C1r = CC[2, i]
+            C1i = CC[3, i]
+            C2r = CC[4, i]
+            C2i = CC[5, i]
+            d0 = D0[i]
+            d1 = D1[i]
+            d2 = D2[i]
+            # B² entries
+            q00 = d0 * d0 + ax + ay
+            q11 = ax + d1 * d1 + az
+            q22 = ay + az + d2 * d2
+            q01r = xr * (d0 + d1) + yzc_r
+            q01i = xi * (d0 + d1) + yzc_i
+            q02r = yr * (d0 + d2) + xz_r
+            q02i = yi * (d0 + d2) + xz_i
+            q12r = zr * (d1 + d2) + xcy_r
+            q12i = zi * (d1 + d2) + xcy_i
+            # diagonal amplitudes S_aa = C0 + C1 d_a + C2 q_aa
+            t_r = C0r + C1r * d0 + C2r * q00
+            t_i = C0i + C1i * d0 + C2i * q00
+            Pb[0, i] = t_r * t_r + t_i * t_i
+            t_r = C0r + C1r * d1 + C2r * q11
+            t_i = C0i + C1i * d1 + C2i * q11
+            Pb[4, i] = t_r * t_r + t_i * t_i
+            t_r = C0r + C1r * d2 + C2r * q22
+            t_i = C0i + C1i * d2 + C2i * q22
+            Pb[8, i] = t_r * t_r + t_i * t_i
+            # S_ab = C1 B_ab + C2 B²_ab (a < b) is the amplitude b → a: out index 3b + a;
+            # S_ba = C1 conj(B_ab) + C2 conj(B²_ab) is a → b: out index 3a + b.
+            u_r = C1r * xr - C1i * xi + C2r * q01r - C2i * q01i
+            u_i = C1r * xi + C1i * xr + C2r * q01i + C2i * q01r
+            v_r = C1r * xr + C1i * xi + C2r * q01r + C2i * q01i
+            v_i = -C1r * xi + C1i * xr - C2r * q01i + C2i * q01r
+            Pb[3, i] = u_r * u_r + u_i * u_i
+            Pb[1, i] = v_r * v_r + v_i * v_i
+            u_r = C1r * yr - C1i * yi + C2r * q02r - C2i * q02i
+            u_i = C1r * yi + C1i * yr + C2r * q02i + C2i * q02r
+            v_r = C1r * yr + C1i * yi + C2r * q02r + C2i * q02i
+            v_i = -C1r * yi + C1i * yr - C2r * q02i + C2i * q02r
+            Pb[6, i] = u_r * u_r + u_i * u_i
+            Pb[2, i] = v_r * v_r + v_i * v_i
+            u_r = C1r * zr - C1i * zi + C2r * q12r - C2i * q12i
+            u_i = C1r * zi + C1i * zr + C2r * q12i + C2i * q12r
+            v_r = C1r * zr + C1i * zi + C2r * q12r + C2i * q12i
+            v_i = -C1r * zi + C1i * zr - C2r * q12i + C2i * q12r
+            Pb[7, i] = u_r * u_r + u_i * u_i
+            Pb[5, i] = v_r * v_r + v_i * v_i
+        # (5) transpose
+        for i in range(cnt):
+            for ab in range(9):
+                out[start + i, ab] = Pb[ab, i]
