@@ -334,5 +334,6 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
     ax.plot([0.0851], [2.466], "rs", label="PRL 130, 161802")
     ax.set_xlabel(r"$\sin^2 2\theta_{13}$")
     ax.set_ylabel(r"$\Delta m^2_{32}$ [$10^{-3}$ eV$^2$] (NO)")
-    ax.legend()
+    ax.margins(0.15)
+    ax.legend(loc="upper left", fontsize=12, frameon=False)
     ctx.figure(fig, "contours", caption=f"1σ/2σ/3σ regions (2 d.o.f.), {how}. " + caption)
