@@ -85,7 +85,15 @@ def main() -> None:
     for col in ("input", "triggers", "chunk", "wall s", "CPU s", "triggers/s/core",
                 "peak RSS MB"):
         table.add_column(col, justify="right")
-    cases = [(files[0], "1 file"), (folder, f"{len(files)} files")]
+    # growing subsets of the same dataset (symlinked folders): peak RSS must stay flat
+    cases = [(files[0], "1 file")]
+    for n in sorted({max(len(files) // 4, 1), len(files)}):
+        sub = args.workdir / f"subset-{folder.name}-{n}"
+        if not sub.exists():
+            sub.mkdir()
+            for f in files[:n]:
+                (sub / f.name).symlink_to(f)
+        cases.append((sub, f"{n} files"))
     for path, label in cases:
         r = measure(path, args.chunk_size)
         table.add_row(label, f"{r['events']:.3g}", f"{args.chunk_size:.0e}", f"{r['wall']:.1f}",

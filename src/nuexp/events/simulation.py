@@ -23,7 +23,9 @@ What is simulated
   regions), uniform in the vessel; uncorrelated neutron captures on Gd (~8 MeV).
 * **Cosmic muons** crossing the inner detector (large visible energy, large veto
   charges), with Michel electrons (μ+ decay-at-rest positron spectrum, τμ) and
-  neutrons captured on Gd (τ_capture) near the track; **veto-clipping muons** that only
+  neutrons captured on Gd (τ_capture) near the track (muons before the earliest readout
+  start are not generated, so their late captures are missing: a few % of the Gd
+  captures of the prompt readout); **veto-clipping muons** that only
   light the veto: read out as events in the prompt readout (they tag Michel electrons,
   Sec. V) and piling up on the veto charges of any event within the veto integration
   window (the signal loss of Table 1's muon rejection).
