@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import time
 
 import numpy as np
@@ -49,7 +50,12 @@ def test_scan_rows_identical_on_a_local_cluster():
     asimov = tm.expected(np.zeros(sm.centres.size), 0.0)
     tasks = [(tm, unit[i], s_grid, asimov) for i in range(dm2.size)]
     serial = map_tasks(scan_row, tasks, unpack=True, scheduler="serial")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+    # tasks travel to process workers pickled: check the round trip here, and keep the
+    # cluster in-process (threads) so the test stays quick; process workers are
+    # exercised by tests/test_parallel.py
+    for a, b in zip(serial, [scan_row(*pickle.loads(pickle.dumps(t))) for t in tasks]):
+        np.testing.assert_array_equal(a, b)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                        silence_logs=logging.ERROR, **LOCAL_CLUSTER_QUIET)
     client = distributed.Client(cluster, set_as_default=False)
     try:
