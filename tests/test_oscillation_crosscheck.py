@@ -113,3 +113,47 @@ def test_decoupled_sterile_is_exactly_three_flavour():
         P3 = probability_matrix(p, 5 * MeV, 183 * km, matter=mat)
         assert abs(P4[3, 3] - 1.0) < 1e-12
         assert np.max(np.abs(P4[:3, :3] - P3)) < 1e-9
+
+
+def _nusquids_matrix(nsq, p, e_mev, l_km, anti, matter):
+    u = nsq.Const()
+    kind = nsq.NeutrinoType.antineutrino if anti else nsq.NeutrinoType.neutrino
+    nus = nsq.nuSQUIDS(np.asarray(e_mev) * u.MeV, 3, kind, False)
+    for (i, j), s2 in (((0, 1), p.sin2_theta12), ((0, 2), p.sin2_theta13),
+                       ((1, 2), p.sin2_theta23)):
+        nus.Set_MixingAngle(i, j, math.asin(math.sqrt(s2)))
+    nus.Set_SquareMassDifference(1, p.dm2_21)
+    nus.Set_SquareMassDifference(2, p.dm2_31)
+    nus.Set_CPPhase(0, 2, p.delta_cp)
+    if matter is None:
+        nus.Set_Body(nsq.Vacuum())
+        nus.Set_Track(nsq.Vacuum.Track(l_km * u.km))
+    else:
+        nus.Set_Body(nsq.ConstantDensity(matter.density_g_cm3, matter.ye))
+        nus.Set_Track(nsq.ConstantDensity.Track(l_km * u.km))
+    nus.Set_rel_error(1e-10)
+    nus.Set_abs_error(1e-10)
+    out = np.empty((len(e_mev), 3, 3))
+    for a in range(3):
+        state = np.zeros((len(e_mev), 3))
+        state[:, a] = 1.0
+        nus.Set_initial_state(state, nsq.Basis.flavor)
+        nus.EvolveState()
+        for k in range(len(e_mev)):
+            for b in range(3):
+                out[k, a, b] = nus.EvalFlavorAtNode(b, k, 0)
+    return out
+
+
+@pytest.mark.parametrize("preset", ["nufit-5.2-no", "nufit-6.0-io"])
+@pytest.mark.parametrize("anti", [False, True])
+@pytest.mark.parametrize("rho", [None, 2.8, 10.0])
+def test_three_flavour_vs_nusquids(preset, anti, rho):
+    # nuSQuIDS (C. Argüelles et al., Comput. Phys. Commun. 277 (2022) 108346), if installed
+    nsq = pytest.importorskip("nuSQuIDS")
+    p = OscillationParameters.preset(preset)
+    e = np.geomspace(300.0, 3e4, 12)
+    matter = None if rho is None else ConstantDensity(rho, 0.48)
+    theirs = _nusquids_matrix(nsq, p, e, 2500.0, anti, matter)
+    ours = probability_matrix(p, e * MeV, 2500 * km, antineutrino=anti, matter=matter)
+    assert np.max(np.abs(ours - theirs)) < 1e-6

@@ -310,6 +310,14 @@ def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2)
     N = int(np.prod(shape, dtype=np.int64))
     if n == 3 and damp2 is None and 4 * Ef.size > N:
         return _constant3_pointwise(params, E, L, shape, antineutrino, matter)
+    if n == 4 and damp2 is None and 4 * Ef.size > N:
+        # one energy per point: diagonalise and form the amplitude directly
+        Eb = np.ascontiguousarray(np.broadcast_to(E, shape), dtype=float).ravel()
+        w = np.ascontiguousarray(np.broadcast_to(2.0 * PHASE_FACTOR * L / E, shape),
+                                 dtype=float).ravel()
+        h = hamiltonian(params, Eb, antineutrino=antineutrino,
+                        potential_ev=matter.potential_ev, nc_potential_ev=matter.nc_potential_ev)
+        return _eigh_probability(h, w).reshape(shape + (4, 4))
     if n == 3:
         u = _mixing(params, antineutrino)
         m2 = np.asarray(params.mass_squared_differences())
@@ -344,8 +352,33 @@ def _layered_matrix(params, energies: np.ndarray, profile: LayeredProfile,
     """P[e, from, to] through the layers of ``profile`` for 1-D ``energies``."""
     n = params.n_flavours
     nE = energies.size
-    S = np.broadcast_to(np.eye(n, dtype=complex), (nE, n, n)).copy()
     e_over = (2.0 * PHASE_FACTOR) / energies  # amplitude phase per eV² per length
+    sign = -1.0 if antineutrino else 1.0
+    if n == 3:
+        u = _mixing(params, antineutrino)
+        m2 = np.asarray(params.mass_squared_differences())
+        m0 = (u * m2[None, :]) @ u.conj().T
+        a = sign * 2.0 * (energies / _EV)[:, None] * profile.potentials_ev[None, :]
+        w = e_over[:, None] * profile.lengths[None, :]
+        out = np.empty((nE, 9))
+        ok = np.empty(nE, dtype=np.bool_)
+        kernels.layered3_kernel(np.ascontiguousarray(m0.real), np.ascontiguousarray(m0.imag),
+                                np.ascontiguousarray(a), np.ascontiguousarray(w), 1e-6, out, ok)
+        if np.all(ok):
+            return out.reshape(nE, 3, 3)
+        res = out.reshape(nE, 3, 3)
+        res[~ok] = _layered_matrix_eigh(params, energies[~ok], profile, antineutrino)
+        return res
+    return _layered_matrix_eigh(params, energies, profile, antineutrino)
+
+
+def _layered_matrix_eigh(params, energies: np.ndarray, profile: LayeredProfile,
+                         antineutrino: bool) -> np.ndarray:
+    """Layered propagation by numerical diagonalisation (3+1, and degenerate 3ν layers)."""
+    n = params.n_flavours
+    nE = energies.size
+    S = np.broadcast_to(np.eye(n, dtype=complex), (nE, n, n)).copy()
+    e_over = (2.0 * PHASE_FACTOR) / energies
     for length, v_cc, v_nc in zip(profile.lengths, profile.potentials_ev,
                                   profile.nc_potentials_ev):
         h = hamiltonian(params, energies, antineutrino=antineutrino, potential_ev=v_cc,

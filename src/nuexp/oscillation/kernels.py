@@ -658,3 +658,122 @@ def matter3_pointwise_kernel(m0_re, m0_im, a_ee, w, fast, gap_tol, out, ok):
         for i in range(cnt):
             for ab in range(9):
                 out[start + i, ab] = Pb[ab, i]
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, gap_tol, out, ok):
+    """3ν through layers of constant density: S = S_n ⋯ S_1, each S_j = exp(−i B_j w_j) in
+    closed form (trigonometric cubic + Cayley–Hamilton, global phases dropped).
+
+    Parameters
+    ----------
+    m0_re, m0_im : (3, 3) float
+        U M² U† in eV² (U* for antineutrinos).
+    a_per_layer : (nE, nL) float
+        2 E V_CC of each layer in eV² (negative for antineutrinos).
+    w_per_layer : (nE, nL) float
+        2 · PHASE_FACTOR · length / E of each layer.
+    out : (nE, 9) float ; ok : (nE,) bool
+        P[from, to] flattened; ``ok`` False where a layer was degenerate (caller redoes).
+    """
+    nE = a_per_layer.shape[0]
+    nL = a_per_layer.shape[1]
+    g0 = m0_re[0, 0]
+    g1 = m0_re[1, 1]
+    g2 = m0_re[2, 2]
+    Br = np.empty((3, 3))
+    Bi = np.empty((3, 3))
+    Qr = np.empty((3, 3))
+    Qi = np.empty((3, 3))
+    Sr = np.empty((3, 3))
+    Si = np.empty((3, 3))
+    Tr = np.empty((3, 3))
+    Ti = np.empty((3, 3))
+    Ur = np.empty((3, 3))
+    Ui = np.empty((3, 3))
+    for e in range(nE):
+        good = True
+        for a in range(3):
+            for b in range(3):
+                Tr[a, b] = 1.0 if a == b else 0.0
+                Ti[a, b] = 0.0
+        for j in range(nL):
+            A = a_per_layer[e, j]
+            w = w_per_layer[e, j]
+            tr = (g0 + A + g1 + g2) / 3.0
+            for a in range(3):
+                for b in range(3):
+                    Br[a, b] = m0_re[a, b]
+                    Bi[a, b] = m0_im[a, b]
+            Br[0, 0] += A - tr
+            Br[1, 1] -= tr
+            Br[2, 2] -= tr
+            for a in range(3):
+                for b in range(3):
+                    sr = 0.0
+                    si = 0.0
+                    for c in range(3):
+                        sr += Br[a, c] * Br[c, b] - Bi[a, c] * Bi[c, b]
+                        si += Br[a, c] * Bi[c, b] + Bi[a, c] * Br[c, b]
+                    Qr[a, b] = sr
+                    Qi[a, b] = si
+            p2 = (Qr[0, 0] + Qr[1, 1] + Qr[2, 2]) / 6.0
+            det = (Br[0, 0] * (Br[1, 1] * Br[2, 2] - (Br[1, 2] ** 2 + Bi[1, 2] ** 2))
+                   - Br[1, 1] * (Br[0, 2] ** 2 + Bi[0, 2] ** 2)
+                   - Br[2, 2] * (Br[0, 1] ** 2 + Bi[0, 1] ** 2)
+                   + 2.0 * (Br[0, 1] * (Br[1, 2] * Br[0, 2] + Bi[1, 2] * Bi[0, 2])
+                            - Bi[0, 1] * (Br[0, 2] * Bi[1, 2] - Bi[0, 2] * Br[1, 2])))
+            if not p2 > 0.0:
+                good = False
+                break
+            sp = math.sqrt(p2)
+            r = min(1.0, max(-1.0, 0.5 * det / (p2 * sp)))
+            phi = math.acos(r) / 3.0
+            cphi = math.cos(phi)
+            sphi = math.sin(phi)
+            l2 = 2.0 * sp * cphi
+            l0 = 2.0 * sp * (-0.5 * cphi - 0.8660254037844386 * sphi)
+            l1 = -l0 - l2
+            if (l1 - l0) < gap_tol * sp or (l2 - l1) < gap_tol * sp:
+                good = False
+                break
+            e0 = 1.0 / ((l0 - l1) * (l0 - l2))
+            e1 = 1.0 / ((l1 - l0) * (l1 - l2))
+            e2 = 1.0 / ((l2 - l0) * (l2 - l1))
+            k0r, k0i = math.cos(l0 * w) * e0, -math.sin(l0 * w) * e0
+            k1r, k1i = math.cos(l1 * w) * e1, -math.sin(l1 * w) * e1
+            k2r, k2i = math.cos(l2 * w) * e2, -math.sin(l2 * w) * e2
+            C2r = k0r + k1r + k2r
+            C2i = k0i + k1i + k2i
+            C1r = -(k0r * (l1 + l2) + k1r * (l0 + l2) + k2r * (l0 + l1))
+            C1i = -(k0i * (l1 + l2) + k1i * (l0 + l2) + k2i * (l0 + l1))
+            C0r = k0r * (l1 * l2) + k1r * (l0 * l2) + k2r * (l0 * l1)
+            C0i = k0i * (l1 * l2) + k1i * (l0 * l2) + k2i * (l0 * l1)
+            for a in range(3):
+                for b in range(3):
+                    sr = C1r * Br[a, b] - C1i * Bi[a, b] + C2r * Qr[a, b] - C2i * Qi[a, b]
+                    si = C1r * Bi[a, b] + C1i * Br[a, b] + C2r * Qi[a, b] + C2i * Qr[a, b]
+                    if a == b:
+                        sr += C0r
+                        si += C0i
+                    Sr[a, b] = sr
+                    Si[a, b] = si
+            # T ← S_j T
+            for a in range(3):
+                for b in range(3):
+                    ur = 0.0
+                    ui = 0.0
+                    for c in range(3):
+                        ur += Sr[a, c] * Tr[c, b] - Si[a, c] * Ti[c, b]
+                        ui += Sr[a, c] * Ti[c, b] + Si[a, c] * Tr[c, b]
+                    Ur[a, b] = ur
+                    Ui[a, b] = ui
+            for a in range(3):
+                for b in range(3):
+                    Tr[a, b] = Ur[a, b]
+                    Ti[a, b] = Ui[a, b]
+        ok[e] = good
+        for a in range(3):
+            for b in range(3):
+                # amplitude a → b is T[b, a]
+                out[e, 3 * a + b] = Tr[b, a] * Tr[b, a] + Ti[b, a] * Ti[b, a]

@@ -93,19 +93,23 @@ class LayeredProfile:
     layers: tuple[tuple[float, float, float], ...]
 
     def __init__(self, layers: Iterable[Sequence[float]]) -> None:
-        rows = []
-        for k, layer in enumerate(layers):
+        rows = [tuple(layer) for layer in layers]
+        if not rows:
+            raise UnphysicalParameter("layers must contain at least one layer")
+        for k, layer in enumerate(rows):
             if len(layer) != 3:
                 raise UnphysicalParameter(
                     f"layer {k} must be (length, density_g_cm3, ye); got {layer!r}")
-            length, rho, ye = (float(x) for x in layer)
+        arr = np.asarray(rows, dtype=float)
+        good = (np.all(np.isfinite(arr), axis=1) & (arr[:, 0] > 0) & (arr[:, 1] >= 0)
+                & (arr[:, 2] >= 0) & (arr[:, 2] <= 1))
+        if not np.all(good):  # name the first bad layer and field
+            k = int(np.flatnonzero(~good)[0])
+            length, rho, ye = arr[k]
             require_positive(f"layers[{k}].length", length)
             require_non_negative(f"layers[{k}].density_g_cm3", rho)
             require_in_range(f"layers[{k}].ye", ye, 0.0, 1.0)
-            rows.append((length, rho, ye))
-        if not rows:
-            raise UnphysicalParameter("layers must contain at least one layer")
-        object.__setattr__(self, "layers", tuple(rows))
+        object.__setattr__(self, "layers", tuple(map(tuple, arr.tolist())))
 
     @property
     def total_length(self) -> float:
@@ -145,6 +149,8 @@ _PREM_SHELLS: tuple[tuple[float, float, float, float, float], ...] = (
     (6368.0, 2.600, 0.0, 0.0, 0.0),                # upper crust
     (6371.0, 1.020, 0.0, 0.0, 0.0),                # ocean
 )
+_PREM_OUTER = np.array([row[0] for row in _PREM_SHELLS])
+_PREM_COEF = np.array([row[1:] for row in _PREM_SHELLS])
 _CORE_RADIUS_KM = 3480.0
 #: Default electron fractions: core 0.4656, mantle/crust 0.4957 (the values commonly used
 #: with PREM in atmospheric-neutrino codes, e.g. OscProb's PremModel and Prob3++).
@@ -156,13 +162,10 @@ def prem_density(radius: np.ndarray | float) -> np.ndarray:
     """PREM mass density in g/cm³ at radius ``radius`` (hepunits length, 0 ≤ r ≤ R⊕)."""
     r = require_in_range("radius", radius, 0.0, EARTH_RADIUS * (1 + 1e-12)) / km
     x = r / 6371.0
-    out = np.zeros_like(r)
-    lower = 0.0
-    for outer, a0, a1, a2, a3 in _PREM_SHELLS:
-        sel = (r >= lower) & (r <= outer) if lower == 0.0 else (r > lower) & (r <= outer)
-        out = np.where(sel, a0 + x * (a1 + x * (a2 + x * a3)), out)
-        lower = outer
-    return out
+    # shell k holds r in (outer_{k-1}, outer_k]; r = 0 belongs to the inner core
+    k = np.minimum(np.searchsorted(_PREM_OUTER, r, side="left"), len(_PREM_SHELLS) - 1)
+    c = _PREM_COEF[k]
+    return c[..., 0] + x * (c[..., 1] + x * (c[..., 2] + x * c[..., 3]))
 
 
 def chord_length(cos_zenith: np.ndarray | float) -> np.ndarray:
@@ -220,20 +223,21 @@ def prem_profile(baseline: float, *, max_layer: float = 200.0 * km,
             edges.append(np.sqrt(r_edge * r_edge - b2))
     edges.append(half)
     edges = np.unique(np.clip(edges, 0.0, half))
-    # refine into sub-layers, from the midpoint outwards
-    pieces: list[tuple[float, float]] = []
+    # refine into sub-layers, from the midpoint outwards (vectorised over all pieces)
+    a_list, b_list = [], []
     for a, b in zip(edges[:-1], edges[1:]):
         n = max(1, int(np.ceil((b - a) / max_layer - 1e-12)))
         grid = np.linspace(a, b, n + 1)
-        pieces.extend(zip(grid[:-1], grid[1:]))
-    half_layers = []
-    for a, b in pieces:
-        s = 0.5 * (b - a) * _GL_X + 0.5 * (a + b)
-        r = np.sqrt(b2 + s * s)
-        rho = float(np.sum(_GL_W * prem_density(np.minimum(r, R))) / 2.0)
-        r_mid = np.sqrt(b2 + (0.5 * (a + b)) ** 2)
-        ye = ye_core if r_mid < _CORE_RADIUS_KM * km else ye_mantle
-        half_layers.append((b - a, rho, ye))
+        a_list.append(grid[:-1])
+        b_list.append(grid[1:])
+    a_arr = np.concatenate(a_list)
+    b_arr = np.concatenate(b_list)
+    s = 0.5 * (b_arr - a_arr)[:, None] * _GL_X[None, :] + 0.5 * (a_arr + b_arr)[:, None]
+    r = np.minimum(np.sqrt(b2 + s * s), R)
+    rho = (prem_density(r) @ _GL_W) / 2.0
+    r_mid = np.sqrt(b2 + (0.5 * (a_arr + b_arr)) ** 2)
+    ye = np.where(r_mid < _CORE_RADIUS_KM * km, ye_core, ye_mantle)
+    half_layers = list(zip((b_arr - a_arr).tolist(), rho.tolist(), ye.tolist()))
     # source side (outer → midpoint) then detector side (midpoint → outer)
     layers = list(reversed(half_layers)) + half_layers
     return LayeredProfile(layers)
