@@ -315,9 +315,14 @@ def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2)
         Eb = np.ascontiguousarray(np.broadcast_to(E, shape), dtype=float).ravel()
         w = np.ascontiguousarray(np.broadcast_to(2.0 * PHASE_FACTOR * L / E, shape),
                                  dtype=float).ravel()
-        h = hamiltonian(params, Eb, antineutrino=antineutrino,
-                        potential_ev=matter.potential_ev, nc_potential_ev=matter.nc_potential_ev)
-        return _eigh_probability(h, w).reshape(shape + (4, 4))
+        sign = -1.0 if antineutrino else 1.0
+        a_cc = sign * 2.0 * (Eb / _EV) * matter.potential_ev
+        a_s = -sign * 2.0 * (Eb / _EV) * matter.nc_potential_ev
+        out = np.empty((Eb.size, 16))
+        kernels.matter4_pointwise_kernel(
+            np.ascontiguousarray(_mixing(params, antineutrino)),
+            np.asarray(params.mass_squared_differences(), dtype=float), a_cc, a_s, w, out)
+        return out.reshape(shape + (4, 4))
     if n == 3:
         u = _mixing(params, antineutrino)
         m2 = np.asarray(params.mass_squared_differences())
@@ -535,12 +540,17 @@ def reactor_survival(params: OscillationParameters, energy: ArrayLike, baseline:
     if matter is not None or params.n_flavours != 3:
         return probability(params, "e", "e", energy, baseline, antineutrino=True,
                            matter=matter)
-    E, L, _ = _check_inputs(energy, baseline)
+    E, L, shape = _check_inputs(energy, baseline)
     s12, s13 = params.sin2_theta12, params.sin2_theta13
     c12, c13 = 1.0 - s12, 1.0 - s13
-    k = PHASE_FACTOR * L / E
-    d21 = params.dm2_21 * k
-    d31 = params.dm2_31 * k
-    d32 = params.dm2_32 * k
-    return (1.0 - c13**2 * 4.0 * s12 * c12 * np.sin(d21) ** 2
-            - 4.0 * s13 * c13 * (c12 * np.sin(d31) ** 2 + s12 * np.sin(d32) ** 2))
+    a21 = c13**2 * 4.0 * s12 * c12          # cos⁴θ13 sin²2θ12
+    a31 = 4.0 * s13 * c13 * c12             # sin²2θ13 cos²θ12
+    a32 = 4.0 * s13 * c13 * s12             # sin²2θ13 sin²θ12
+    x = np.ascontiguousarray(np.broadcast_to(L / E, shape), dtype=float).ravel()
+    out = np.empty(x.size)
+    if x.size:
+        k21 = PHASE_FACTOR * params.dm2_21
+        k31 = PHASE_FACTOR * params.dm2_31
+        fast = _is_fast(2.0 * max(abs(k21), abs(k31)) * float(np.max(x)))
+        kernels.reactor_kernel(x, k21, k31, a21, a31, a32, fast, out)
+    return out.reshape(shape)

@@ -777,3 +777,125 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, gap_tol, out, ok):
             for b in range(3):
                 # amplitude a → b is T[b, a]
                 out[e, 3 * a + b] = Tr[b, a] * Tr[b, a] + Ti[b, a] * Ti[b, a]
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def reactor_kernel(x, k21, k31, a21, a31, a32, fast, out):
+    """P_ee = 1 − a21 sin²Δ21 − a31 sin²Δ31 − a32 sin²Δ32 with Δ_ij = k_ij · x (vectorised).
+
+    Δ32 = Δ31 − Δ21 by angle subtraction: sin²Δ = (1 − cos 2Δ)/2.
+    """
+    N = x.shape[0]
+    if fast:
+        for i in range(N):
+            s1, c1 = _sincos(2.0 * k21 * x[i])
+            s3, c3 = _sincos(2.0 * k31 * x[i])
+            c32 = c3 * c1 + s3 * s1
+            out[i] = 1.0 - 0.5 * (a21 * (1.0 - c1) + a31 * (1.0 - c3) + a32 * (1.0 - c32))
+    else:
+        for i in range(N):
+            p1 = 2.0 * k21 * x[i]
+            p3 = 2.0 * k31 * x[i]
+            s1, c1 = math.sin(p1), math.cos(p1)
+            s3, c3 = math.sin(p3), math.cos(p3)
+            c32 = c3 * c1 + s3 * s1
+            out[i] = 1.0 - 0.5 * (a21 * (1.0 - c1) + a31 * (1.0 - c3) + a32 * (1.0 - c32))
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy")
+def matter4_pointwise_kernel(u, m2, a_cc, a_s, w, out):
+    """3+1 in constant matter, one energy per point: cyclic complex Jacobi started in the
+    vacuum mass basis (off-diagonals are O(A/Δm²), so it converges in a few sweeps), then
+    S = V exp(−iΛw) V† and P[a→b] = |S_ba|².
+
+    Parameters
+    ----------
+    u : (4, 4) complex
+        Mixing matrix (U* for antineutrinos).
+    m2 : (4,) float
+        (0, Δm²21, Δm²31, Δm²41) in eV².
+    a_cc, a_s : (N,) float
+        2E·V_CC on ν_e and 2E·(−V_NC) on ν_s in eV² (signs flipped for antineutrinos).
+    w : (N,) float
+        2 · PHASE_FACTOR · L / E.
+    out : (N, 16) float
+    """
+    N = a_cc.shape[0]
+    n = 4
+    H = np.empty((n, n), dtype=np.complex128)
+    V = np.empty((n, n), dtype=np.complex128)
+    ph = np.empty(n, dtype=np.complex128)
+    # U† e_e e_e† U and U† e_s e_s† U
+    Pe = np.empty((n, n), dtype=np.complex128)
+    Ps = np.empty((n, n), dtype=np.complex128)
+    for i in range(n):
+        for j in range(n):
+            Pe[i, j] = np.conj(u[0, i]) * u[0, j]
+            Ps[i, j] = np.conj(u[3, i]) * u[3, j]
+    scale0 = 0.0
+    for i in range(n):
+        scale0 = max(scale0, abs(m2[i]))
+    for k in range(N):
+        A = a_cc[k]
+        As = a_s[k]
+        for i in range(n):
+            for j in range(n):
+                H[i, j] = A * Pe[i, j] + As * Ps[i, j]
+                V[i, j] = u[i, j]
+            H[i, i] = H[i, i].real + m2[i]
+        scale = scale0 + abs(A) + abs(As)
+        tol = (1e-17 * scale) ** 2
+        for sweep in range(30):
+            off = 0.0
+            for p in range(n - 1):
+                for q in range(p + 1, n):
+                    off += H[p, q].real ** 2 + H[p, q].imag ** 2
+            if off <= tol:
+                break
+            for p in range(n - 1):
+                for q in range(p + 1, n):
+                    hpq = H[p, q]
+                    g = abs(hpq)
+                    if g == 0.0:
+                        continue
+                    eph = hpq / g                      # e^{iφ}
+                    app = H[p, p].real
+                    aqq = H[q, q].real
+                    tau = (aqq - app) / (2.0 * g)
+                    t = (1.0 if tau >= 0.0 else -1.0) / (abs(tau) + math.sqrt(1.0 + tau * tau))
+                    c = 1.0 / math.sqrt(1.0 + t * t)
+                    s = t * c
+                    # J = D R: J_pp = c, J_pq = s, J_qp = −s e^{−iφ}, J_qq = c e^{−iφ}
+                    emph = np.conj(eph)
+                    jpp = c
+                    jpq = s
+                    jqp = -s * emph
+                    jqq = c * emph
+                    for r in range(n):   # H ← H J (columns p, q); V ← V J
+                        hp = H[r, p]
+                        hq = H[r, q]
+                        H[r, p] = hp * jpp + hq * jqp
+                        H[r, q] = hp * jpq + hq * jqq
+                        vp = V[r, p]
+                        vq = V[r, q]
+                        V[r, p] = vp * jpp + vq * jqp
+                        V[r, q] = vp * jpq + vq * jqq
+                    for r in range(n):   # H ← J† H (rows p, q)
+                        hp = H[p, r]
+                        hq = H[q, r]
+                        H[p, r] = jpp * hp + np.conj(jqp) * hq
+                        H[q, r] = jpq * hp + np.conj(jqq) * hq
+                    H[p, q] = 0.0
+                    H[q, p] = 0.0
+        lam0 = H[0, 0].real
+        ww = w[k]
+        for i in range(n):
+            x = (H[i, i].real - lam0) * ww
+            ph[i] = complex(math.cos(x), -math.sin(x))
+        for a in range(n):
+            for b in range(n):
+                # amplitude a → b: S_ba = Σ_i V_bi e^{−iλ_i w} conj(V_ai)
+                amp = 0.0j
+                for i in range(n):
+                    amp += V[b, i] * ph[i] * np.conj(V[a, i])
+                out[k, n * a + b] = amp.real * amp.real + amp.imag * amp.imag
