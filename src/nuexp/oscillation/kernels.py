@@ -21,7 +21,8 @@ import numba as nb
 import numpy as np
 
 __all__ = ["vacuum_kernel", "runs_kernel", "probability_kernel", "sincos_floor_kernel",
-           "MAX_FAST_PHASE", "matter3_coefficients"]
+           "MAX_FAST_PHASE", "matter3_coefficients", "matter3_pointwise_kernel",
+           "matter4_pointwise_kernel", "layered3_kernel", "reactor_kernel"]
 
 #: Phases (rad) above which the polynomial sincos is not used (Cody–Waite limit).
 MAX_FAST_PHASE = 2.0**29
