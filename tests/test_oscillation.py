@@ -351,3 +351,20 @@ def test_units_are_hepunits():
     a = probability(NO, "e", "e", 3 * MeV, 52.5 * km, antineutrino=True)
     b = probability(NO, "e", "e", 3e6 * eV, 52500 * m, antineutrino=True)
     assert float(a) == pytest.approx(float(b), abs=1e-13)
+
+
+def test_out_buffer_reused_and_checked():
+    from nuexp.oscillation import ConstantDensity, PremEarth
+
+    E = np.linspace(1, 10, 50) * MeV
+    for matter in (None, ConstantDensity(2.8)):
+        buf = np.empty((50, 3, 3))
+        res = probability_matrix(NO, E, 30 * km, matter=matter, out=buf)
+        assert res is buf or np.shares_memory(res, buf)
+        assert np.array_equal(buf, probability_matrix(NO, E, 30 * km, matter=matter))
+    grid = np.empty((50, 2, 3, 3))
+    probability_matrix(NO, E[:, None] * 1e3, np.array([[500.0, 900.0]]) * km,
+                       matter=PremEarth(), out=grid)
+    assert np.allclose(grid.sum(-1), 1.0, atol=1e-11)
+    with pytest.raises(UnphysicalParameter, match="out must be"):
+        probability_matrix(NO, E, 30 * km, out=np.empty((50, 9)))

@@ -189,6 +189,11 @@ def _coef_matrix(cre: np.ndarray, cim: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(A)
 
 
+def _alloc(N: int, nn: int, buf: np.ndarray | None) -> np.ndarray:
+    """(N, nn) output: a view of the caller's ``out`` buffer, or a new array."""
+    return np.empty((N, nn)) if buf is None else buf.reshape(N, nn)
+
+
 def _is_fast(max_phase: float) -> bool:
     return bool(np.isfinite(max_phase) and max_phase < kernels.MAX_FAST_PHASE)
 
@@ -214,7 +219,7 @@ def _run_general(freq, E, L, shape, cre, cim, c_index, damp2, n):
     return out.reshape(shape + (n, n))
 
 
-def _run_per_energy(freq, E, L, shape, cre, cim, damp2, n):
+def _run_per_energy(freq, E, L, shape, cre, cim, damp2, n, buf=None):
     """Per-energy coefficients (matter): runs of points sharing an energy when the output
     is energy-major (the usual (E, L) grid or one baseline), else the general kernel."""
     N = int(np.prod(shape, dtype=np.int64))
@@ -229,7 +234,7 @@ def _run_per_energy(freq, E, L, shape, cre, cim, damp2, n):
             x_l = np.ascontiguousarray(np.broadcast_to(L, shape), dtype=float).ravel()
             fast = _is_fast(float(np.max(np.abs(freq)) * 2.0 * np.max(L)))
             A = _coef_matrix(cre, cim)
-            out = np.empty((N, n * n))
+            out = _alloc(N, n * n, buf)
             kernels.runs_kernel(n, np.ascontiguousarray(freq), A, run_energy, run_start, x_l,
                                 fast, out)
             return out.reshape(shape + (n, n))
@@ -238,7 +243,7 @@ def _run_per_energy(freq, E, L, shape, cre, cim, damp2, n):
 
 
 # --- vacuum and constant density -----------------------------------------------------------
-def _vacuum(params, E, L, shape, antineutrino, damp2):
+def _vacuum(params, E, L, shape, antineutrino, damp2, buf=None):
     n = params.n_flavours
     u = _mixing(params, antineutrino)
     cre, cim = _coefficients_from_u(u)
@@ -249,7 +254,7 @@ def _vacuum(params, E, L, shape, antineutrino, damp2):
         c_index = np.zeros(E.size, dtype=np.int64)
         return _run_general(freq, E, L, shape, cre[None], cim[None], c_index, damp2, n)
     N = int(np.prod(shape, dtype=np.int64))
-    out = np.empty((N, n * n))
+    out = _alloc(N, n * n, buf)
     if N == 0:
         return out.reshape(shape + (n, n))
     x = np.ascontiguousarray(np.broadcast_to(L / E, shape), dtype=float).ravel()
@@ -276,7 +281,7 @@ def _eigh_probability(h: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.swapaxes(np.abs(S) ** 2, -1, -2)
 
 
-def _constant3_pointwise(params, E, L, shape, antineutrino, matter):
+def _constant3_pointwise(params, E, L, shape, antineutrino, matter, buf=None):
     """3ν constant matter, closed form at every point (many distinct energies)."""
     N = int(np.prod(shape, dtype=np.int64))
     u = _mixing(params, antineutrino)
@@ -288,7 +293,7 @@ def _constant3_pointwise(params, E, L, shape, antineutrino, matter):
     w = np.ascontiguousarray(np.broadcast_to(2.0 * PHASE_FACTOR * L / E, shape),
                              dtype=float).ravel()
     bound = (np.linalg.norm(m0) + np.max(np.abs(a_ee))) * np.max(w) if N else 0.0
-    out = np.empty((N, 9))
+    out = _alloc(N, 9, buf)
     ok = np.empty(N, dtype=np.bool_)
     kernels.matter3_pointwise_kernel(np.ascontiguousarray(m0.real),
                                      np.ascontiguousarray(m0.imag), a_ee, w,
@@ -301,15 +306,15 @@ def _constant3_pointwise(params, E, L, shape, antineutrino, matter):
     return out.reshape(shape + (3, 3))
 
 
-def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2):
+def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2, buf=None):
     n = params.n_flavours
     Ef = E.ravel()
     inv_e = PHASE_FACTOR / Ef
     if matter.density_g_cm3 == 0.0:
-        return _vacuum(params, E, L, shape, antineutrino, damp2)
+        return _vacuum(params, E, L, shape, antineutrino, damp2, buf)
     N = int(np.prod(shape, dtype=np.int64))
     if n == 3 and damp2 is None and 4 * Ef.size > N:
-        return _constant3_pointwise(params, E, L, shape, antineutrino, matter)
+        return _constant3_pointwise(params, E, L, shape, antineutrino, matter, buf)
     if n == 4 and damp2 is None and 4 * Ef.size > N:
         # one energy per point: diagonalise and form the amplitude directly
         Eb = np.ascontiguousarray(np.broadcast_to(E, shape), dtype=float).ravel()
@@ -318,7 +323,7 @@ def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2)
         sign = -1.0 if antineutrino else 1.0
         a_cc = sign * 2.0 * (Eb / _EV) * matter.potential_ev
         a_s = -sign * 2.0 * (Eb / _EV) * matter.nc_potential_ev
-        out = np.empty((Eb.size, 16))
+        out = _alloc(Eb.size, 16, buf)
         kernels.matter4_pointwise_kernel(
             np.ascontiguousarray(_mixing(params, antineutrino)),
             np.asarray(params.mass_squared_differences(), dtype=float), a_cc, a_s, w, out)
@@ -348,7 +353,7 @@ def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2)
                         potential_ev=matter.potential_ev,
                         nc_potential_ev=matter.nc_potential_ev)
         freq, cre, cim = _eigh_coefficients(h, inv_e)
-    return _run_per_energy(freq, E, L, shape, cre, cim, damp2, n)
+    return _run_per_energy(freq, E, L, shape, cre, cim, damp2, n, buf)
 
 
 # --- layered -----------------------------------------------------------------------------------
@@ -430,7 +435,8 @@ def _layered(params, E, L, shape, antineutrino, matter):
 def probability_matrix(params: OscillationParameters, energy: ArrayLike, baseline: ArrayLike,
                        *, antineutrino: bool = False, matter: Matter = None,
                        energy_resolution: ArrayLike | None = None,
-                       baseline_spread: ArrayLike | None = None) -> np.ndarray:
+                       baseline_spread: ArrayLike | None = None,
+                       out: np.ndarray | None = None) -> np.ndarray:
     """All flavour-transition probabilities, ``P[..., from, to]``.
 
     Parameters
@@ -451,6 +457,11 @@ def probability_matrix(params: OscillationParameters, energy: ArrayLike, baselin
         analytically, sin²Δ → [1 − cos 2Δ · exp(−2Δ²σ²)]/2, linearised in σ_E/E.
     baseline_spread : array_like, optional
         Gaussian σ_L (hepunits), same treatment.  Not available with layered matter.
+        In matter the damping uses the matter frequencies at the central energy (a
+        linearisation; exact in vacuum for ``baseline_spread``).
+    out : numpy.ndarray, optional
+        A C-contiguous float64 array of the result's shape to write into (saves the
+        allocation in repeated calls, e.g. inside a fit).
 
     Returns
     -------
@@ -474,17 +485,30 @@ def probability_matrix(params: OscillationParameters, energy: ArrayLike, baselin
     """
     E, L, shape = _check_inputs(energy, baseline)
     damp2 = _smearing(energy_resolution, baseline_spread, E, L, shape)
+    n = params.n_flavours
+    if out is not None:
+        if (not isinstance(out, np.ndarray) or out.shape != shape + (n, n)
+                or out.dtype != np.float64 or not out.flags.c_contiguous):
+            raise UnphysicalParameter(
+                f"out must be a C-contiguous float64 array of shape {shape + (n, n)}; got "
+                f"{getattr(out, 'shape', None)} {getattr(out, 'dtype', type(out).__name__)}")
     if matter is None:
-        return _vacuum(params, E, L, shape, antineutrino, damp2)
-    if isinstance(matter, ConstantDensity):
-        return _constant(params, E, L, shape, antineutrino, matter, damp2)
-    if isinstance(matter, (LayeredProfile, PremEarth)):
+        res = _vacuum(params, E, L, shape, antineutrino, damp2, out)
+    elif isinstance(matter, ConstantDensity):
+        res = _constant(params, E, L, shape, antineutrino, matter, damp2, out)
+    elif isinstance(matter, (LayeredProfile, PremEarth)):
         if damp2 is not None:
             raise UnphysicalParameter(
                 "energy_resolution/baseline_spread are not available with layered matter")
-        return _layered(params, E, L, shape, antineutrino, matter)
-    raise UnphysicalParameter(
-        f"matter must be None, ConstantDensity, LayeredProfile or PremEarth; got {matter!r}")
+        res = _layered(params, E, L, shape, antineutrino, matter)
+    else:
+        raise UnphysicalParameter(
+            f"matter must be None, ConstantDensity, LayeredProfile or PremEarth; got "
+            f"{matter!r}")
+    if out is not None and not np.shares_memory(res, out):
+        np.copyto(out, res)
+        return out
+    return res
 
 
 def probability(params: OscillationParameters, flavour_from: str | int,
