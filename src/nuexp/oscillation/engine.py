@@ -368,12 +368,19 @@ def _layered_matrix(params, energies: np.ndarray, profile: LayeredProfile,
         u = _mixing(params, antineutrino)
         m2 = np.asarray(params.mass_squared_differences())
         m0 = (u * m2[None, :]) @ u.conj().T
-        a = sign * 2.0 * (energies / _EV)[:, None] * profile.potentials_ev[None, :]
-        w = e_over[:, None] * profile.lengths[None, :]
+        # distinct (length, V) layers are evolved once (a PREM chord is symmetric)
+        table = np.stack([profile.lengths, profile.potentials_ev], axis=1)
+        uniq, order = np.unique(table, axis=0, return_inverse=True)
+        a = sign * 2.0 * (energies / _EV)[:, None] * uniq[None, :, 1]
+        w = e_over[:, None] * uniq[None, :, 0]
         out = np.empty((nE, 9))
         ok = np.empty(nE, dtype=np.bool_)
         kernels.layered3_kernel(np.ascontiguousarray(m0.real), np.ascontiguousarray(m0.imag),
-                                np.ascontiguousarray(a), np.ascontiguousarray(w), 1e-6, out, ok)
+                                np.ascontiguousarray(a), np.ascontiguousarray(w),
+                                np.ascontiguousarray(order.ravel(), dtype=np.int64), 1e-6,
+                                _is_fast((float(np.max(np.abs(a))) + float(np.linalg.norm(m0)))
+                                         * float(np.max(w))),
+                                out, ok)
         if np.all(ok):
             return out.reshape(nE, 3, 3)
         res = out.reshape(nE, 3, 3)

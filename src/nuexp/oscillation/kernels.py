@@ -662,122 +662,192 @@ def matter3_pointwise_kernel(m0_re, m0_im, a_ee, w, fast, gap_tol, out, ok):
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy")
-def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, gap_tol, out, ok):
-    """3ν through layers of constant density: S = S_n ⋯ S_1, each S_j = exp(−i B_j w_j) in
-    closed form (trigonometric cubic + Cayley–Hamilton, global phases dropped).
+def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast, out, ok):
+    """3ν through layers of constant density: S = S_order[-1] ⋯ S_order[0].
+
+    Each distinct layer's S_j = exp(−i B_j w_j) is computed once per energy in closed form
+    (trigonometric cubic + Cayley–Hamilton, global phases dropped; a symmetric Earth chord
+    costs half), vectorised over blocks of energies like :func:`matter3_pointwise_kernel`;
+    the products are vectorised over the block as well.
 
     Parameters
     ----------
     m0_re, m0_im : (3, 3) float
         U M² U† in eV² (U* for antineutrinos).
-    a_per_layer : (nE, nL) float
-        2 E V_CC of each layer in eV² (negative for antineutrinos).
-    w_per_layer : (nE, nL) float
-        2 · PHASE_FACTOR · length / E of each layer.
+    a_per_layer : (nE, nU) float
+        2 E V_CC of each distinct layer in eV² (negative for antineutrinos).
+    w_per_layer : (nE, nU) float
+        2 · PHASE_FACTOR · length / E of each distinct layer.
+    order : (nL,) int
+        Distinct-layer index of each layer crossed, source first.
+    fast : bool
+        Polynomial sincos (all phases < MAX_FAST_PHASE) or libm.
     out : (nE, 9) float ; ok : (nE,) bool
         P[from, to] flattened; ``ok`` False where a layer was degenerate (caller redoes).
     """
     nE = a_per_layer.shape[0]
-    nL = a_per_layer.shape[1]
+    nU = a_per_layer.shape[1]
+    nL = order.shape[0]
     g0 = m0_re[0, 0]
     g1 = m0_re[1, 1]
     g2 = m0_re[2, 2]
-    Br = np.empty((3, 3))
-    Bi = np.empty((3, 3))
-    Qr = np.empty((3, 3))
-    Qi = np.empty((3, 3))
-    Sr = np.empty((3, 3))
-    Si = np.empty((3, 3))
-    Tr = np.empty((3, 3))
-    Ti = np.empty((3, 3))
-    Ur = np.empty((3, 3))
-    Ui = np.empty((3, 3))
-    for e in range(nE):
-        good = True
-        for a in range(3):
-            for b in range(3):
-                Tr[a, b] = 1.0 if a == b else 0.0
-                Ti[a, b] = 0.0
-        for j in range(nL):
-            A = a_per_layer[e, j]
-            w = w_per_layer[e, j]
-            tr = (g0 + A + g1 + g2) / 3.0
+    xr, xi = m0_re[0, 1], m0_im[0, 1]
+    yr, yi = m0_re[0, 2], m0_im[0, 2]
+    zr, zi = m0_re[1, 2], m0_im[1, 2]
+    ax = xr * xr + xi * xi
+    ay = yr * yr + yi * yi
+    az = zr * zr + zi * zi
+    xz_r = xr * zr - xi * zi
+    xz_i = xr * zi + xi * zr
+    re_xzy = xz_r * yr + xz_i * yi
+    yzc_r = yr * zr + yi * zi
+    yzc_i = yi * zr - yr * zi
+    xcy_r = xr * yr + xi * yi
+    xcy_i = xr * yi - xi * yr
+    # B and B² as (re, im) of the 9 entries, by entry index 3a + b, from d0, d1, d2
+    B = 64
+    D = np.empty((3, B))
+    SPv = np.empty(B)
+    Rv = np.empty(B)
+    Lv = np.empty((3, B))
+    SC = np.empty((6, B))
+    Sr = np.empty((nU, 9, B))
+    Si = np.empty((nU, 9, B))
+    Tr = np.empty((9, B))
+    Ti = np.empty((9, B))
+    Ur = np.empty((9, B))
+    Ui = np.empty((9, B))
+    good = np.empty(B, dtype=np.bool_)
+    for start in range(0, nE, B):
+        cnt = min(B, nE - start)
+        for i in range(cnt):
+            good[i] = True
+        for j in range(nU):
+            for i in range(cnt):
+                A = a_per_layer[start + i, j]
+                tr = (g0 + A + g1 + g2) / 3.0
+                d0 = g0 + A - tr
+                d1 = g1 - tr
+                d2 = g2 - tr
+                p2 = (d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * (ax + ay + az)) / 6.0
+                det = d0 * d1 * d2 + 2.0 * re_xzy - d0 * az - d1 * ay - d2 * ax
+                sp = np.sqrt(p2)
+                D[0, i] = d0
+                D[1, i] = d1
+                D[2, i] = d2
+                SPv[i] = sp
+                Rv[i] = min(1.0, max(-1.0, 0.5 * det / (p2 * sp)))
+            for i in range(cnt):
+                phi = math.acos(Rv[i]) / 3.0
+                cphi = math.cos(phi)
+                sphi = math.sin(phi)
+                sp = SPv[i]
+                l2 = 2.0 * sp * cphi
+                l0 = 2.0 * sp * (-0.5 * cphi - 0.8660254037844386 * sphi)
+                l1 = -l0 - l2
+                Lv[0, i] = l0
+                Lv[1, i] = l1
+                Lv[2, i] = l2
+                if not ((l1 - l0) >= gap_tol * sp and (l2 - l1) >= gap_tol * sp and sp > 0.0):
+                    good[i] = False
+            for k in range(3):
+                Lk = Lv[k]
+                Sk = SC[2 * k]
+                Ck = SC[2 * k + 1]
+                if fast:
+                    for i in range(cnt):
+                        sk, ck = _sincos(Lk[i] * w_per_layer[start + i, j])
+                        Sk[i] = sk
+                        Ck[i] = ck
+                else:
+                    for i in range(cnt):
+                        ph = Lk[i] * w_per_layer[start + i, j]
+                        Sk[i] = math.sin(ph)
+                        Ck[i] = math.cos(ph)
+            Srj = Sr[j]
+            Sij = Si[j]
+            for i in range(cnt):
+                l0 = Lv[0, i]
+                l1 = Lv[1, i]
+                l2 = Lv[2, i]
+                e0 = 1.0 / ((l0 - l1) * (l0 - l2))
+                e1 = 1.0 / ((l1 - l0) * (l1 - l2))
+                e2 = 1.0 / ((l2 - l0) * (l2 - l1))
+                k0r, k0i = SC[1, i] * e0, -SC[0, i] * e0
+                k1r, k1i = SC[3, i] * e1, -SC[2, i] * e1
+                k2r, k2i = SC[5, i] * e2, -SC[4, i] * e2
+                C2r = k0r + k1r + k2r
+                C2i = k0i + k1i + k2i
+                C1r = -(k0r * (l1 + l2) + k1r * (l0 + l2) + k2r * (l0 + l1))
+                C1i = -(k0i * (l1 + l2) + k1i * (l0 + l2) + k2i * (l0 + l1))
+                C0r = k0r * (l1 * l2) + k1r * (l0 * l2) + k2r * (l0 * l1)
+                C0i = k0i * (l1 * l2) + k1i * (l0 * l2) + k2i * (l0 * l1)
+                d0 = D[0, i]
+                d1 = D[1, i]
+                d2 = D[2, i]
+                q00 = d0 * d0 + ax + ay
+                q11 = ax + d1 * d1 + az
+                q22 = ay + az + d2 * d2
+                q01r = xr * (d0 + d1) + yzc_r
+                q01i = xi * (d0 + d1) + yzc_i
+                q02r = yr * (d0 + d2) + xz_r
+                q02i = yi * (d0 + d2) + xz_i
+                q12r = zr * (d1 + d2) + xcy_r
+                q12i = zi * (d1 + d2) + xcy_i
+                Srj[0, i] = C0r + C1r * d0 + C2r * q00
+                Sij[0, i] = C0i + C1i * d0 + C2i * q00
+                Srj[4, i] = C0r + C1r * d1 + C2r * q11
+                Sij[4, i] = C0i + C1i * d1 + C2i * q11
+                Srj[8, i] = C0r + C1r * d2 + C2r * q22
+                Sij[8, i] = C0i + C1i * d2 + C2i * q22
+                # upper S_ab = C1 B_ab + C2 Q_ab; lower S_ba = C1 conj(B_ab) + C2 conj(Q_ab)
+                Srj[1, i] = C1r * xr - C1i * xi + C2r * q01r - C2i * q01i
+                Sij[1, i] = C1r * xi + C1i * xr + C2r * q01i + C2i * q01r
+                Srj[3, i] = C1r * xr + C1i * xi + C2r * q01r + C2i * q01i
+                Sij[3, i] = -C1r * xi + C1i * xr - C2r * q01i + C2i * q01r
+                Srj[2, i] = C1r * yr - C1i * yi + C2r * q02r - C2i * q02i
+                Sij[2, i] = C1r * yi + C1i * yr + C2r * q02i + C2i * q02r
+                Srj[6, i] = C1r * yr + C1i * yi + C2r * q02r + C2i * q02i
+                Sij[6, i] = -C1r * yi + C1i * yr - C2r * q02i + C2i * q02r
+                Srj[5, i] = C1r * zr - C1i * zi + C2r * q12r - C2i * q12i
+                Sij[5, i] = C1r * zi + C1i * zr + C2r * q12i + C2i * q12r
+                Srj[7, i] = C1r * zr + C1i * zi + C2r * q12r + C2i * q12i
+                Sij[7, i] = -C1r * zi + C1i * zr - C2r * q12i + C2i * q12r
+        # products T ← S_j T over the crossing order, vectorised over the block
+        j0 = order[0]
+        for ab in range(9):
+            for i in range(cnt):
+                Tr[ab, i] = Sr[j0, ab, i]
+                Ti[ab, i] = Si[j0, ab, i]
+        for m in range(1, nL):
+            j = order[m]
             for a in range(3):
                 for b in range(3):
-                    Br[a, b] = m0_re[a, b]
-                    Bi[a, b] = m0_im[a, b]
-            Br[0, 0] += A - tr
-            Br[1, 1] -= tr
-            Br[2, 2] -= tr
+                    ab = 3 * a + b
+                    for i in range(cnt):
+                        ur = 0.0
+                        ui = 0.0
+                        for c in range(3):
+                            sr = Sr[j, 3 * a + c, i]
+                            si = Si[j, 3 * a + c, i]
+                            tr_ = Tr[3 * c + b, i]
+                            ti_ = Ti[3 * c + b, i]
+                            ur += sr * tr_ - si * ti_
+                            ui += sr * ti_ + si * tr_
+                        Ur[ab, i] = ur
+                        Ui[ab, i] = ui
+            for ab in range(9):
+                for i in range(cnt):
+                    Tr[ab, i] = Ur[ab, i]
+                    Ti[ab, i] = Ui[ab, i]
+        for i in range(cnt):
+            ok[start + i] = good[i]
             for a in range(3):
                 for b in range(3):
-                    sr = 0.0
-                    si = 0.0
-                    for c in range(3):
-                        sr += Br[a, c] * Br[c, b] - Bi[a, c] * Bi[c, b]
-                        si += Br[a, c] * Bi[c, b] + Bi[a, c] * Br[c, b]
-                    Qr[a, b] = sr
-                    Qi[a, b] = si
-            p2 = (Qr[0, 0] + Qr[1, 1] + Qr[2, 2]) / 6.0
-            det = (Br[0, 0] * (Br[1, 1] * Br[2, 2] - (Br[1, 2] ** 2 + Bi[1, 2] ** 2))
-                   - Br[1, 1] * (Br[0, 2] ** 2 + Bi[0, 2] ** 2)
-                   - Br[2, 2] * (Br[0, 1] ** 2 + Bi[0, 1] ** 2)
-                   + 2.0 * (Br[0, 1] * (Br[1, 2] * Br[0, 2] + Bi[1, 2] * Bi[0, 2])
-                            - Bi[0, 1] * (Br[0, 2] * Bi[1, 2] - Bi[0, 2] * Br[1, 2])))
-            if not p2 > 0.0:
-                good = False
-                break
-            sp = math.sqrt(p2)
-            r = min(1.0, max(-1.0, 0.5 * det / (p2 * sp)))
-            phi = math.acos(r) / 3.0
-            cphi = math.cos(phi)
-            sphi = math.sin(phi)
-            l2 = 2.0 * sp * cphi
-            l0 = 2.0 * sp * (-0.5 * cphi - 0.8660254037844386 * sphi)
-            l1 = -l0 - l2
-            if (l1 - l0) < gap_tol * sp or (l2 - l1) < gap_tol * sp:
-                good = False
-                break
-            e0 = 1.0 / ((l0 - l1) * (l0 - l2))
-            e1 = 1.0 / ((l1 - l0) * (l1 - l2))
-            e2 = 1.0 / ((l2 - l0) * (l2 - l1))
-            k0r, k0i = math.cos(l0 * w) * e0, -math.sin(l0 * w) * e0
-            k1r, k1i = math.cos(l1 * w) * e1, -math.sin(l1 * w) * e1
-            k2r, k2i = math.cos(l2 * w) * e2, -math.sin(l2 * w) * e2
-            C2r = k0r + k1r + k2r
-            C2i = k0i + k1i + k2i
-            C1r = -(k0r * (l1 + l2) + k1r * (l0 + l2) + k2r * (l0 + l1))
-            C1i = -(k0i * (l1 + l2) + k1i * (l0 + l2) + k2i * (l0 + l1))
-            C0r = k0r * (l1 * l2) + k1r * (l0 * l2) + k2r * (l0 * l1)
-            C0i = k0i * (l1 * l2) + k1i * (l0 * l2) + k2i * (l0 * l1)
-            for a in range(3):
-                for b in range(3):
-                    sr = C1r * Br[a, b] - C1i * Bi[a, b] + C2r * Qr[a, b] - C2i * Qi[a, b]
-                    si = C1r * Bi[a, b] + C1i * Br[a, b] + C2r * Qi[a, b] + C2i * Qr[a, b]
-                    if a == b:
-                        sr += C0r
-                        si += C0i
-                    Sr[a, b] = sr
-                    Si[a, b] = si
-            # T ← S_j T
-            for a in range(3):
-                for b in range(3):
-                    ur = 0.0
-                    ui = 0.0
-                    for c in range(3):
-                        ur += Sr[a, c] * Tr[c, b] - Si[a, c] * Ti[c, b]
-                        ui += Sr[a, c] * Ti[c, b] + Si[a, c] * Tr[c, b]
-                    Ur[a, b] = ur
-                    Ui[a, b] = ui
-            for a in range(3):
-                for b in range(3):
-                    Tr[a, b] = Ur[a, b]
-                    Ti[a, b] = Ui[a, b]
-        ok[e] = good
-        for a in range(3):
-            for b in range(3):
-                # amplitude a → b is T[b, a]
-                out[e, 3 * a + b] = Tr[b, a] * Tr[b, a] + Ti[b, a] * Ti[b, a]
+                    # amplitude a → b is T[b, a]
+                    vr = Tr[3 * b + a, i]
+                    vi = Ti[3 * b + a, i]
+                    out[start + i, 3 * a + b] = vr * vr + vi * vi
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy")
