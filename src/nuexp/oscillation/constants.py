@@ -11,6 +11,7 @@ import math
 
 from hepunits import GeV, eV, km
 from hepunits.constants import Avogadro, hbarc
+from scipy.constants import physical_constants
 
 __all__ = [
     "PHASE_EV2_KM_PER_GEV",
@@ -25,8 +26,8 @@ PHASE_EV2_KM_PER_GEV: float = (eV**2 * km / GeV) / (4.0 * hbarc)
 #: Phase Δm²L/(4E) = PHASE_FACTOR × Δm²[eV²] × L[hepunits length] / E[hepunits energy].
 PHASE_FACTOR: float = eV**2 / (4.0 * hbarc)
 
-#: Fermi coupling constant G_F/(ħc)³ in GeV⁻² (CODATA 2018, as in PDG 2024 and scipy).
-FERMI_CONSTANT_GEV2: float = 1.1663787e-5
+#: Fermi coupling constant G_F/(ħc)³ in GeV⁻² (CODATA, via scipy: 1.1663787e-5).
+FERMI_CONSTANT_GEV2: float = physical_constants["Fermi coupling constant"][0]
 
 # V = √2 G_F N_e with N_e = ρ Y_e N_A per cm³ (nucleon mass = 1 u, the convention).
 # (ħc)³ in GeV³ cm³: ħc [MeV mm] → GeV cm.
