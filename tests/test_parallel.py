@@ -79,8 +79,7 @@ def test_cluster_by_address(client):
 
 def test_local_cluster_started_and_closed():
     pytest.importorskip("distributed")
-    out = map_tasks(draw, [0.0, 1.0, 2.0], scheduler=None, workers=2, seed=5,
-                    processes=False)
+    out = map_tasks(draw, [0.0, 1.0, 2.0], scheduler=None, workers=2, seed=5)
     ref = map_tasks(draw, [0.0, 1.0, 2.0], scheduler="serial", seed=5)
     assert all(np.array_equal(a, b) for a, b in zip(out, ref))
 
