@@ -368,3 +368,15 @@ def test_out_buffer_reused_and_checked():
     assert np.allclose(grid.sum(-1), 1.0, atol=1e-11)
     with pytest.raises(UnphysicalParameter, match="out must be"):
         probability_matrix(NO, E, 30 * km, out=np.empty((50, 9)))
+
+
+def test_parameters_pickle_and_copy():
+    # parameter sets travel to dask workers (sterile scans): pickle must round-trip
+    import copy
+    import pickle
+
+    s = NO.replace(sin2_theta14=0.02, sin2_theta24=0.01, delta_14=0.3, dm2_41=1.3)
+    for p in (NO, s):
+        q = pickle.loads(pickle.dumps(p))
+        assert q == p and q.name == p.name and q.n_flavours == p.n_flavours
+        assert copy.deepcopy(p) == p

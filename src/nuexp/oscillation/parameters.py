@@ -180,6 +180,16 @@ class OscillationParameters:
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("OscillationParameters is immutable; use .replace(...)")
 
+    def __reduce__(self):
+        # pickling (dask tasks, multiprocessing) goes through the validated constructor
+        return (_rebuild, (self.to_dict(), self.name))
+
+    def __copy__(self) -> "OscillationParameters":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "OscillationParameters":
+        return self
+
     def _key(self) -> tuple:
         return tuple(getattr(self, f) for f in _FIELDS)
 
@@ -271,6 +281,11 @@ class OscillationParameters:
             raise UnknownName(
                 f"unknown oscillation preset {name!r}; known: {', '.join(sorted(PRESETS))}")
         return cls(name=key, **PRESETS[key])
+
+
+def _rebuild(values: dict[str, float], name: str | None) -> "OscillationParameters":
+    """Unpickle helper: rebuild through the validated constructor."""
+    return OscillationParameters(name=name, **values)
 
 
 # --- presets --------------------------------------------------------------------------------
