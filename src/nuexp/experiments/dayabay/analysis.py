@@ -257,8 +257,8 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
     axes[0].legend(fontsize=9)
     ctx.figure(fig, "prompt_spectra", caption="Prompt spectra per hall (all ADs and periods), "
                "data vs best-fit prediction with background stack; solid: including the "
-               "systematic shifts implied by the covariance fit (J·zhat, dominated by the "
-               "correlated Huber–Mueller normalisation). " + caption)
+               "systematic shifts implied by the covariance fit (J·zhat, zhat = Jᵀ V⁻¹ r). "
+               + caption)
 
     # --- far/near style survival vs L_eff/<E>
     fig, ax = new_figure()
