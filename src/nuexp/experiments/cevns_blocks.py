@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 from hepunits import GeV, cm, hour, kW, keV, kg, m
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..config import StrictModel
 from ..detector.quenching import Quenching, get_quenching
@@ -23,7 +23,7 @@ from ..sources.spallation import flux_per_flavour, stopped_pion_spectra
 from ..targets.compound import Compound
 
 __all__ = ["SourceBlock", "TargetBlock", "CevnsBlock", "ResponseBlock", "ChainResult",
-           "run_chain", "FLUX_UNIT"]
+           "run_chain", "FLUX_UNIT", "MassTimeMapBlock"]
 
 #: Unit of fluxes in results: cm⁻² h⁻¹.
 FLUX_UNIT = 1 / (cm**2 * hour)
@@ -102,6 +102,23 @@ class ResponseBlock(StrictModel):
     def light_yield(self) -> float:
         """Light yield (hepunits 1/energy)."""
         return self.light_yield_pe_per_kevee / keV
+
+
+class MassTimeMapBlock(StrictModel):
+    """Grid of a significance map over detector mass × running time (CLOVERS Fig. 14
+    style), for the reactor and CSNS design presets."""
+
+    mass_kg: tuple[float, float]
+    time_years: tuple[float, float]
+    points: int = Field(60, ge=5, le=400)
+    significance_level: float = Field(5.0, gt=0)
+
+    @field_validator("mass_kg", "time_years")
+    @classmethod
+    def _range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < value[0] < value[1]:
+            raise ValueError(f"range must satisfy 0 < low < high; got {value}")
+        return value
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from pydantic import Field, field_validator
 from scipy.integrate import trapezoid
 
 from ..config import ExperimentConfig, StrictModel
+from .cevns_blocks import MassTimeMapBlock
 from ..detector.coincidence import two_pmt_coincidence_efficiency
 from ..detector.quenching import get_quenching
 from ..interactions.cevns import SIN2_THETA_W
@@ -138,19 +139,6 @@ class ReactorComparisonBlock(StrictModel):
         return value
 
 
-class MapBlock(StrictModel):
-    mass_kg: tuple[float, float] = (10.0, 1000.0)
-    time_years: tuple[float, float] = (0.01, 3.0)
-    points: int = Field(60, ge=5, le=400)
-    significance_level: float = Field(5.0, gt=0)
-
-    @field_validator("mass_kg", "time_years")
-    @classmethod
-    def _range(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if not 0 < value[0] < value[1]:
-            raise ValueError(f"range must satisfy 0 < low < high; got {value}")
-        return value
-
 
 class Config(ExperimentConfig):
     source: SourceBlock
@@ -158,7 +146,7 @@ class Config(ExperimentConfig):
     coherent: CoherentBlock
     backgrounds: BackgroundBlock
     reactor_comparison: ReactorComparisonBlock
-    map: MapBlock = MapBlock()
+    map: MassTimeMapBlock
 
 
 def _fluences(flux_per_flavour_value: float, duration: float) -> dict:

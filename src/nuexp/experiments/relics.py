@@ -37,6 +37,7 @@ from scipy.integrate import trapezoid
 from scipy.optimize import brentq
 
 from ..config import ExperimentConfig, StrictModel
+from .cevns_blocks import MassTimeMapBlock
 from ..detector.xenon import XenonS2Response
 from ..interactions.cevns import SIN2_THETA_W
 from ..interactions.form_factors import get_form_factor
@@ -134,26 +135,13 @@ class BackgroundBlock(StrictModel):
         return value
 
 
-class MapBlock(StrictModel):
-    mass_kg: tuple[float, float] = (1.0, 100.0)
-    time_years: tuple[float, float] = (0.01, 3.0)
-    points: int = Field(60, ge=5, le=400)
-    significance_level: float = Field(5.0, gt=0)
-
-    @field_validator("mass_kg", "time_years")
-    @classmethod
-    def _range(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if not 0 < value[0] < value[1]:
-            raise ValueError(f"range must satisfy 0 < low < high; got {value}")
-        return value
-
 
 class Config(ExperimentConfig):
     reactor: ReactorBlock
     target: TargetBlock
     detector: DetectorBlock
     backgrounds: BackgroundBlock
-    map: MapBlock = MapBlock()
+    map: MassTimeMapBlock
 
 
 def _target(cfg: TargetBlock) -> ElementTarget:
