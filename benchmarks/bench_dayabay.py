@@ -13,6 +13,18 @@ and prints best fit, errors, χ², number of χ² evaluations, time per evaluati
 time side by side.  Data: Daya Bay data release, Zenodo 10.5281/zenodo.17587229 (CC BY
 4.0); F. P. An et al., PRL 130, 161802 (2023).
 
+Measured 2026-11-23 on the shared 2-core machine (nuexp: background_uncertainty =
+"official-1.7", Gauss–Newton HESSE)::
+
+                           nuexp                 dayabay-model 1.7.1
+    sin2_2theta13          0.08542 ± 0.00232     0.08542 ± 0.00232
+    dm2_32 [1e-3 eV2]      2.4710 ± 0.0599       2.4708 ± 0.0590
+    chi2 (ndf 525)         558.04                557.98
+    chi2 evaluations       33 + 17 gradients     1421
+    build + covariance     4.1 s                 131.6 s
+    MIGRAD + HESSE         1.5 s                 66.9 s
+    wall, cold process     9.0 s                 200.8 s   (22× faster; Δ < 0.003σ)
+
 Usage::
 
     python benchmarks/bench_dayabay.py [--official-python /work/venv-dyb/bin/python]
