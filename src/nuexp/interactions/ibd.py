@@ -59,6 +59,7 @@ __all__ = [
     "cross_section_vogel_beacom_zeroth", "cross_section_strumia_vissani",
     "cross_section_strumia_vissani_approx", "positron_energy", "mean_positron_energy",
     "prompt_energy", "neutrino_energy_from_prompt", "free_protons",
+    "vb_sigma0_times_f3g", "vb_dsigma_dcos",
 ]
 
 #: Masses from the PDG tables shipped with ``particle`` (hepunits energy).
@@ -95,7 +96,7 @@ def _energies(E_nu: ArrayLike) -> np.ndarray:
     return require_positive("neutrino energy E_nu", E_nu)
 
 
-def _vb_sigma0_times_f3g(neutron_lifetime: float) -> float:
+def vb_sigma0_times_f3g(neutron_lifetime: float) -> float:
     """σ0 (f² + 3g²) in hepunits area / MeV², from the neutron lifetime (VB Eq. 9)."""
     tau_natural = neutron_lifetime / hbar        # τ_n in 1/MeV
     value = 2 * math.pi**2 / (ELECTRON_MASS**5 * VB_PHASE_SPACE_FR * tau_natural)
@@ -122,11 +123,11 @@ def cross_section_vogel_beacom_zeroth(E_nu: ArrayLike, *,
     require_positive("neutron_lifetime", neutron_lifetime)
     Ee = E - DELTA_NP
     pe2 = np.clip(Ee**2 - ELECTRON_MASS**2, 0.0, None)
-    out = _vb_sigma0_times_f3g(neutron_lifetime) * Ee * np.sqrt(pe2)
+    out = vb_sigma0_times_f3g(neutron_lifetime) * Ee * np.sqrt(pe2)
     return np.where(Ee > ELECTRON_MASS, out, 0.0)
 
 
-def _vb_dsigma_dcos(E: np.ndarray, c: np.ndarray, sigma0: float) -> np.ndarray:
+def vb_dsigma_dcos(E: np.ndarray, c: np.ndarray, sigma0: float) -> np.ndarray:
     """VB Eq. 12: dσ/dcosθ at O(1/M); E and c broadcast; σ0 without (f²+3g²)."""
     f, g, f2 = VB_F, VB_G, VB_F2
     me, M, D = ELECTRON_MASS, NUCLEON_MASS, DELTA_NP
@@ -169,8 +170,8 @@ def cross_section_vogel_beacom(E_nu: ArrayLike, *,
     """
     E = _energies(E_nu)
     require_positive("neutron_lifetime", neutron_lifetime)
-    sigma0 = _vb_sigma0_times_f3g(neutron_lifetime) / (VB_F**2 + 3 * VB_G**2)
-    d = _vb_dsigma_dcos(E[..., None], _GL_NODES, sigma0)
+    sigma0 = vb_sigma0_times_f3g(neutron_lifetime) / (VB_F**2 + 3 * VB_G**2)
+    d = vb_dsigma_dcos(E[..., None], _GL_NODES, sigma0)
     out = np.sum(d * _GL_WEIGHTS, axis=-1)
     return np.where(E > THRESHOLD, np.clip(out, 0.0, None), 0.0)
 

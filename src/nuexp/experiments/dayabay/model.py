@@ -138,7 +138,7 @@ def d_neutrino_energy_d_positron_energy(e_nu, e_positron, cos_theta, me: float, 
 def ibd_sigma0_f3g(neutron_lifetime_s: float, phase_space_factor: float) -> float:
     """σ0 (f² + 3g²) = 2π² / (m_e⁵ f τ_n) in hepunits area / MeV² (Vogel & Beacom Eq. 9),
     from :mod:`nuexp.interactions.ibd` rescaled to the given τ_n and phase-space factor."""
-    return (_ibd._vb_sigma0_times_f3g(neutron_lifetime_s * _ibd.second)
+    return (_ibd.vb_sigma0_times_f3g(neutron_lifetime_s * _ibd.second)
             * _ibd.VB_PHASE_SPACE_FR / phase_space_factor)
 
 
@@ -253,7 +253,7 @@ class DayaBayModel:
         # O(1/M) shape uses the couplings of nuexp.interactions.ibd
         sigma0 = (ibd_sigma0_f3g(pdg["NeutronLifeTime"], ibdc["PhaseSpaceFactor"])
                   / (_ibd.VB_F ** 2 + 3 * _ibd.VB_G ** 2))
-        dsig = _ibd._vb_dsigma_dcos(enu, cos, sigma0)
+        dsig = _ibd.vb_dsigma_dcos(enu, cos, sigma0)
         thr = ((mn + me) ** 2 - mp * mp) / (2 * mp)
         ok = valid & (enu >= thr) & (denom > 0) & (jac > 0)
         kern = np.where(ok, dsig * jac * weight, 0.0)
