@@ -10,23 +10,49 @@ conversion to hepunits happens here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from hepunits import GeV, cm, hour, kW, keV, kg, m
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..config import StrictModel
+from ..exceptions import UnknownName
 from ..detector.quenching import Quenching, get_quenching
+from ..interactions.cevns import SIN2_THETA_W
+from ..interactions.form_factors import get_form_factor
 from ..rates import LabelledSpectra, npe_spectra, recoil_spectra
 from ..sources.spallation import flux_per_flavour, stopped_pion_spectra
 from ..targets.compound import Compound
 
 __all__ = ["SourceBlock", "TargetBlock", "CevnsBlock", "ResponseBlock", "ChainResult",
-           "run_chain", "FLUX_UNIT", "MassTimeMapBlock"]
+           "run_chain", "FLUX_UNIT", "MassTimeMapBlock",
+           "FormFactorName", "WeakMixing"]
 
 #: Unit of fluxes in results: cm⁻² h⁻¹.
 FLUX_UNIT = 1 / (cm**2 * hour)
+
+
+def _known_form_factor(value: str) -> str:
+    try:
+        get_form_factor(value)
+    except UnknownName as err:  # a ValueError lets pydantic name the field
+        raise ValueError(str(err)) from None
+    return value
+
+
+def _weak_mixing(value: float | str) -> float | str:
+    if isinstance(value, str) and value not in SIN2_THETA_W:
+        raise ValueError(f"unknown name {value!r}; use a number or one of {list(SIN2_THETA_W)}")
+    if not isinstance(value, str) and not 0 < value < 1:
+        raise ValueError(f"sin2_theta_w must be in (0, 1); got {value}")
+    return value
+
+
+#: A form-factor name that :func:`nuexp.interactions.form_factors.get_form_factor` knows.
+FormFactorName = Annotated[str, AfterValidator(_known_form_factor)]
+#: sin²θW as a number in (0, 1) or a name of :data:`nuexp.interactions.cevns.SIN2_THETA_W`.
+WeakMixing = Annotated[float | str, AfterValidator(_weak_mixing)]
 
 
 class SourceBlock(StrictModel):

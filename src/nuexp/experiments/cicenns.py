@@ -31,11 +31,9 @@ from pydantic import Field, field_validator
 from scipy.integrate import trapezoid
 
 from ..config import ExperimentConfig, StrictModel
-from .cevns_blocks import MassTimeMapBlock
+from .cevns_blocks import FormFactorName, MassTimeMapBlock, WeakMixing
 from ..detector.coincidence import two_pmt_coincidence_efficiency
 from ..detector.quenching import get_quenching
-from ..interactions.cevns import SIN2_THETA_W
-from ..interactions.form_factors import get_form_factor
 from ..rates import LabelledSpectra, npe_spectra, recoil_spectra
 from ..report.plots import new_figure
 from ..sources import reactor_low_energy as rle
@@ -70,8 +68,8 @@ class DetectorBlock(StrictModel):
     threshold_kevnr: float = Field(ge=0)
     light_yield_pe_per_kevee: float = Field(gt=0)
     quenching: str = "coherent-csi-2022"
-    form_factor: str = "helm"
-    sin2_theta_w: float | str = "low-energy"
+    form_factor: FormFactorName = "helm"
+    sin2_theta_w: WeakMixing = "low-energy"
 
     @field_validator("formula")
     @classmethod
@@ -85,20 +83,6 @@ class DetectorBlock(StrictModel):
         get_quenching(value)
         return value
 
-    @field_validator("form_factor")
-    @classmethod
-    def _ff(cls, value: str) -> str:
-        get_form_factor(value)
-        return value
-
-    @field_validator("sin2_theta_w")
-    @classmethod
-    def _sw(cls, value: float | str) -> float | str:
-        if isinstance(value, str) and value not in SIN2_THETA_W:
-            raise ValueError(f"unknown name {value!r}; use a number or one of {list(SIN2_THETA_W)}")
-        if not isinstance(value, str) and not 0 < value < 1:
-            raise ValueError(f"sin2_theta_w must be in (0, 1); got {value}")
-        return value
 
 
 class CoherentBlock(StrictModel):

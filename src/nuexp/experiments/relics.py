@@ -37,10 +37,8 @@ from scipy.integrate import trapezoid
 from scipy.optimize import brentq
 
 from ..config import ExperimentConfig, StrictModel
-from .cevns_blocks import MassTimeMapBlock
+from .cevns_blocks import FormFactorName, MassTimeMapBlock, WeakMixing
 from ..detector.xenon import XenonS2Response
-from ..interactions.cevns import SIN2_THETA_W
-from ..interactions.form_factors import get_form_factor
 from ..rates import recoil_spectra
 from ..report.plots import new_figure
 from ..sources import reactor_low_energy as rle
@@ -95,8 +93,8 @@ class DetectorBlock(StrictModel):
     single_electron_width: float = Field(ge=0, le=2)
     s2_window_pe: tuple[float, float]
     fluctuations: Literal["mean", "poisson"] = "mean"
-    form_factor: str = "helm"
-    sin2_theta_w: float | str = "low-energy"
+    form_factor: FormFactorName = "helm"
+    sin2_theta_w: WeakMixing = "low-energy"
 
     @field_validator("s2_window_pe")
     @classmethod
@@ -106,20 +104,6 @@ class DetectorBlock(StrictModel):
             raise ValueError(f"S2 window must satisfy 0 <= low < high (PE); got {value}")
         return value
 
-    @field_validator("form_factor")
-    @classmethod
-    def _ff(cls, value: str) -> str:
-        get_form_factor(value)
-        return value
-
-    @field_validator("sin2_theta_w")
-    @classmethod
-    def _sw(cls, value: float | str) -> float | str:
-        if isinstance(value, str) and value not in SIN2_THETA_W:
-            raise ValueError(f"unknown name {value!r}; use a number or one of {list(SIN2_THETA_W)}")
-        if not isinstance(value, str) and not 0 < value < 1:
-            raise ValueError(f"sin2_theta_w must be in (0, 1); got {value}")
-        return value
 
 
 class BackgroundBlock(StrictModel):
