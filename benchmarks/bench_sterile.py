@@ -20,7 +20,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import logging  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -52,7 +51,7 @@ def main() -> None:
 
     from nuexp.experiments.jsns2_sterile import Config, SterileModel, scan_row
     from nuexp.stats.feldman_cousins import delta_chi2_toys
-    from nuexp.parallel import LOCAL_CLUSTER_QUIET, WORKER_ENV, map_tasks
+    from nuexp.parallel import local_cluster, map_tasks
     from nuexp.stats.contours import log_grid
 
     cfg = Config.model_validate({"experiment": "jsns2-sterile", "description": "bench",
@@ -76,8 +75,7 @@ def main() -> None:
 
     def run(scheduler):
         t0 = time.perf_counter()
-        scan = map_tasks(_Timed(scan_row), scan_tasks, unpack=True, scheduler=scheduler,
-                         chunk_size=max(1, args.grid // (4 * args.workers)))
+        scan = map_tasks(_Timed(scan_row), scan_tasks, unpack=True, scheduler=scheduler)
         t1 = time.perf_counter()
         fc = map_tasks(_Timed(delta_chi2_toys), fc_tasks, unpack=True, scheduler=scheduler,
                        seed=2024, chunk_size=1)
@@ -91,9 +89,7 @@ def main() -> None:
 
     scan_s, fc_s, ts_scan, ts_fc, crit = run("serial")
     start = time.perf_counter()
-    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                       processes=True, silence_logs=logging.ERROR,
-                                       env=dict(WORKER_ENV), **LOCAL_CLUSTER_QUIET)
+    cluster = local_cluster(args.workers)
     client = distributed.Client(cluster, set_as_default=False)
     t_start = time.perf_counter() - start
     try:

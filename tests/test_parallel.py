@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 
@@ -10,8 +9,8 @@ import numpy as np
 import pytest
 
 from nuexp.exceptions import InvalidConfiguration
-from nuexp.parallel import (LOCAL_CLUSTER_QUIET, ParallelBackendUnavailable, SchedulerUnreachable, map_tasks,
-                            task_seeds)
+from nuexp.parallel import (WORKER_MALLOC_ENV, ParallelBackendUnavailable,
+                            SchedulerUnreachable, local_cluster, map_tasks, task_seeds)
 
 
 def draw(x: float, rng: np.random.Generator) -> np.ndarray:
@@ -38,12 +37,24 @@ def flaky(i: int) -> int:
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       silence_logs=logging.ERROR, **LOCAL_CLUSTER_QUIET)
+    cluster = local_cluster(2)
     cl = distributed.Client(cluster, set_as_default=False)
     yield cl
     cl.close()
     cluster.close()
+
+
+def _malloc_environment() -> dict[str, str | None]:
+    import os
+    return {k: os.environ.get(k) for k in WORKER_MALLOC_ENV}
+
+
+def test_workers_start_with_the_malloc_settings(client):
+    """glibc reads MALLOC_* once at start-up: the values must be there before the worker
+    process runs (dask's pre-spawn environment), not set afterwards."""
+    expected = {k: str(v) for k, v in WORKER_MALLOC_ENV.items()}
+    for env in client.run(_malloc_environment).values():
+        assert env == expected
 
 
 def test_serial_order_and_unpack():

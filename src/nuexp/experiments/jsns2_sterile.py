@@ -34,10 +34,12 @@ Chain (every number is a configured input naming its source, or is computed):
   background's pull) over a band of large sin²2θ. The 90 % CL limits (Δχ² = 2.7) lie
   below that band and are not affected.
 
-LSND: the allowed region is *not* drawn — no digitised table of the LSND contour could be
-found in the sources available to this project; only the LSND best-fit point
-(sin²2θ, Δm²) = (0.003, 1.2 eV²) quoted in the text of Aguilar et al., Phys. Rev. D 64
-(2001) 112007, Sec. VII, is marked.
+LSND (:mod:`nuexp.experiments.lsnd`): the collaboration's likelihood contour could not be
+found digitised, so the sensitivity plot shows the *rate-only* LSND band that nuexp
+computes from the published P = (0.264 ± 0.067 ± 0.045) % (90 % and 99 % CL, 2 dof), the
+best-fit point (0.003, 1.2 eV²), and, when ``lsnd.contour_csv`` names a digitised contour,
+that contour as well. ``lsnd_band_excluded_fraction`` is the share of the 90 % band
+(in log sin²2θ, per Δm² row of the scan) that the 90 % CL sensitivity covers.
 """
 
 from __future__ import annotations
@@ -65,12 +67,11 @@ from ..stats.contours import (contour_lines, contour_rows, critical_delta_chi2, 
 from ..stats.feldman_cousins import critical_value
 from ..targets.isotopes import isotope
 from ..targets.mixture import Liquid, Mixture
+from . import lsnd
+from .lsnd import LSND_BEST_FIT
 
 __all__ = ["Config", "analyse", "SterileModel", "mixing_parameters",
            "two_flavour_probability", "LSND_BEST_FIT"]
-
-#: LSND best fit (sin²2θ, Δm²/eV²): Aguilar et al., Phys. Rev. D 64 (2001) 112007, Sec. VII.
-LSND_BEST_FIT = (0.003, 1.2)
 
 #: Proton charge for beam power → protons per spill.
 _ELEMENTARY_CHARGE_C = 1.602176634e-19
@@ -163,6 +164,22 @@ class Plots(StrictModel):
     spectrum_points: list[tuple[float, float]] = [(0.003, 1.2), (0.003, 2.5), (0.01, 5.0)]
 
 
+class Lsnd(StrictModel):
+    band_cl: list[float] = Field([0.90, 0.99], min_length=1,
+                                 description="confidence levels of the rate-only band")
+    band_dof: int = Field(2, ge=1, le=2)
+    contour_csv: str = Field("", description="optional digitised LSND contour "
+                             "(columns sin2_2theta, dm2_ev2[, segment])")
+
+    @field_validator("band_cl")
+    @classmethod
+    def _levels(cls, v):
+        bad = [c for c in v if not 0 < c < 1]
+        if bad:
+            raise ValueError(f"confidence levels must be in (0, 1); got {bad}")
+        return v
+
+
 class Config(ExperimentConfig):
     beam: Beam = Beam()
     flux: Flux = Flux()
@@ -172,6 +189,7 @@ class Config(ExperimentConfig):
     toys: Toys = Toys()
     parallel: Parallel = Parallel()
     plots: Plots = Plots()
+    lsnd: Lsnd = Lsnd()
 
     @model_validator(mode="after")
     def _checks(self):
@@ -441,6 +459,23 @@ def analyse(config: Config, ctx) -> None:
         for d, lim, r in zip(dm2_grid, limits, reached)])
     ctx.spectrum("delta_chi2_map", dchi2)
     ctx.spectrum("delta_chi2_map_pot_collected", dchi2_full)
+    band_note = ("share of the rate-only LSND band (P = 0.264 ± 0.081 %, PRD 64 (2001) "
+                 f"112007; {cfg.lsnd.band_cl[0]:.0%} CL, {cfg.lsnd.band_dof} dof) inside "
+                 f"the {sc.cl:.0%} CL sensitivity, log sin²2θ per Δm² row of the scan")
+    ctx.quantity("lsnd_band_excluded_fraction", lsnd.excluded_fraction(
+        dm2_grid, np.where(reached, limits, np.inf), cfg.lsnd.band_cl[0], cfg.lsnd.band_dof),
+        "", note=f"{band_note}, {cfg.beam.pot:.3g} POT")
+    lim_full, reached_full = raster_limits(s_grid, dchi2_full, level)
+    bands = {cl: lsnd.band(dm2_grid, cl, cfg.lsnd.band_dof) for cl in cfg.lsnd.band_cl}
+    ctx.table("lsnd_band", [
+        {"dm2_ev2": float(d), **{f"sin2_2theta_{edge}_cl{round(100 * cl)}":
+                                 float(v[j][i]) if np.isfinite(v[j][i]) else None
+                                 for cl, v in bands.items()
+                                 for j, edge in enumerate(("low", "high"))}}
+        for i, d in enumerate(dm2_grid)])   # None: no sin²2θ ≤ 1 fits LSND at this Δm²
+    ctx.quantity("lsnd_band_excluded_fraction_pot_collected", lsnd.excluded_fraction(
+        dm2_grid, np.where(reached_full, lim_full, np.inf), cfg.lsnd.band_cl[0],
+        cfg.lsnd.band_dof), "", note=f"{band_note}, {cfg.beam.pot_collected:.3g} POT")
 
     fc_rows = []
     if cfg.toys.enabled and cfg.toys.points:
@@ -493,6 +528,15 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
         "probability). Flux: JSNS2 2025 Sec. IX."))
 
     fig, ax = new_figure()
+    dm2_fine = np.geomspace(*cfg.scan.dm2_range_ev2, 400)
+    for i, cl in enumerate(sorted(cfg.lsnd.band_cl, reverse=True)):
+        low, high = lsnd.band(dm2_fine, cl, cfg.lsnd.band_dof)
+        ax.fill_betweenx(dm2_fine, low, high, color=("0.85", "0.65", "0.5")[min(i, 2)],
+                         lw=0, label=f"LSND {cl:.0%} CL (rate-only, computed)")
+    if cfg.lsnd.contour_csv:
+        for j, seg in enumerate(lsnd.read_contour(cfg.lsnd.contour_csv)):
+            ax.plot(seg[:, 0], seg[:, 1], color="k", lw=1,
+                    label="LSND contour (digitised, lsnd.contour_csv)" if j == 0 else None)
     for ln in lines:
         ax.plot(ln[:, 0], ln[:, 1], color="C0")
     for ln in lines_full:
@@ -504,12 +548,15 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
             label="LSND best fit (PRD 64, 112007)")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xlim(*cfg.scan.sin2_2theta_range)
+    ax.set_ylim(*cfg.scan.dm2_range_ev2)
     ax.set_xlabel("sin²2θμe")
     ax.set_ylabel("Δm²41 [eV²]")
-    ax.legend(fontsize=10)
+    ax.legend(fontsize=10, loc="lower left")
     ctx.figure(fig, "sensitivity_contour", caption=(
-        "Asimov sensitivity (raster). The LSND allowed region is not drawn: no digitised "
-        "LSND contour was available; the star is the LSND best fit (Aguilar et al. 2001)."))
+        "Asimov sensitivity (raster). Grey: LSND band computed by nuexp from the published "
+        "P = (0.264 ± 0.067 ± 0.045) % (Aguilar et al., PRD 64 (2001) 112007) without the "
+        "L/E shape, so wider than the collaboration's contour; star: LSND best fit."))
 
     fig, axes = new_figure(1, 2, figsize=(18.0, 6.5), layout="constrained")
     for ax, z, title in ((axes[0], dchi2, f"{cfg.beam.pot:.3g} POT"),
