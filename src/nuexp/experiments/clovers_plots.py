@@ -18,8 +18,6 @@ __all__ = ["draw_all"]
 # Unicode, not mathtext: parsing mathtext costs ~40 ms per string and output format
 _FLAVOUR_LABEL = {"numu": "prompt νμ", "nue": "delayed νe", "numubar": "delayed ν\u0304μ"}
 def _save(ctx, fig, stem: str, caption: str) -> None:
-    """Leave room under the axes so the caption does not overlap the x label; save."""
-    fig.subplots_adjust(bottom=0.2)
     ctx.figure(fig, stem, caption=caption)
 
 
@@ -37,7 +35,7 @@ _COLOUR = {"numu": "tab:blue", "nue": "tab:orange", "numubar": "tab:green"}
 def _neutrino_spectra(ctx, chain, exposure_label):
     from ..sources.spallation import stopped_pion_spectra
 
-    fig, ax = new_figure(figsize=(7, 5))
+    fig, ax = new_figure(figsize=(7, 5), layout="fixed")
     phi_h = chain.flux  # per flavour
     for f, spec in stopped_pion_spectra(401).items():
         if spec.energies.size:
@@ -45,7 +43,7 @@ def _neutrino_spectra(ctx, chain, exposure_label):
     ax.axvline(NUMU_PROMPT_ENERGY / MeV, color=_COLOUR["numu"], label=_FLAVOUR_LABEL["numu"] +
                f" line ({NUMU_PROMPT_ENERGY / MeV:.2f} MeV)")
     ax.set_xlabel("Eν [MeV]")
-    ax.set_ylabel("dN/dEν per neutrino [1/MeV]")
+    ax.set_ylabel("dN/dEν [1/MeV]")
     ax.set_xlim(0, 55)
     ax.set_ylim(0, None)
     ax.legend(fontsize=11, loc="upper left")
@@ -53,13 +51,14 @@ def _neutrino_spectra(ctx, chain, exposure_label):
 
     ax.set_title(f"flux per flavour {phi_h / FLUX_UNIT:.3g} /cm²/h", fontsize=11)
     _save(ctx, fig, "neutrino_spectra",
-               caption="CLOVERS Fig. 1 style: π+/μ+ decay-at-rest spectra, each normalised to one ν.")
+               caption="CLOVERS Fig. 1 style: π+/μ+ decay-at-rest spectra, each normalised to one "
+               "neutrino.")
 
 
 def _recoil(ctx, chain, per):
     rec = chain.recoil
     t = rec.axis / keV
-    fig, ax = new_figure(figsize=(7, 5))
+    fig, ax = new_figure(figsize=(7, 5), layout="fixed")
     ax.plot(t, rec.total() * keV, color="k", lw=2, label="total")
     for f, y in rec.by_component().items():
         ax.plot(t, y * keV, color=_COLOUR[f], label=_FLAVOUR_LABEL[f])
@@ -78,7 +77,7 @@ def _recoil(ctx, chain, per):
 def _npe(ctx, chain, per, weight):
     npe = chain.npe
     n = npe.axis
-    fig, ax = new_figure(figsize=(7, 5))
+    fig, ax = new_figure(figsize=(7, 5), layout="fixed")
     ax.step(n, npe.total(), where="mid", color="k", lw=2, label="total")
     for f, y in npe.by_component().items():
         ax.step(n, y, where="mid", color=_COLOUR[f], label=_FLAVOUR_LABEL[f])
@@ -93,7 +92,7 @@ def _npe(ctx, chain, per, weight):
 
 
 def _efficiency(ctx, effs, npe):
-    fig, ax = new_figure(figsize=(7, 5))
+    fig, ax = new_figure(figsize=(7, 5), layout="fixed")
     sel = npe <= 80
     ax.plot(npe[sel], effs["muon_veto"][sel], color="tab:green", label="μ veto (crit. 1)")
     ax.plot(npe[sel], effs["afterglow"][sel], color="tab:blue", label="afterglow (crit. 2)")
@@ -111,7 +110,7 @@ def _stack(ctx, cfg, chain, weight, bkg, per):
     n = chain.npe.axis
     lo, hi = cfg.selection.npe_low, cfg.selection.npe_high
     sel = (n >= lo) & (n <= hi)
-    fig, ax = new_figure(figsize=(7, 5))
+    fig, ax = new_figure(figsize=(7, 5), layout="fixed")
     edges = np.arange(lo, hi + 2) - 0.5
     bottom = np.zeros(sel.sum())
     for name, y in bkg.items():
@@ -136,7 +135,7 @@ def _dark(ctx, cfg, toy):
     # scale to the configured live time at the beam repetition rate
     n_real = cfg.source.repetition_rate_hz * cfg.exposure.live_days * 86400.0
     scale = n_real / toy.n_triggers
-    fig, ax = new_figure(figsize=(7, 5))
+    fig, ax = new_figure(figsize=(7, 5), layout="fixed")
     ax.step(n[1:], toy.npe_without[1:] * scale, where="mid", color="tab:orange",
             label="without criterion 3")
     ax.step(n[1:], toy.npe_with[1:] * scale, where="mid", color="tab:blue", label="with criterion 3")
@@ -151,7 +150,7 @@ def _dark(ctx, cfg, toy):
 
 
 def _map(ctx, cfg, masses, times, zmap, x5):
-    fig, ax = new_figure(figsize=(7, 5.5))
+    fig, ax = new_figure(figsize=(7, 5.5), layout="fixed")
     extent = (masses[0], masses[-1], times[0], times[-1])
     mesh = ax.imshow(zmap, origin="lower", extent=extent, aspect="auto", cmap="viridis",
                      interpolation="nearest")
