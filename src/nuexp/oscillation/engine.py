@@ -281,6 +281,16 @@ def _eigh_probability(h: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.swapaxes(np.abs(S) ** 2, -1, -2)
 
 
+def _flat(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``arr`` as a flat C-contiguous float array of ``shape``'s size ((1,) for a scalar
+    broadcast everywhere); copies only when it must broadcast."""
+    if arr.size == 1:
+        return np.ascontiguousarray(arr, dtype=float).reshape(1)
+    if arr.shape == shape:
+        return np.ascontiguousarray(arr, dtype=float).ravel()
+    return np.ascontiguousarray(np.broadcast_to(arr, shape), dtype=float).ravel()
+
+
 def _constant3_pointwise(params, E, L, shape, antineutrino, matter, buf=None):
     """3ν constant matter, closed form at every point (many distinct energies)."""
     N = int(np.prod(shape, dtype=np.int64))
@@ -288,21 +298,31 @@ def _constant3_pointwise(params, E, L, shape, antineutrino, matter, buf=None):
     m2 = np.asarray(params.mass_squared_differences())
     m0 = (u * m2[None, :]) @ u.conj().T
     sign = -1.0 if antineutrino else 1.0
-    Eb = np.ascontiguousarray(np.broadcast_to(E, shape), dtype=float).ravel()
-    a_ee = sign * 2.0 * (Eb / _EV) * matter.potential_ev
-    w = np.ascontiguousarray(np.broadcast_to(2.0 * PHASE_FACTOR * L / E, shape),
-                             dtype=float).ravel()
-    bound = (np.linalg.norm(m0) + np.max(np.abs(a_ee))) * np.max(w) if N else 0.0
+    # A = sign·2·(E/eV)·V and w = 2·PHASE_FACTOR·L/E are formed inside the kernel
+    a_per_mev = sign * 2.0
+    w_per_length = 2.0 * PHASE_FACTOR
+    Ef = _flat(E, shape)
+    if Ef.size != N:
+        Ef = np.full(N, Ef[0])
+    Lf = _flat(L, shape)
     out = _alloc(N, 9, buf)
+    if N == 0:
+        return out.reshape(shape + (3, 3))
+    a_max = abs(a_per_mev) * (float(np.max(Ef)) / _EV) * matter.potential_ev
+    w_max = w_per_length * float(np.max(Lf)) / float(np.min(Ef))
+    bound = (np.linalg.norm(m0) + a_max) * w_max
     ok = np.empty(N, dtype=np.bool_)
-    kernels.matter3_pointwise_kernel(np.ascontiguousarray(m0.real),
-                                     np.ascontiguousarray(m0.imag), a_ee, w,
-                                     _is_fast(float(bound)), 1e-6, out, ok)
-    if not np.all(ok):
+    nbad = kernels.matter3_pointwise_kernel(np.ascontiguousarray(m0.real),
+                                            np.ascontiguousarray(m0.imag), Ef, Lf,
+                                            a_per_mev * matter.potential_ev, w_per_length,
+                                            _is_fast(float(bound)), 1e-6, out, ok)
+    if nbad:
         bad = ~ok
-        h = hamiltonian(params, Eb[bad], antineutrino=antineutrino,
+        Eb = Ef[bad]
+        Lb = Lf if Lf.size == 1 else Lf[bad]
+        h = hamiltonian(params, Eb, antineutrino=antineutrino,
                         potential_ev=matter.potential_ev)
-        out[bad] = _eigh_probability(h, w[bad]).reshape(-1, 9)
+        out[bad] = _eigh_probability(h, (w_per_length * Lb) / Eb).reshape(-1, 9)
     return out.reshape(shape + (3, 3))
 
 

@@ -67,6 +67,45 @@ def _sincos(x):
     return sn * sign_s, cs * sign_c
 
 
+# Cephes asin.c rational approximation asin(a) = a + a z P(z)/Q(z), z = a², |a| ≤ 0.625
+# (S. L. Moshier, Cephes math library); acos is reduced to |a| ≤ 1/2 as in Cephes acos.
+_AS_P0 = 4.253011369004428248960e-3
+_AS_P1 = -6.019598008014123785661e-1
+_AS_P2 = 5.444622390564711410273e0
+_AS_P3 = -1.626247967210700244449e1
+_AS_P4 = 1.956261983317594739197e1
+_AS_P5 = -8.198089802484824371615e0
+_AS_Q1 = -1.474091372988853791896e1
+_AS_Q2 = 7.049610280856842141659e1
+_AS_Q3 = -1.471791292232726029859e2
+_AS_Q4 = 1.395105614657485689735e2
+_AS_Q5 = -4.918853881490881290097e1
+_PIO4 = 7.85398163397448309616e-1
+_PI = 3.14159265358979323846
+_MOREBITS = 6.123233995736765886130e-17   # π/4 − fl(π/4)
+
+
+@nb.njit(inline="always", fastmath=False, cache=True, error_model="numpy")
+def _acos(x):
+    """acos x for −1 ≤ x ≤ 1 without branches (SIMD-friendly), within a few ulp of libm.
+
+    |x| > 1/2: acos|x| = 2 asin √((1 − |x|)/2) (and π − that for x < 0); else
+    π/2 − asin x, with asin on |a| ≤ 1/2 from the Cephes rational approximation."""
+    ax = abs(x)
+    big = ax > 0.5
+    sq = np.sqrt(0.5 * (1.0 - ax))   # both branches evaluated: selects, no jumps
+    a = sq if big else x
+    z = a * a
+    p = ((((_AS_P0 * z + _AS_P1) * z + _AS_P2) * z + _AS_P3) * z + _AS_P4) * z + _AS_P5
+    q = ((((z + _AS_Q1) * z + _AS_Q2) * z + _AS_Q3) * z + _AS_Q4) * z + _AS_Q5
+    s = a + a * (z * p / q)
+    two_s = 2.0 * s
+    neg = (_PI - two_s) + 2.0 * _MOREBITS
+    rb = neg if x < 0.0 else two_s
+    rs = ((_PIO4 - s) + _MOREBITS) + _PIO4
+    return rb if big else rs
+
+
 _BLOCK = 256
 
 
@@ -478,28 +517,42 @@ def matter3_coefficients(m0_re, m0_im, a_ee, freq_scale, freq, cre, cim, ok, gap
                     cim[e, p, a, b] = xi
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def matter3_pointwise_kernel(m0_re, m0_im, a_ee, w, fast, gap_tol, out, ok):
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_length, fast,
+                             gap_tol, out, ok):
     """Constant-matter 3ν, one energy per point (e.g. a spectrum at one baseline).
 
-    Blocked: (1) the invariants of B (vectorised), (2) the eigenvalues from the
-    trigonometric cubic (libm acos/cos/sin), (3) exp(−iBw) = c0 + c1 B + c2 B² and |S|²
+    Blocked: (1) A = 2EV and w from E and L, the invariants of B (vectorised), (2) the
+    eigenvalues from the trigonometric cubic (vectorised polynomial acos and sincos),
+    (3) exp(−iλ_k w) (two sincos; λ1 = −λ0 − λ2), exp(−iBw) = c0 + c1 B + c2 B² and |S|²
     (vectorised, real arithmetic), (4) transpose into ``out``.  B = H' − tr/3 with
     H' = U M² U† + diag(A, 0, 0) (eV²); exp(−iBw) by Cayley–Hamilton with Lagrange
-    coefficients c_j built from the eigenvalues.
+    coefficients c_j built from the eigenvalues.  FMA contraction is allowed (it only
+    removes roundings).
 
     Parameters
     ----------
     m0_re, m0_im : (3, 3) float
         U M² U† in eV² (U* for antineutrinos).
-    a_ee : (N,) float
-        2 E V_CC in eV² (negative for antineutrinos).
-    w : (N,) float
-        L/(2E) in the units that make λ[eV²]·w a phase (2 · PHASE_FACTOR · L / E).
+    energy : (N,) float
+        Energy of each point (hepunits, MeV = 1).
+    baseline : (N,) or (1,) float
+        Baseline of each point, or one for all (hepunits).
+    a_per_mev : float
+        A = 2 E V_CC [eV²] = a_per_mev · (E / 1e-6) (negative for antineutrinos).
+    w_per_length : float
+        w = w_per_length · L / E (2 · PHASE_FACTOR), so that λ[eV²]·w is a phase.
     out : (N, 9) float ; ok : (N,) bool
         ``ok`` False where eigenvalues are degenerate within ``gap_tol`` (caller redoes them).
+
+    Returns
+    -------
+    int
+        Number of points with ``ok`` False.
     """
-    N = a_ee.shape[0]
+    N = energy.shape[0]
+    l_step = 0 if baseline.shape[0] == 1 else 1
+    nbad = 0
     g0 = m0_re[0, 0]
     g1 = m0_re[1, 1]
     g2 = m0_re[2, 2]
@@ -527,14 +580,22 @@ def matter3_pointwise_kernel(m0_re, m0_im, a_ee, w, fast, gap_tol, out, ok):
     L0 = np.empty(B)
     L1 = np.empty(B)
     L2 = np.empty(B)
+    W = np.empty(B)
     Pb = np.empty((9, B))
     CC = np.empty((6, B))
     SC = np.empty((6, B))
     for start in range(0, N, B):
         cnt = min(B, N - start)
-        # (1) invariants
+        # (1) A, w and the invariants
+        if l_step == 0:
+            wl = w_per_length * baseline[0]
+            for i in range(cnt):
+                W[i] = wl / energy[start + i]
+        else:
+            for i in range(cnt):
+                W[i] = (w_per_length * baseline[start + i]) / energy[start + i]
         for i in range(cnt):
-            A = a_ee[start + i]
+            A = a_per_mev * (energy[start + i] / 1e-6)
             tr = (g0 + A + g1 + g2) / 3.0
             d0 = g0 + A - tr
             d1 = g1 - tr
@@ -548,11 +609,10 @@ def matter3_pointwise_kernel(m0_re, m0_im, a_ee, w, fast, gap_tol, out, ok):
             D2[i] = d2
             SP[i] = sp
             R[i] = min(1.0, max(-1.0, r))
-        # (2) eigenvalues
+        # (2) eigenvalues (vectorised acos and sincos; φ ∈ [0, π/3])
         for i in range(cnt):
-            phi = math.acos(R[i]) / 3.0
-            cphi = math.cos(phi)
-            sphi = math.sin(phi)
+            phi = _acos(R[i]) / 3.0
+            sphi, cphi = _sincos(phi)
             sp = SP[i]
             l2 = 2.0 * sp * cphi
             l0 = 2.0 * sp * (-0.5 * cphi - 0.8660254037844386 * sphi)
@@ -560,22 +620,34 @@ def matter3_pointwise_kernel(m0_re, m0_im, a_ee, w, fast, gap_tol, out, ok):
             L0[i] = l0
             L1[i] = l1
             L2[i] = l2
-            ok[start + i] = (l1 - l0) >= gap_tol * sp and (l2 - l1) >= gap_tol * sp and sp > 0.0
-        # (3) exp(−iλ_k w) (vectorised polynomial sincos, branch hoisted out of the loop)
-        for j in range(3):
-            Lj = L0 if j == 0 else (L1 if j == 1 else L2)
+        for i in range(cnt):
+            good = (((L1[i] - L0[i]) >= gap_tol * SP[i]) & ((L2[i] - L1[i]) >= gap_tol * SP[i])
+                    & (SP[i] > 0.0))
+            ok[start + i] = good
+            nbad += np.int64(not good)
+        # (3) exp(−iλ_k w) (vectorised polynomial sincos, branch hoisted out of the loop);
+        # λ1 = −λ0 − λ2, so exp(−iλ1 w) = conj(exp(−iλ0 w) exp(−iλ2 w)): two sincos, not 3
+        for j in (0, 2):
+            Lj = L0 if j == 0 else L2
             Sj = SC[2 * j]
             Cj = SC[2 * j + 1]
             if fast:
                 for i in range(cnt):
-                    sj, cj = _sincos(Lj[i] * w[start + i])
+                    sj, cj = _sincos(Lj[i] * W[i])
                     Sj[i] = sj
                     Cj[i] = cj
             else:
                 for i in range(cnt):
-                    ph = Lj[i] * w[start + i]
+                    ph = Lj[i] * W[i]
                     Sj[i] = math.sin(ph)
                     Cj[i] = math.cos(ph)
+        for i in range(cnt):
+            s0 = SC[0, i]
+            c0 = SC[1, i]
+            s2 = SC[4, i]
+            c2 = SC[5, i]
+            SC[2, i] = -(s0 * c2 + c0 * s2)
+            SC[3, i] = c0 * c2 - s0 * s2
         # (4) Lagrange coefficients and amplitudes
         for i in range(cnt):
             l0 = L0[i]
@@ -659,6 +731,7 @@ def matter3_pointwise_kernel(m0_re, m0_im, a_ee, w, fast, gap_tol, out, ok):
         for i in range(cnt):
             for ab in range(9):
                 out[start + i, ab] = Pb[ab, i]
+    return nbad
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy")
