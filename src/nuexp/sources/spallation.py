@@ -149,7 +149,7 @@ def flux_per_flavour(beam_power: float, proton_energy: float, nu_per_proton: flo
 
     >>> from hepunits import kW, GeV, m, cm, hour
     >>> phi = flux_per_flavour(140 * kW, 1.6 * GeV, 0.17, 10.5 * m)
-    >>> round(phi / (1 / cm**2 / hour) / 1e10, 2)
+    >>> round(float(phi / (1 / cm**2 / hour)) / 1e10, 2)
     2.41
     """
     y = float(require_positive("neutrinos per proton per flavour", nu_per_proton))
