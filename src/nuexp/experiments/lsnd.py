@@ -18,7 +18,7 @@ plots say which one is drawn:
 
 Averaging (all inputs from PRD 64 112007): the ν̄μ spectrum of μ+ decay at rest
 (:func:`nuexp.sources.decay_at_rest.numubar_spectrum`) times the IBD cross section
-(:mod:`nuexp.interactions.ibd`), restricted to positron energies 20-60 MeV (Sec. V), and
+(Strumia–Vissani, :mod:`nuexp.interactions.ibd`), restricted to positron energies 20-60 MeV (Sec. V), and
 baselines spread uniformly along the 8.3 m tank whose centre is 30 m from the beam stop
 (Sec. II), weighted by the 1/L² fall of the flux.
 """
@@ -104,7 +104,7 @@ def averaged_sin2(dm2_ev2, measurement: LsndMeasurement = LSND_2001, *,
     e_nu = np.linspace(ibd.THRESHOLD * 1.0001, MICHEL_ENDPOINT, n_energy)
     lo, hi = measurement.positron_window
     e_pos = ibd.mean_positron_energy(e_nu)
-    w_e = numubar_spectrum(e_nu) * ibd.cross_section(e_nu) * ((e_pos >= lo) & (e_pos <= hi))
+    w_e = numubar_spectrum(e_nu) * ibd.cross_section(e_nu, "strumia-vissani") * ((e_pos >= lo) & (e_pos <= hi))
     w_e = w_e * np.gradient(e_nu)
     x, wx = np.polynomial.legendre.leggauss(n_baseline)
     l0, l1 = measurement.baseline_range
