@@ -104,7 +104,8 @@ def averaged_sin2(dm2_ev2, measurement: LsndMeasurement = LSND_2001, *,
     e_nu = np.linspace(ibd.THRESHOLD * 1.0001, MICHEL_ENDPOINT, n_energy)
     lo, hi = measurement.positron_window
     e_pos = ibd.mean_positron_energy(e_nu)
-    w_e = numubar_spectrum(e_nu) * ibd.cross_section(e_nu, "strumia-vissani") * ((e_pos >= lo) & (e_pos <= hi))
+    selected = (e_pos >= lo) & (e_pos <= hi)
+    w_e = numubar_spectrum(e_nu) * ibd.cross_section(e_nu, "strumia-vissani") * selected
     w_e = w_e * np.gradient(e_nu)
     x, wx = np.polynomial.legendre.leggauss(n_baseline)
     l0, l1 = measurement.baseline_range
