@@ -18,9 +18,9 @@ plots say which one is drawn:
 
 Averaging (all inputs from PRD 64 112007): the ν̄μ spectrum of μ+ decay at rest
 (:func:`nuexp.sources.decay_at_rest.numubar_spectrum`) times the IBD cross section
-(Strumia–Vissani, :mod:`nuexp.interactions.ibd`), restricted to positron energies 20-60 MeV (Sec. V), and
-baselines spread uniformly along the 8.3 m tank whose centre is 30 m from the beam stop
-(Sec. II), weighted by the 1/L² fall of the flux.
+(Strumia–Vissani, :mod:`nuexp.interactions.ibd`), restricted to positron energies
+20-60 MeV (Sec. V), and baselines spread uniformly along the 8.3 m tank whose centre is
+30 m from the beam stop (Sec. II), weighted by the 1/L² fall of the flux.
 """
 
 from __future__ import annotations
