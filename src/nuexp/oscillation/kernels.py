@@ -734,7 +734,7 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
     return nbad
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast, out, ok):
     """3ν through layers of constant density: S = S_order[-1] ⋯ S_order[0].
 
@@ -811,9 +811,8 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
                 SPv[i] = sp
                 Rv[i] = min(1.0, max(-1.0, 0.5 * det / (p2 * sp)))
             for i in range(cnt):
-                phi = math.acos(Rv[i]) / 3.0
-                cphi = math.cos(phi)
-                sphi = math.sin(phi)
+                phi = _acos(Rv[i]) / 3.0
+                sphi, cphi = _sincos(phi)
                 sp = SPv[i]
                 l2 = 2.0 * sp * cphi
                 l0 = 2.0 * sp * (-0.5 * cphi - 0.8660254037844386 * sphi)
@@ -821,9 +820,10 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
                 Lv[0, i] = l0
                 Lv[1, i] = l1
                 Lv[2, i] = l2
-                if not ((l1 - l0) >= gap_tol * sp and (l2 - l1) >= gap_tol * sp and sp > 0.0):
-                    good[i] = False
-            for k in range(3):
+                good[i] &= (((l1 - l0) >= gap_tol * sp) & ((l2 - l1) >= gap_tol * sp)
+                            & (sp > 0.0))
+            # exp(−iλ_k w) for k = 0, 2; exp(−iλ1 w) = conj(exp(−iλ0 w) exp(−iλ2 w))
+            for k in (0, 2):
                 Lk = Lv[k]
                 Sk = SC[2 * k]
                 Ck = SC[2 * k + 1]
@@ -837,6 +837,13 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
                         ph = Lk[i] * w_per_layer[start + i, j]
                         Sk[i] = math.sin(ph)
                         Ck[i] = math.cos(ph)
+            for i in range(cnt):
+                s0 = SC[0, i]
+                c0 = SC[1, i]
+                s2 = SC[4, i]
+                c2 = SC[5, i]
+                SC[2, i] = -(s0 * c2 + c0 * s2)
+                SC[3, i] = c0 * c2 - s0 * s2
             Srj = Sr[j]
             Sij = Si[j]
             for i in range(cnt):
@@ -886,7 +893,8 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
                 Sij[5, i] = C1r * zi + C1i * zr + C2r * q12i + C2i * q12r
                 Srj[7, i] = C1r * zr + C1i * zi + C2r * q12r + C2i * q12i
                 Sij[7, i] = -C1r * zi + C1i * zr - C2r * q12i + C2i * q12r
-        # products T ← S_j T over the crossing order, vectorised over the block
+        # products T ← S_j T over the crossing order, vectorised over the block (T and U
+        # swap roles instead of copying)
         j0 = order[0]
         for ab in range(9):
             for i in range(cnt):
@@ -909,10 +917,8 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
                             ui += sr * ti_ + si * tr_
                         Ur[ab, i] = ur
                         Ui[ab, i] = ui
-            for ab in range(9):
-                for i in range(cnt):
-                    Tr[ab, i] = Ur[ab, i]
-                    Ti[ab, i] = Ui[ab, i]
+            Tr, Ur = Ur, Tr
+            Ti, Ui = Ui, Ti
         for i in range(cnt):
             ok[start + i] = good[i]
             for a in range(3):
