@@ -377,6 +377,29 @@ def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2,
 
 
 # --- layered -----------------------------------------------------------------------------------
+def _real_basis(params: OscillationParameters, antineutrino: bool
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(h, Q) with Q = diag(1, W) unitary and h = Q† U M² U† Q real symmetric (eV²).
+
+    W diagonalises the (μ, τ) block of U M² U† and rephases the (e, μ'), (e, τ') entries to
+    be real and non-negative; Q commutes with diag(A, 0, 0), so every constant-density
+    layer's Hamiltonian is real symmetric in this basis (its evolution operator complex
+    symmetric, which lets a palindromic profile reuse the first half transposed)."""
+    u = _mixing(params, antineutrino)
+    m2 = np.asarray(params.mass_squared_differences())
+    m0 = (u * m2[None, :]) @ u.conj().T
+    m0 = 0.5 * (m0 + m0.conj().T)
+    _, w = np.linalg.eigh(m0[1:, 1:])
+    row = m0[0, 1:] @ w
+    mag = np.abs(row)
+    phase = np.where(mag > 0, np.conj(row) / np.where(mag > 0, mag, 1.0), 1.0)
+    q = np.eye(3, dtype=complex)
+    q[1:, 1:] = w * phase[None, :]
+    hc = q.conj().T @ m0 @ q
+    h = np.ascontiguousarray(0.5 * (hc.real + hc.real.T))
+    return h, q
+
+
 def _layered_matrix(params, energies: np.ndarray, profile: LayeredProfile,
                     antineutrino: bool) -> np.ndarray:
     """P[e, from, to] through the layers of ``profile`` for 1-D ``energies``."""
@@ -385,22 +408,23 @@ def _layered_matrix(params, energies: np.ndarray, profile: LayeredProfile,
     e_over = (2.0 * PHASE_FACTOR) / energies  # amplitude phase per eV² per length
     sign = -1.0 if antineutrino else 1.0
     if n == 3:
-        u = _mixing(params, antineutrino)
-        m2 = np.asarray(params.mass_squared_differences())
-        m0 = (u * m2[None, :]) @ u.conj().T
-        # distinct (length, V) layers are evolved once (a PREM chord is symmetric)
+        h, q = _real_basis(params, antineutrino)
+        # distinct (length, V) layers are evolved once; a PREM chord is a palindrome
         table = np.stack([profile.lengths, profile.potentials_ev], axis=1)
         uniq, order = np.unique(table, axis=0, return_inverse=True)
-        a = sign * 2.0 * (energies / _EV)[:, None] * uniq[None, :, 1]
-        w = e_over[:, None] * uniq[None, :, 0]
+        order = np.ascontiguousarray(order.ravel(), dtype=np.int64)
+        lengths = np.ascontiguousarray(uniq[:, 0])
+        potentials = np.ascontiguousarray(uniq[:, 1])
+        # A = (±2 · E/eV) · V and w = (2 · PHASE_FACTOR / E) · length inside the kernel
+        a_max = 2.0 * (float(np.max(energies)) / _EV) * float(np.max(np.abs(potentials)))
+        w_max = float(np.max(e_over)) * float(np.max(lengths))
         out = np.empty((nE, 9))
         ok = np.empty(nE, dtype=np.bool_)
-        kernels.layered3_kernel(np.ascontiguousarray(m0.real), np.ascontiguousarray(m0.imag),
-                                np.ascontiguousarray(a), np.ascontiguousarray(w),
-                                np.ascontiguousarray(order.ravel(), dtype=np.int64), 1e-6,
-                                _is_fast((float(np.max(np.abs(a))) + float(np.linalg.norm(m0)))
-                                         * float(np.max(w))),
-                                out, ok)
+        kernels.layered3_kernel(h, np.ascontiguousarray(q.real), np.ascontiguousarray(q.imag),
+                                np.ascontiguousarray(energies, dtype=float), sign * 2.0,
+                                lengths, potentials, order,
+                                bool(np.array_equal(order, order[::-1])), 1e-6,
+                                _is_fast((a_max + float(np.linalg.norm(h))) * w_max), out, ok)
         if np.all(ok):
             return out.reshape(nE, 3, 3)
         res = out.reshape(nE, 3, 3)

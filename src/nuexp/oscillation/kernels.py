@@ -20,6 +20,8 @@ import math
 import numba as nb
 import numpy as np
 
+from .constants import PHASE_FACTOR as _PHASE_FACTOR
+
 __all__ = ["vacuum_kernel", "runs_kernel", "probability_kernel", "sincos_floor_kernel",
            "MAX_FAST_PHASE", "matter3_coefficients", "matter3_pointwise_kernel",
            "matter4_pointwise_kernel", "layered3_kernel", "reactor_kernel"]
@@ -734,76 +736,104 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
     return nbad
 
 
-@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast, out, ok):
-    """3ν through layers of constant density: S = S_order[-1] ⋯ S_order[0].
+@nb.njit(inline="always", cache=True, fastmath={"contract"}, error_model="numpy")
+def _sym_index(a, b):
+    """Storage row of entry (a, b) of a symmetric 3×3: 00, 11, 22, 01, 02, 12."""
+    if a == b:
+        return a
+    return 2 + a + b
 
-    Each distinct layer's S_j = exp(−i B_j w_j) is computed once per energy in closed form
-    (trigonometric cubic + Cayley–Hamilton, global phases dropped; a symmetric Earth chord
-    costs half), vectorised over blocks of energies like :func:`matter3_pointwise_kernel`;
-    the products are vectorised over the block as well.
+
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order,
+                    palindrome, gap_tol, fast, out, ok):
+    """3ν through layers of constant density: S = Q (S_order[-1] ⋯ S_order[0]) Q†.
+
+    Works in a basis where the Hamiltonian of every layer is real symmetric,
+    Q† (U M² U† + diag(A, 0, 0)) Q = h + diag(A, 0, 0) with Q = diag(1, W) (a unitary on
+    (ν_μ, ν_τ) that commutes with the matter term), so each layer's
+    S_j = exp(−i B_j w_j) is complex *symmetric*.  S_j is computed once per distinct layer
+    and energy in closed form (trigonometric cubic with a vectorised acos, Cayley–Hamilton,
+    global phases dropped), vectorised over blocks of energies.  For a palindromic crossing
+    order (a chord through a spherically symmetric Earth) the second half is the transpose
+    of the first, S = Yᵀ [S_mid] Y, which halves the products.
 
     Parameters
     ----------
-    m0_re, m0_im : (3, 3) float
-        U M² U† in eV² (U* for antineutrinos).
-    a_per_layer : (nE, nU) float
-        2 E V_CC of each distinct layer in eV² (negative for antineutrinos).
-    w_per_layer : (nE, nU) float
-        2 · PHASE_FACTOR · length / E of each distinct layer.
+    h : (3, 3) float
+        Q† U M² U† Q in eV² (real symmetric; U* for antineutrinos).
+    q_re, q_im : (3, 3) float
+        Q.
+    energy : (nE,) float
+        Energies (hepunits, MeV = 1).
+    a_per_mev : float
+        ±2 (antineutrinos −2): A = a_per_mev · (E / 1e-6) · V_CC is 2 E V_CC in eV².
+    lengths, potentials : (nU,) float
+        Length (hepunits) and V_CC (eV) of each distinct layer; the phase per eV² is
+        w = (2 · PHASE_FACTOR / E) · length.
     order : (nL,) int
         Distinct-layer index of each layer crossed, source first.
+    palindrome : bool
+        ``order`` reads the same backwards.
     fast : bool
         Polynomial sincos (all phases < MAX_FAST_PHASE) or libm.
     out : (nE, 9) float ; ok : (nE,) bool
         P[from, to] flattened; ``ok`` False where a layer was degenerate (caller redoes).
     """
-    nE = a_per_layer.shape[0]
-    nU = a_per_layer.shape[1]
+    nU = lengths.shape[0]
+    nE = energy.shape[0]
     nL = order.shape[0]
-    g0 = m0_re[0, 0]
-    g1 = m0_re[1, 1]
-    g2 = m0_re[2, 2]
-    xr, xi = m0_re[0, 1], m0_im[0, 1]
-    yr, yi = m0_re[0, 2], m0_im[0, 2]
-    zr, zi = m0_re[1, 2], m0_im[1, 2]
-    ax = xr * xr + xi * xi
-    ay = yr * yr + yi * yi
-    az = zr * zr + zi * zi
-    xz_r = xr * zr - xi * zi
-    xz_i = xr * zi + xi * zr
-    re_xzy = xz_r * yr + xz_i * yi
-    yzc_r = yr * zr + yi * zi
-    yzc_i = yi * zr - yr * zi
-    xcy_r = xr * yr + xi * yi
-    xcy_i = xr * yi - xi * yr
-    # B and B² as (re, im) of the 9 entries, by entry index 3a + b, from d0, d1, d2
+    g0 = h[0, 0]
+    g1 = h[1, 1]
+    g2 = h[2, 2]
+    x = h[0, 1]
+    y = h[0, 2]
+    z = h[1, 2]
+    ax = x * x
+    ay = y * y
+    az = z * z
+    xyz = x * y * z
     B = 64
     D = np.empty((3, B))
     SPv = np.empty(B)
     Rv = np.empty(B)
     Lv = np.empty((3, B))
     SC = np.empty((6, B))
-    Sr = np.empty((nU, 9, B))
-    Si = np.empty((nU, 9, B))
+    Sr = np.empty((nU, 6, B))
+    Si = np.empty((nU, 6, B))
     Tr = np.empty((9, B))
     Ti = np.empty((9, B))
     Ur = np.empty((9, B))
     Ui = np.empty((9, B))
     good = np.empty(B, dtype=np.bool_)
+    W = np.empty(B)
+    zr = np.empty((3, 3))
+    zi = np.empty((3, 3))
+    yr = np.empty((3, 3))
+    yi = np.empty((3, 3))
+    mr = np.empty((3, 3))
+    mi = np.empty((3, 3))
+    if palindrome:
+        n_first = nL // 2
+    else:
+        n_first = nL
     for start in range(0, nE, B):
         cnt = min(B, nE - start)
         for i in range(cnt):
             good[i] = True
         for j in range(nU):
+            v_j = potentials[j]
+            len_j = lengths[j]
             for i in range(cnt):
-                A = a_per_layer[start + i, j]
+                e = energy[start + i]
+                W[i] = ((2.0 * _PHASE_FACTOR) / e) * len_j
+                A = (a_per_mev * (e / 1e-6)) * v_j
                 tr = (g0 + A + g1 + g2) / 3.0
                 d0 = g0 + A - tr
                 d1 = g1 - tr
                 d2 = g2 - tr
                 p2 = (d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * (ax + ay + az)) / 6.0
-                det = d0 * d1 * d2 + 2.0 * re_xzy - d0 * az - d1 * ay - d2 * ax
+                det = d0 * d1 * d2 + 2.0 * xyz - d0 * az - d1 * ay - d2 * ax
                 sp = np.sqrt(p2)
                 D[0, i] = d0
                 D[1, i] = d1
@@ -829,33 +859,32 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
                 Ck = SC[2 * k + 1]
                 if fast:
                     for i in range(cnt):
-                        sk, ck = _sincos(Lk[i] * w_per_layer[start + i, j])
+                        sk, ck = _sincos(Lk[i] * W[i])
                         Sk[i] = sk
                         Ck[i] = ck
                 else:
                     for i in range(cnt):
-                        ph = Lk[i] * w_per_layer[start + i, j]
+                        ph = Lk[i] * W[i]
                         Sk[i] = math.sin(ph)
                         Ck[i] = math.cos(ph)
+            Srj = Sr[j]
+            Sij = Si[j]
             for i in range(cnt):
                 s0 = SC[0, i]
                 c0 = SC[1, i]
                 s2 = SC[4, i]
                 c2 = SC[5, i]
-                SC[2, i] = -(s0 * c2 + c0 * s2)
-                SC[3, i] = c0 * c2 - s0 * s2
-            Srj = Sr[j]
-            Sij = Si[j]
-            for i in range(cnt):
+                s1 = -(s0 * c2 + c0 * s2)
+                c1 = c0 * c2 - s0 * s2
                 l0 = Lv[0, i]
                 l1 = Lv[1, i]
                 l2 = Lv[2, i]
                 e0 = 1.0 / ((l0 - l1) * (l0 - l2))
                 e1 = 1.0 / ((l1 - l0) * (l1 - l2))
                 e2 = 1.0 / ((l2 - l0) * (l2 - l1))
-                k0r, k0i = SC[1, i] * e0, -SC[0, i] * e0
-                k1r, k1i = SC[3, i] * e1, -SC[2, i] * e1
-                k2r, k2i = SC[5, i] * e2, -SC[4, i] * e2
+                k0r, k0i = c0 * e0, -s0 * e0
+                k1r, k1i = c1 * e1, -s1 * e1
+                k2r, k2i = c2 * e2, -s2 * e2
                 C2r = k0r + k1r + k2r
                 C2i = k0i + k1i + k2i
                 C1r = -(k0r * (l1 + l2) + k1r * (l0 + l2) + k2r * (l0 + l1))
@@ -865,42 +894,34 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
                 d0 = D[0, i]
                 d1 = D[1, i]
                 d2 = D[2, i]
+                # B² (real symmetric)
                 q00 = d0 * d0 + ax + ay
                 q11 = ax + d1 * d1 + az
                 q22 = ay + az + d2 * d2
-                q01r = xr * (d0 + d1) + yzc_r
-                q01i = xi * (d0 + d1) + yzc_i
-                q02r = yr * (d0 + d2) + xz_r
-                q02i = yi * (d0 + d2) + xz_i
-                q12r = zr * (d1 + d2) + xcy_r
-                q12i = zi * (d1 + d2) + xcy_i
+                q01 = x * (d0 + d1) + y * z
+                q02 = y * (d0 + d2) + x * z
+                q12 = z * (d1 + d2) + x * y
                 Srj[0, i] = C0r + C1r * d0 + C2r * q00
                 Sij[0, i] = C0i + C1i * d0 + C2i * q00
-                Srj[4, i] = C0r + C1r * d1 + C2r * q11
-                Sij[4, i] = C0i + C1i * d1 + C2i * q11
-                Srj[8, i] = C0r + C1r * d2 + C2r * q22
-                Sij[8, i] = C0i + C1i * d2 + C2i * q22
-                # upper S_ab = C1 B_ab + C2 Q_ab; lower S_ba = C1 conj(B_ab) + C2 conj(Q_ab)
-                Srj[1, i] = C1r * xr - C1i * xi + C2r * q01r - C2i * q01i
-                Sij[1, i] = C1r * xi + C1i * xr + C2r * q01i + C2i * q01r
-                Srj[3, i] = C1r * xr + C1i * xi + C2r * q01r + C2i * q01i
-                Sij[3, i] = -C1r * xi + C1i * xr - C2r * q01i + C2i * q01r
-                Srj[2, i] = C1r * yr - C1i * yi + C2r * q02r - C2i * q02i
-                Sij[2, i] = C1r * yi + C1i * yr + C2r * q02i + C2i * q02r
-                Srj[6, i] = C1r * yr + C1i * yi + C2r * q02r + C2i * q02i
-                Sij[6, i] = -C1r * yi + C1i * yr - C2r * q02i + C2i * q02r
-                Srj[5, i] = C1r * zr - C1i * zi + C2r * q12r - C2i * q12i
-                Sij[5, i] = C1r * zi + C1i * zr + C2r * q12i + C2i * q12r
-                Srj[7, i] = C1r * zr + C1i * zi + C2r * q12r + C2i * q12i
-                Sij[7, i] = -C1r * zi + C1i * zr - C2r * q12i + C2i * q12r
-        # products T ← S_j T over the crossing order, vectorised over the block (T and U
-        # swap roles instead of copying)
+                Srj[1, i] = C0r + C1r * d1 + C2r * q11
+                Sij[1, i] = C0i + C1i * d1 + C2i * q11
+                Srj[2, i] = C0r + C1r * d2 + C2r * q22
+                Sij[2, i] = C0i + C1i * d2 + C2i * q22
+                Srj[3, i] = C1r * x + C2r * q01
+                Sij[3, i] = C1i * x + C2i * q01
+                Srj[4, i] = C1r * y + C2r * q02
+                Sij[4, i] = C1i * y + C2i * q02
+                Srj[5, i] = C1r * z + C2r * q12
+                Sij[5, i] = C1i * z + C2i * q12
+        # Y = S_order[n_first-1] ⋯ S_order[0], vectorised over the block (T and U swap)
         j0 = order[0]
-        for ab in range(9):
-            for i in range(cnt):
-                Tr[ab, i] = Sr[j0, ab, i]
-                Ti[ab, i] = Si[j0, ab, i]
-        for m in range(1, nL):
+        for a in range(3):
+            for b in range(3):
+                r = _sym_index(a, b)
+                for i in range(cnt):
+                    Tr[3 * a + b, i] = Sr[j0, r, i]
+                    Ti[3 * a + b, i] = Si[j0, r, i]
+        for m in range(1, n_first):
             j = order[m]
             for a in range(3):
                 for b in range(3):
@@ -909,8 +930,9 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
                         ur = 0.0
                         ui = 0.0
                         for c in range(3):
-                            sr = Sr[j, 3 * a + c, i]
-                            si = Si[j, 3 * a + c, i]
+                            r = _sym_index(a, c)
+                            sr = Sr[j, r, i]
+                            si = Si[j, r, i]
                             tr_ = Tr[3 * c + b, i]
                             ti_ = Ti[3 * c + b, i]
                             ur += sr * tr_ - si * ti_
@@ -921,11 +943,59 @@ def layered3_kernel(m0_re, m0_im, a_per_layer, w_per_layer, order, gap_tol, fast
             Ti, Ui = Ui, Ti
         for i in range(cnt):
             ok[start + i] = good[i]
+            # Z: the whole crossing in the real basis
+            if palindrome:
+                # Y' = S_mid Y for an odd number of layers, else Y; Z = Yᵀ Y'
+                if nL % 2 == 1:
+                    jm = order[n_first]
+                    for a in range(3):
+                        for b in range(3):
+                            vr = 0.0
+                            vi = 0.0
+                            for c in range(3):
+                                r = _sym_index(a, c)
+                                vr += Sr[jm, r, i] * Tr[3 * c + b, i] - Si[jm, r, i] * Ti[3 * c + b, i]
+                                vi += Sr[jm, r, i] * Ti[3 * c + b, i] + Si[jm, r, i] * Tr[3 * c + b, i]
+                            yr[a, b] = vr
+                            yi[a, b] = vi
+                else:
+                    for a in range(3):
+                        for b in range(3):
+                            yr[a, b] = Tr[3 * a + b, i]
+                            yi[a, b] = Ti[3 * a + b, i]
+                for a in range(3):
+                    for b in range(3):
+                        vr = 0.0
+                        vi = 0.0
+                        for c in range(3):
+                            tr_ = Tr[3 * c + a, i]
+                            ti_ = Ti[3 * c + a, i]
+                            vr += tr_ * yr[c, b] - ti_ * yi[c, b]
+                            vi += tr_ * yi[c, b] + ti_ * yr[c, b]
+                        zr[a, b] = vr
+                        zi[a, b] = vi
+            else:
+                for a in range(3):
+                    for b in range(3):
+                        zr[a, b] = Tr[3 * a + b, i]
+                        zi[a, b] = Ti[3 * a + b, i]
+            # flavour basis: S = Q Z Q†; amplitude a → b is S[b, a]
             for a in range(3):
                 for b in range(3):
-                    # amplitude a → b is T[b, a]
-                    vr = Tr[3 * b + a, i]
-                    vi = Ti[3 * b + a, i]
+                    vr = 0.0
+                    vi = 0.0
+                    for c in range(3):   # (Z Q†)_ab = Σ_c Z_ac conj(Q_bc)
+                        vr += zr[a, c] * q_re[b, c] + zi[a, c] * q_im[b, c]
+                        vi += zi[a, c] * q_re[b, c] - zr[a, c] * q_im[b, c]
+                    mr[a, b] = vr
+                    mi[a, b] = vi
+            for a in range(3):
+                for b in range(3):
+                    vr = 0.0
+                    vi = 0.0
+                    for c in range(3):
+                        vr += q_re[b, c] * mr[c, a] - q_im[b, c] * mi[c, a]
+                        vi += q_re[b, c] * mi[c, a] + q_im[b, c] * mr[c, a]
                     out[start + i, 3 * a + b] = vr * vr + vi * vi
 
 
