@@ -813,6 +813,7 @@ def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order
     yi = np.empty((3, 3))
     mr = np.empty((3, 3))
     mi = np.empty((3, 3))
+    palindrome = palindrome and nL >= 2
     if palindrome:
         n_first = nL // 2
     else:
