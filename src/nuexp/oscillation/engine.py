@@ -344,9 +344,13 @@ def _constant(params, E, L, shape, antineutrino, matter: ConstantDensity, damp2,
         a_cc = sign * 2.0 * (Eb / _EV) * matter.potential_ev
         a_s = -sign * 2.0 * (Eb / _EV) * matter.nc_potential_ev
         out = _alloc(Eb.size, 16, buf)
-        kernels.matter4_pointwise_kernel(
-            np.ascontiguousarray(_mixing(params, antineutrino)),
-            np.asarray(params.mass_squared_differences(), dtype=float), a_cc, a_s, w, out)
+        m2 = np.asarray(params.mass_squared_differences(), dtype=float)
+        u = _mixing(params, antineutrino)
+        bound = (float(np.max(np.abs(m2))) + float(np.max(np.abs(a_cc)))
+                 + float(np.max(np.abs(a_s)))) * float(np.max(w)) if w.size else 0.0
+        kernels.matter4_pointwise_kernel(np.ascontiguousarray(u.real),
+                                         np.ascontiguousarray(u.imag), m2, a_cc, a_s, w,
+                                         _is_fast(2.0 * bound), out)
         return out.reshape(shape + (4, 4))
     if n == 3:
         u = _mixing(params, antineutrino)

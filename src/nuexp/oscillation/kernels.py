@@ -1023,15 +1023,20 @@ def reactor_kernel(x, k21, k31, a21, a31, a32, fast, out):
             out[i] = 1.0 - 0.5 * (a21 * (1.0 - c1) + a31 * (1.0 - c3) + a32 * (1.0 - c32))
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def matter4_pointwise_kernel(u, m2, a_cc, a_s, w, out):
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def matter4_pointwise_kernel(u_re, u_im, m2, a_cc, a_s, w, fast, out):
     """3+1 in constant matter, one energy per point: cyclic complex Jacobi started in the
     vacuum mass basis (off-diagonals are O(A/Δm²), so it converges in a few sweeps), then
     S = V exp(−iΛw) V† and P[a→b] = |S_ba|².
 
+    Real arithmetic on the Hermitian structure: a rotation of the pair (p, q) with
+    J = diag(1, e^{−iφ}) R(θ) (φ = arg H_pq, t = tan θ the smaller root) sets
+    H_pp ← H_pp − t|H_pq|, H_qq ← H_qq + t|H_pq|, H_pq ← 0 and updates only the other two
+    rows' (p, q) entries and the columns p, q of V.
+
     Parameters
     ----------
-    u : (4, 4) complex
+    u_re, u_im : (4, 4) float
         Mixing matrix (U* for antineutrinos).
     m2 : (4,) float
         (0, Δm²21, Δm²31, Δm²41) in eV².
@@ -1039,20 +1044,29 @@ def matter4_pointwise_kernel(u, m2, a_cc, a_s, w, out):
         2E·V_CC on ν_e and 2E·(−V_NC) on ν_s in eV² (signs flipped for antineutrinos).
     w : (N,) float
         2 · PHASE_FACTOR · L / E.
+    fast : bool
+        Polynomial sincos (all phases < MAX_FAST_PHASE) or libm.
     out : (N, 16) float
     """
     N = a_cc.shape[0]
     n = 4
-    H = np.empty((n, n), dtype=np.complex128)
-    V = np.empty((n, n), dtype=np.complex128)
-    ph = np.empty(n, dtype=np.complex128)
-    # U† e_e e_e† U and U† e_s e_s† U
-    Pe = np.empty((n, n), dtype=np.complex128)
-    Ps = np.empty((n, n), dtype=np.complex128)
+    Hr = np.empty((n, n))
+    Hi = np.empty((n, n))
+    Vr = np.empty((n, n))
+    Vi = np.empty((n, n))
+    Wr = np.empty((n, n))
+    Wi = np.empty((n, n))
+    # U† e_e e_e† U and U† e_s e_s† U: Pe_ij = conj(U_0i) U_0j
+    Per = np.empty((n, n))
+    Pei = np.empty((n, n))
+    Psr = np.empty((n, n))
+    Psi = np.empty((n, n))
     for i in range(n):
         for j in range(n):
-            Pe[i, j] = np.conj(u[0, i]) * u[0, j]
-            Ps[i, j] = np.conj(u[3, i]) * u[3, j]
+            Per[i, j] = u_re[0, i] * u_re[0, j] + u_im[0, i] * u_im[0, j]
+            Pei[i, j] = u_re[0, i] * u_im[0, j] - u_im[0, i] * u_re[0, j]
+            Psr[i, j] = u_re[3, i] * u_re[3, j] + u_im[3, i] * u_im[3, j]
+            Psi[i, j] = u_re[3, i] * u_im[3, j] - u_im[3, i] * u_re[3, j]
     scale0 = 0.0
     for i in range(n):
         scale0 = max(scale0, abs(m2[i]))
@@ -1061,62 +1075,91 @@ def matter4_pointwise_kernel(u, m2, a_cc, a_s, w, out):
         As = a_s[k]
         for i in range(n):
             for j in range(n):
-                H[i, j] = A * Pe[i, j] + As * Ps[i, j]
-                V[i, j] = u[i, j]
-            H[i, i] = H[i, i].real + m2[i]
+                Hr[i, j] = A * Per[i, j] + As * Psr[i, j]
+                Hi[i, j] = A * Pei[i, j] + As * Psi[i, j]
+                Vr[i, j] = u_re[i, j]
+                Vi[i, j] = u_im[i, j]
+            Hr[i, i] += m2[i]
+            Hi[i, i] = 0.0
         scale = scale0 + abs(A) + abs(As)
         tol = (1e-17 * scale) ** 2
         for sweep in range(30):
             off = 0.0
             for p in range(n - 1):
                 for q in range(p + 1, n):
-                    off += H[p, q].real ** 2 + H[p, q].imag ** 2
+                    off += Hr[p, q] * Hr[p, q] + Hi[p, q] * Hi[p, q]
             if off <= tol:
                 break
             for p in range(n - 1):
                 for q in range(p + 1, n):
-                    hpq = H[p, q]
-                    g = abs(hpq)
-                    if g == 0.0:
+                    hr = Hr[p, q]
+                    hi = Hi[p, q]
+                    g = math.sqrt(hr * hr + hi * hi)   # |H_pq| ≪ 1e150 eV²: no overflow
+                    app = Hr[p, p]
+                    aqq = Hr[q, q]
+                    # a rotation by an angle below 1e-18 rad changes nothing in double
+                    # precision (c = 1, s < ulp): skip it (also covers g = 0)
+                    if g <= 1e-18 * abs(aqq - app):
                         continue
-                    eph = hpq / g                      # e^{iφ}
-                    app = H[p, p].real
-                    aqq = H[q, q].real
-                    tau = (aqq - app) / (2.0 * g)
+                    inv_g = 1.0 / g
+                    er = hr * inv_g                     # e^{iφ}
+                    ei = hi * inv_g
+                    tau = (aqq - app) * (0.5 * inv_g)
                     t = (1.0 if tau >= 0.0 else -1.0) / (abs(tau) + math.sqrt(1.0 + tau * tau))
                     c = 1.0 / math.sqrt(1.0 + t * t)
-                    s = t * c
-                    # J = D R: J_pp = c, J_pq = s, J_qp = −s e^{−iφ}, J_qq = c e^{−iφ}
-                    emph = np.conj(eph)
-                    jpp = c
-                    jpq = s
-                    jqp = -s * emph
-                    jqq = c * emph
-                    for r in range(n):   # H ← H J (columns p, q); V ← V J
-                        hp = H[r, p]
-                        hq = H[r, q]
-                        H[r, p] = hp * jpp + hq * jqp
-                        H[r, q] = hp * jpq + hq * jqq
-                        vp = V[r, p]
-                        vq = V[r, q]
-                        V[r, p] = vp * jpp + vq * jqp
-                        V[r, q] = vp * jpq + vq * jqq
-                    for r in range(n):   # H ← J† H (rows p, q)
-                        hp = H[p, r]
-                        hq = H[q, r]
-                        H[p, r] = jpp * hp + np.conj(jqp) * hq
-                        H[q, r] = jpq * hp + np.conj(jqq) * hq
-                    H[p, q] = 0.0
-                    H[q, p] = 0.0
-        lam0 = H[0, 0].real
+                    sn = t * c
+                    # J_pp = c, J_pq = s, J_qp = −s e^{−iφ}, J_qq = c e^{−iφ}
+                    ce_r, ce_i = c * er, -c * ei
+                    se_r, se_i = sn * er, -sn * ei
+                    Hr[p, p] = app - t * g
+                    Hr[q, q] = aqq + t * g
+                    Hr[p, q] = 0.0
+                    Hi[p, q] = 0.0
+                    Hr[q, p] = 0.0
+                    Hi[q, p] = 0.0
+                    for r in range(n):
+                        if r == p or r == q:
+                            continue
+                        # column update (H J)_rp, (H J)_rq; rows p, q are the conjugates
+                        xr, xi = Hr[r, p], Hi[r, p]
+                        yr, yi = Hr[r, q], Hi[r, q]
+                        npr = c * xr - (se_r * yr - se_i * yi)
+                        npi = c * xi - (se_r * yi + se_i * yr)
+                        nqr = sn * xr + (ce_r * yr - ce_i * yi)
+                        nqi = sn * xi + (ce_r * yi + ce_i * yr)
+                        Hr[r, p] = npr
+                        Hi[r, p] = npi
+                        Hr[p, r] = npr
+                        Hi[p, r] = -npi
+                        Hr[r, q] = nqr
+                        Hi[r, q] = nqi
+                        Hr[q, r] = nqr
+                        Hi[q, r] = -nqi
+                    for r in range(n):   # V ← V J
+                        xr, xi = Vr[r, p], Vi[r, p]
+                        yr, yi = Vr[r, q], Vi[r, q]
+                        Vr[r, p] = c * xr - (se_r * yr - se_i * yi)
+                        Vi[r, p] = c * xi - (se_r * yi + se_i * yr)
+                        Vr[r, q] = sn * xr + (ce_r * yr - ce_i * yi)
+                        Vi[r, q] = sn * xi + (ce_r * yi + ce_i * yr)
+        lam0 = Hr[0, 0]
         ww = w[k]
+        # W_bi = V_bi e^{−i(λ_i − λ_0) w}
         for i in range(n):
-            x = (H[i, i].real - lam0) * ww
-            ph[i] = complex(math.cos(x), -math.sin(x))
+            x = (Hr[i, i] - lam0) * ww
+            if fast:
+                sx, cx = _sincos(x)
+            else:
+                sx, cx = math.sin(x), math.cos(x)
+            for b in range(n):
+                Wr[b, i] = Vr[b, i] * cx + Vi[b, i] * sx
+                Wi[b, i] = Vi[b, i] * cx - Vr[b, i] * sx
         for a in range(n):
             for b in range(n):
-                # amplitude a → b: S_ba = Σ_i V_bi e^{−iλ_i w} conj(V_ai)
-                amp = 0.0j
+                # amplitude a → b: S_ba = Σ_i W_bi conj(V_ai)
+                sr = 0.0
+                si = 0.0
                 for i in range(n):
-                    amp += V[b, i] * ph[i] * np.conj(V[a, i])
-                out[k, n * a + b] = amp.real * amp.real + amp.imag * amp.imag
+                    sr += Wr[b, i] * Vr[a, i] + Wi[b, i] * Vi[a, i]
+                    si += Wi[b, i] * Vr[a, i] - Wr[b, i] * Vi[a, i]
+                out[k, n * a + b] = sr * sr + si * si
