@@ -1023,6 +1023,65 @@ def reactor_kernel(x, k21, k31, a21, a31, a32, fast, out):
             out[i] = 1.0 - 0.5 * (a21 * (1.0 - c1) + a31 * (1.0 - c3) + a32 * (1.0 - c32))
 
 
+@nb.njit(inline="always", cache=True, fastmath={"contract"}, error_model="numpy")
+def _jacobi_setup(Hr, Hi, p, q):
+    """Rotation of the pair (p, q) annihilating H_pq (Hermitian H as Hr + iHi):
+    J = diag(1, e^{−iφ}) R(θ) with φ = arg H_pq, t = tan θ the smaller root.
+    Returns (rotate?, c, s, Re e^{iφ}, Im e^{iφ}, t|H_pq|)."""
+    hr = Hr[p, q]
+    hi = Hi[p, q]
+    g = math.sqrt(hr * hr + hi * hi)   # |H_pq| ≪ 1e150 eV²: no overflow
+    app = Hr[p, p]
+    aqq = Hr[q, q]
+    # a rotation by an angle below 1e-18 rad changes nothing in double precision
+    # (c = 1, s < ulp): skip it (also covers g = 0)
+    if g <= 1e-18 * abs(aqq - app):
+        return False, 1.0, 0.0, 1.0, 0.0, 0.0
+    inv_g = 1.0 / g
+    tau = (aqq - app) * (0.5 * inv_g)
+    t = (1.0 if tau >= 0.0 else -1.0) / (abs(tau) + math.sqrt(1.0 + tau * tau))
+    c = 1.0 / math.sqrt(1.0 + t * t)
+    return True, c, t * c, hr * inv_g, hi * inv_g, t * g
+
+
+@nb.njit(inline="always", cache=True, fastmath={"contract"}, error_model="numpy")
+def _jacobi_apply(Hr, Hi, Vr, Vi, p, q, r1, r2, c, sn, er, ei, tg):
+    """H ← J† H J and V ← V J for the rotation of (p, q); r1, r2 are the other indices.
+    J_pp = c, J_pq = s, J_qp = −s e^{−iφ}, J_qq = c e^{−iφ}."""
+    ce_r, ce_i = c * er, -c * ei
+    se_r, se_i = sn * er, -sn * ei
+    Hr[p, p] -= tg
+    Hr[q, q] += tg
+    Hr[p, q] = 0.0
+    Hi[p, q] = 0.0
+    Hr[q, p] = 0.0
+    Hi[q, p] = 0.0
+    for m in range(2):
+        r = r1 if m == 0 else r2
+        # column update (H J)_rp, (H J)_rq; rows p, q are the conjugates
+        xr, xi = Hr[r, p], Hi[r, p]
+        yr, yi = Hr[r, q], Hi[r, q]
+        npr = c * xr - (se_r * yr - se_i * yi)
+        npi = c * xi - (se_r * yi + se_i * yr)
+        nqr = sn * xr + (ce_r * yr - ce_i * yi)
+        nqi = sn * xi + (ce_r * yi + ce_i * yr)
+        Hr[r, p] = npr
+        Hi[r, p] = npi
+        Hr[p, r] = npr
+        Hi[p, r] = -npi
+        Hr[r, q] = nqr
+        Hi[r, q] = nqi
+        Hr[q, r] = nqr
+        Hi[q, r] = -nqi
+    for r in range(4):   # V ← V J
+        xr, xi = Vr[r, p], Vi[r, p]
+        yr, yi = Vr[r, q], Vi[r, q]
+        Vr[r, p] = c * xr - (se_r * yr - se_i * yi)
+        Vi[r, p] = c * xi - (se_r * yi + se_i * yr)
+        Vr[r, q] = sn * xr + (ce_r * yr - ce_i * yi)
+        Vi[r, q] = sn * xi + (ce_r * yi + ce_i * yr)
+
+
 @nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def matter4_pointwise_kernel(u_re, u_im, m2, a_cc, a_s, w, fast, out):
     """3+1 in constant matter, one energy per point: cyclic complex Jacobi started in the
@@ -1032,7 +1091,8 @@ def matter4_pointwise_kernel(u_re, u_im, m2, a_cc, a_s, w, fast, out):
     Real arithmetic on the Hermitian structure: a rotation of the pair (p, q) with
     J = diag(1, e^{−iφ}) R(θ) (φ = arg H_pq, t = tan θ the smaller root) sets
     H_pp ← H_pp − t|H_pq|, H_qq ← H_qq + t|H_pq|, H_pq ← 0 and updates only the other two
-    rows' (p, q) entries and the columns p, q of V.
+    rows' (p, q) entries and the columns p, q of V.  Pairs in parallel ordering
+    ((01)(23), (02)(13), (03)(12)): the two rotations of a round are independent.
 
     Parameters
     ----------
@@ -1090,58 +1150,21 @@ def matter4_pointwise_kernel(u_re, u_im, m2, a_cc, a_s, w, fast, out):
                     off += Hr[p, q] * Hr[p, q] + Hi[p, q] * Hi[p, q]
             if off <= tol:
                 break
-            for p in range(n - 1):
-                for q in range(p + 1, n):
-                    hr = Hr[p, q]
-                    hi = Hi[p, q]
-                    g = math.sqrt(hr * hr + hi * hi)   # |H_pq| ≪ 1e150 eV²: no overflow
-                    app = Hr[p, p]
-                    aqq = Hr[q, q]
-                    # a rotation by an angle below 1e-18 rad changes nothing in double
-                    # precision (c = 1, s < ulp): skip it (also covers g = 0)
-                    if g <= 1e-18 * abs(aqq - app):
-                        continue
-                    inv_g = 1.0 / g
-                    er = hr * inv_g                     # e^{iφ}
-                    ei = hi * inv_g
-                    tau = (aqq - app) * (0.5 * inv_g)
-                    t = (1.0 if tau >= 0.0 else -1.0) / (abs(tau) + math.sqrt(1.0 + tau * tau))
-                    c = 1.0 / math.sqrt(1.0 + t * t)
-                    sn = t * c
-                    # J_pp = c, J_pq = s, J_qp = −s e^{−iφ}, J_qq = c e^{−iφ}
-                    ce_r, ce_i = c * er, -c * ei
-                    se_r, se_i = sn * er, -sn * ei
-                    Hr[p, p] = app - t * g
-                    Hr[q, q] = aqq + t * g
-                    Hr[p, q] = 0.0
-                    Hi[p, q] = 0.0
-                    Hr[q, p] = 0.0
-                    Hi[q, p] = 0.0
-                    for r in range(n):
-                        if r == p or r == q:
-                            continue
-                        # column update (H J)_rp, (H J)_rq; rows p, q are the conjugates
-                        xr, xi = Hr[r, p], Hi[r, p]
-                        yr, yi = Hr[r, q], Hi[r, q]
-                        npr = c * xr - (se_r * yr - se_i * yi)
-                        npi = c * xi - (se_r * yi + se_i * yr)
-                        nqr = sn * xr + (ce_r * yr - ce_i * yi)
-                        nqi = sn * xi + (ce_r * yi + ce_i * yr)
-                        Hr[r, p] = npr
-                        Hi[r, p] = npi
-                        Hr[p, r] = npr
-                        Hi[p, r] = -npi
-                        Hr[r, q] = nqr
-                        Hi[r, q] = nqi
-                        Hr[q, r] = nqr
-                        Hi[q, r] = -nqi
-                    for r in range(n):   # V ← V J
-                        xr, xi = Vr[r, p], Vi[r, p]
-                        yr, yi = Vr[r, q], Vi[r, q]
-                        Vr[r, p] = c * xr - (se_r * yr - se_i * yi)
-                        Vi[r, p] = c * xi - (se_r * yi + se_i * yr)
-                        Vr[r, q] = sn * xr + (ce_r * yr - ce_i * yi)
-                        Vi[r, q] = sn * xi + (ce_r * yi + ce_i * yr)
+            # parallel ordering: the two rotations of a round act on disjoint pairs, so both
+            # are set up from the same H (independent latency chains) and applied in turn
+            for rnd in range(3):
+                if rnd == 0:
+                    p1, q1, p2, q2 = 0, 1, 2, 3
+                elif rnd == 1:
+                    p1, q1, p2, q2 = 0, 2, 1, 3
+                else:
+                    p1, q1, p2, q2 = 0, 3, 1, 2
+                do1, c1, s1, er1, ei1, tg1 = _jacobi_setup(Hr, Hi, p1, q1)
+                do2, c2, s2, er2, ei2, tg2 = _jacobi_setup(Hr, Hi, p2, q2)
+                if do1:
+                    _jacobi_apply(Hr, Hi, Vr, Vi, p1, q1, p2, q2, c1, s1, er1, ei1, tg1)
+                if do2:
+                    _jacobi_apply(Hr, Hi, Vr, Vi, p2, q2, p1, q1, c2, s2, er2, ei2, tg2)
         lam0 = Hr[0, 0]
         ww = w[k]
         # W_bi = V_bi e^{−i(λ_i − λ_0) w}
