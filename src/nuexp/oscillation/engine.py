@@ -257,10 +257,17 @@ def _vacuum(params, E, L, shape, antineutrino, damp2, buf=None):
     out = _alloc(N, n * n, buf)
     if N == 0:
         return out.reshape(shape + (n, n))
-    x = np.ascontiguousarray(np.broadcast_to(L / E, shape), dtype=float).ravel()
     kfreq = PHASE_FACTOR * m2[1:]
-    fast = _is_fast(float(np.max(np.abs(kfreq)) * 2.0 * np.max(x)))
-    kernels.vacuum_kernel(n, kfreq, x, _coef_matrix(cre, cim), fast, out)
+    if (E.size == 1 or E.shape == shape) and (L.size == 1 or L.shape == shape):
+        # L/E formed in the kernel: no O(N) temporary for one baseline or one energy
+        num, den = _flat(L, shape), _flat(E, shape)
+        x_max = float(np.max(num)) / float(np.min(den))
+    else:
+        num = np.ascontiguousarray(np.broadcast_to(L / E, shape), dtype=float).ravel()
+        den = None
+        x_max = float(np.max(num))
+    fast = _is_fast(float(np.max(np.abs(kfreq)) * 2.0 * x_max))
+    kernels.vacuum_kernel(n, kfreq, num, _coef_matrix(cre, cim), fast, out, den)
     return out.reshape(shape + (n, n))
 
 

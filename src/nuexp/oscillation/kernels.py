@@ -171,7 +171,7 @@ def _combine_block(n, A, T, cnt, Pb, out, start):
 
 
 @nb.njit(inline="always", cache=True, fastmath=False, error_model="numpy")
-def _vacuum_impl(n, kfreq, x, A, fast, out):
+def _vacuum_impl(n, kfreq, num, den, A, fast, out):
     """Vacuum, one coefficient matrix for all points: the hot path (reactor spectra, grids).
 
     Parameters
@@ -180,45 +180,68 @@ def _vacuum_impl(n, kfreq, x, A, fast, out):
         3 or 4 flavours.
     kfreq : (n-1,) float
         Δ_k1 per unit of ``x`` (PHASE_FACTOR · Δm²_k1).
-    x : (N,) float
-        L/E of each point (hepunits).
+    num, den : (N,) or (1,) float
+        x = L/E of each point is num / den (a length-1 array is used for every point), so
+        one baseline or one energy needs no O(N) temporary.
     A : (n(n-1)+1, n²) float
         Rows: −4 Re X_p (p < npairs), 2 Im X_p, then δ_ab.
     out : (N, n²) float
     """
-    N = x.shape[0]
+    N = out.shape[0]
     npairs = n * (n - 1) // 2
     T = np.empty((2 * npairs + 2 * (n - 1), _BLOCK))
     Pb = np.empty((n * n, _BLOCK))
+    X = np.empty(_BLOCK)
+    full_num = num.shape[0] > 1
+    full_den = den.shape[0] > 1
     for start in range(0, N, _BLOCK):
         cnt = min(_BLOCK, N - start)
-        _phase_block(n, kfreq, x, start, cnt, fast, T)
+        if full_num and full_den:
+            for i in range(cnt):
+                X[i] = num[start + i] / den[start + i]
+        elif full_den:
+            v = num[0]
+            for i in range(cnt):
+                X[i] = v / den[start + i]
+        elif full_num:
+            v = den[0]
+            for i in range(cnt):
+                X[i] = num[start + i] / v
+        else:
+            v = num[0] / den[0]
+            for i in range(cnt):
+                X[i] = v
+        _phase_block(n, kfreq, X, 0, cnt, fast, T)
         _combine_block(n, A, T, cnt, Pb, out, start)
 
 
 # One compiled function per (n, fast) so that only the variants in use are compiled and n is
-# a compile-time constant in each (loops unroll and vectorise).
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def _vacuum3_fast(kfreq, x, A, out):
-    _vacuum_impl(3, kfreq, x, A, True, out)
+# a compile-time constant in each (loops unroll and vectorise).  FMA contraction only removes
+# roundings.
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _vacuum3_fast(kfreq, num, den, A, out):
+    _vacuum_impl(3, kfreq, num, den, A, True, out)
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def _vacuum3_libm(kfreq, x, A, out):
-    _vacuum_impl(3, kfreq, x, A, False, out)
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _vacuum3_libm(kfreq, num, den, A, out):
+    _vacuum_impl(3, kfreq, num, den, A, False, out)
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def _vacuum4_fast(kfreq, x, A, out):
-    _vacuum_impl(4, kfreq, x, A, True, out)
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _vacuum4_fast(kfreq, num, den, A, out):
+    _vacuum_impl(4, kfreq, num, den, A, True, out)
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def _vacuum4_libm(kfreq, x, A, out):
-    _vacuum_impl(4, kfreq, x, A, False, out)
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _vacuum4_libm(kfreq, num, den, A, out):
+    _vacuum_impl(4, kfreq, num, den, A, False, out)
 
 
-def vacuum_kernel(n, kfreq, x, A, fast, out):
+_ONE = np.ones(1)
+
+
+def vacuum_kernel(n, kfreq, x, A, fast, out, den=None):
     """Vacuum, one coefficient matrix for all points: the hot path (reactor spectra, grids).
 
     Parameters
@@ -227,17 +250,19 @@ def vacuum_kernel(n, kfreq, x, A, fast, out):
         3 or 4 flavours.
     kfreq : (n-1,) float
         Δ_k1 per unit of ``x`` (PHASE_FACTOR · Δm²_k1).
-    x : (N,) float
-        L/E of each point (hepunits).
+    x : (N,) or (1,) float
+        L/E of each point (hepunits), or the numerator L when ``den`` is given.
     A : (n(n-1)+1, n²) float
         Rows: −4 Re X_p (p < npairs), 2 Im X_p, then δ_ab.
     fast : bool
         Polynomial sincos (phases < MAX_FAST_PHASE) or libm.
     out : (N, n²) float
+    den : (N,) or (1,) float, optional
+        Energies: then L/E = x / den is formed inside the kernel (length-1 arrays broadcast).
     """
     fn = {(3, True): _vacuum3_fast, (3, False): _vacuum3_libm,
           (4, True): _vacuum4_fast, (4, False): _vacuum4_libm}[(int(n), bool(fast))]
-    fn(kfreq, x, A, out)
+    fn(kfreq, x, _ONE if den is None else den, A, out)
 
 
 @nb.njit(inline="always", cache=True, fastmath=False, error_model="numpy")
