@@ -464,25 +464,34 @@ def _layered_matrix_eigh(params, energies: np.ndarray, profile: LayeredProfile,
     return np.swapaxes(np.abs(S) ** 2, -1, -2)
 
 
+def _chord_profile(matter, Lval: float) -> LayeredProfile | None:
+    """The layers for baseline ``Lval`` (None: no matter crossed, P = identity)."""
+    if isinstance(matter, PremEarth):
+        return None if Lval <= 0 else matter.profile(float(Lval))
+    if not np.isclose(Lval, matter.total_length, rtol=1e-9, atol=0.0):
+        raise UnphysicalParameter(
+            f"baseline {Lval!r} does not equal the total length of the layered "
+            f"profile ({matter.total_length!r}); pass baseline=profile.total_length")
+    return matter
+
+
 def _layered(params, E, L, shape, antineutrino, matter):
     n = params.n_flavours
+    if L.size == 1 and E.size > 1 and E.ndim == 1 and np.all(E[1:] > E[:-1]):
+        # one baseline, distinct increasing energies (a spectrum): no masks, no unique
+        prof = _chord_profile(matter, float(L.ravel()[0]))
+        if prof is None:
+            return np.ascontiguousarray(np.broadcast_to(np.eye(n), shape + (n, n)))
+        res = _layered_matrix(params, np.ascontiguousarray(E, dtype=float), prof,
+                              antineutrino)
+        return res.reshape(shape + (n, n))
     Lb = np.broadcast_to(L, shape)
     Eb = np.broadcast_to(E, shape)
     out = np.empty(shape + (n, n))
     uniq = np.unique(Lb)
     for Lval in uniq:  # loop over distinct baselines; energies are vectorised
         sel = Lb == Lval
-        if isinstance(matter, PremEarth):
-            if Lval <= 0:
-                prof = None
-            else:
-                prof = matter.profile(float(Lval))
-        else:
-            prof = matter
-            if not np.isclose(Lval, prof.total_length, rtol=1e-9, atol=0.0):
-                raise UnphysicalParameter(
-                    f"baseline {Lval!r} does not equal the total length of the layered "
-                    f"profile ({prof.total_length!r}); pass baseline=profile.total_length")
+        prof = _chord_profile(matter, float(Lval))
         Es = Eb[sel]
         ue, inv = np.unique(Es, return_inverse=True)
         if prof is None:
