@@ -109,6 +109,8 @@ def _acos(x):
 
 
 _BLOCK = 256
+_THIRD = 1.0 / 3.0
+_SIXTH = 1.0 / 6.0
 
 
 @nb.njit(inline="always", cache=True, fastmath=False, error_model="numpy")
@@ -579,6 +581,7 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
     """
     N = energy.shape[0]
     l_step = 0 if baseline.shape[0] == 1 else 1
+    a_scaled = a_per_mev * 1e6   # A = a_per_mev · E/eV, E in MeV
     nbad = 0
     g0 = m0_re[0, 0]
     g1 = m0_re[1, 1]
@@ -622,12 +625,12 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
             for i in range(cnt):
                 W[i] = (w_per_length * baseline[start + i]) / energy[start + i]
         for i in range(cnt):
-            A = a_per_mev * (energy[start + i] / 1e-6)
-            tr = (g0 + A + g1 + g2) / 3.0
+            A = a_scaled * energy[start + i]
+            tr = (g0 + A + g1 + g2) * _THIRD
             d0 = g0 + A - tr
             d1 = g1 - tr
             d2 = g2 - tr
-            p2 = (d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * (ax + ay + az)) / 6.0
+            p2 = (d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * (ax + ay + az)) * _SIXTH
             det = d0 * d1 * d2 + 2.0 * re_xzy - d0 * az - d1 * ay - d2 * ax
             sp = np.sqrt(p2)
             r = 0.5 * det / (p2 * sp)
@@ -638,7 +641,7 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
             R[i] = min(1.0, max(-1.0, r))
         # (2) eigenvalues (vectorised acos and sincos; φ ∈ [0, π/3])
         for i in range(cnt):
-            phi = _acos(R[i]) / 3.0
+            phi = _acos(R[i]) * _THIRD
             sphi, cphi = _sincos(phi)
             sp = SP[i]
             l2 = 2.0 * sp * cphi
@@ -680,9 +683,14 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
             l0 = L0[i]
             l1 = L1[i]
             l2 = L2[i]
-            e0 = 1.0 / ((l0 - l1) * (l0 - l2))
-            e1 = 1.0 / ((l1 - l0) * (l1 - l2))
-            e2 = 1.0 / ((l2 - l0) * (l2 - l1))
+            # Lagrange denominators with one division
+            d01 = l0 - l1
+            d02 = l0 - l2
+            d12 = l1 - l2
+            inv = 1.0 / (d01 * d02 * d12)
+            e0 = d12 * inv
+            e1 = -d02 * inv
+            e2 = d01 * inv
             s0 = SC[0, i]
             c0 = SC[1, i]
             s1 = SC[2, i]
@@ -832,6 +840,8 @@ def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order
     Ui = np.empty((9, B))
     good = np.empty(B, dtype=np.bool_)
     W = np.empty(B)
+    EW = np.empty(B)
+    EA = np.empty(B)
     zr = np.empty((3, 3))
     zi = np.empty((3, 3))
     yr = np.empty((3, 3))
@@ -847,18 +857,20 @@ def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order
         cnt = min(B, nE - start)
         for i in range(cnt):
             good[i] = True
+            e = energy[start + i]
+            EW[i] = (2.0 * _PHASE_FACTOR) / e
+            EA[i] = a_per_mev * (e / 1e-6)
         for j in range(nU):
             v_j = potentials[j]
             len_j = lengths[j]
             for i in range(cnt):
-                e = energy[start + i]
-                W[i] = ((2.0 * _PHASE_FACTOR) / e) * len_j
-                A = (a_per_mev * (e / 1e-6)) * v_j
-                tr = (g0 + A + g1 + g2) / 3.0
+                W[i] = EW[i] * len_j
+                A = EA[i] * v_j
+                tr = (g0 + A + g1 + g2) * _THIRD
                 d0 = g0 + A - tr
                 d1 = g1 - tr
                 d2 = g2 - tr
-                p2 = (d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * (ax + ay + az)) / 6.0
+                p2 = (d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * (ax + ay + az)) * _SIXTH
                 det = d0 * d1 * d2 + 2.0 * xyz - d0 * az - d1 * ay - d2 * ax
                 sp = np.sqrt(p2)
                 D[0, i] = d0
@@ -867,7 +879,7 @@ def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order
                 SPv[i] = sp
                 Rv[i] = min(1.0, max(-1.0, 0.5 * det / (p2 * sp)))
             for i in range(cnt):
-                phi = _acos(Rv[i]) / 3.0
+                phi = _acos(Rv[i]) * _THIRD
                 sphi, cphi = _sincos(phi)
                 sp = SPv[i]
                 l2 = 2.0 * sp * cphi
@@ -905,9 +917,13 @@ def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order
                 l0 = Lv[0, i]
                 l1 = Lv[1, i]
                 l2 = Lv[2, i]
-                e0 = 1.0 / ((l0 - l1) * (l0 - l2))
-                e1 = 1.0 / ((l1 - l0) * (l1 - l2))
-                e2 = 1.0 / ((l2 - l0) * (l2 - l1))
+                d01 = l0 - l1
+                d02 = l0 - l2
+                d12 = l1 - l2
+                inv = 1.0 / (d01 * d02 * d12)
+                e0 = d12 * inv
+                e1 = -d02 * inv
+                e2 = d01 * inv
                 k0r, k0i = c0 * e0, -s0 * e0
                 k1r, k1i = c1 * e1, -s1 * e1
                 k2r, k2i = c2 * e2, -s2 * e2
