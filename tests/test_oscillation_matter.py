@@ -255,37 +255,25 @@ def test_pointwise_matter_equals_eigh():
             assert np.max(np.abs(got - ref)) < 1e-12
 
 
-def test_vectorised_acos_within_one_ulp():
-    """The branch-free Cephes acos used by the closed-form eigenvalues, against libm."""
+def test_vectorised_asin_and_small_sincos_within_two_ulp():
+    """The branch-free Cephes asin and the unreduced sincos (|ψ| ≤ π/6) used by the
+    closed-form eigenvalues, against libm."""
     import numba as nb
 
-    from nuexp.oscillation.kernels import _acos
+    from nuexp.oscillation.kernels import _asin, _sincos_small
 
     @nb.njit
-    def many(x, out):
+    def many(x, out, s, c):
         for i in range(x.size):
-            out[i] = _acos(x[i])
+            out[i] = _asin(x[i])
+            s[i], c[i] = _sincos_small(out[i] / 3.0)
 
     x = np.concatenate([np.linspace(-1.0, 1.0, 200_001), 1.0 - np.geomspace(1e-16, 1e-3, 500),
-                        -1.0 + np.geomspace(1e-16, 1e-3, 500), [0.5, -0.5]])
-    out = np.empty_like(x)
-    many(x, out)
-    ref = np.arccos(x)
-    assert np.all(np.abs(out - ref) <= 1.0 * np.spacing(ref))
-
-
-@pytest.mark.parametrize("anti", [False, True])
-def test_sterile_pointwise_jacobi_equals_eigh(anti):
-    """3+1 constant matter, one energy per point (real-arithmetic Jacobi in parallel
-    ordering): equal to LAPACK's diagonalisation to rounding, including the NC term."""
-    from nuexp.oscillation import hamiltonian
-    from nuexp.oscillation.constants import PHASE_FACTOR
-    from nuexp.oscillation.engine import _eigh_probability
-
-    mat = ConstantDensity(5.0, 0.47)
-    E = np.geomspace(50, 2e4, 2001) * MeV
-    got = probability_matrix(STERILE, E, 700 * km, matter=mat, antineutrino=anti)
-    h = hamiltonian(STERILE, E, antineutrino=anti, potential_ev=mat.potential_ev,
-                    nc_potential_ev=mat.nc_potential_ev)
-    ref = _eigh_probability(h, 2.0 * PHASE_FACTOR * (700 * km) / E)
-    assert np.max(np.abs(got - ref)) < 1e-11
+                        -1.0 + np.geomspace(1e-16, 1e-3, 500), [0.5, -0.5, 0.0]])
+    out, s, c = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+    many(x, out, s, c)
+    ref = np.arcsin(x)
+    assert np.all(np.abs(out - ref) <= 2.0 * np.spacing(np.abs(ref)))
+    psi = out / 3.0
+    assert np.all(np.abs(s - np.sin(psi)) <= 1.0 * np.spacing(np.abs(np.sin(psi))))
+    assert np.all(np.abs(c - np.cos(psi)) <= 1.0 * np.spacing(np.cos(psi)))

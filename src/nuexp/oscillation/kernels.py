@@ -70,7 +70,7 @@ def _sincos(x):
 
 
 # Cephes asin.c rational approximation asin(a) = a + a z P(z)/Q(z), z = a², |a| ≤ 0.625
-# (S. L. Moshier, Cephes math library); acos is reduced to |a| ≤ 1/2 as in Cephes acos.
+# (S. L. Moshier, Cephes math library); |x| > 1/2 is reduced to |a| ≤ 1/2 as in Cephes acos.
 _AS_P0 = 4.253011369004428248960e-3
 _AS_P1 = -6.019598008014123785661e-1
 _AS_P2 = 5.444622390564711410273e0
@@ -88,28 +88,37 @@ _MOREBITS = 6.123233995736765886130e-17   # π/4 − fl(π/4)
 
 
 @nb.njit(inline="always", fastmath=False, cache=True, error_model="numpy")
-def _acos(x):
-    """acos x for −1 ≤ x ≤ 1 without branches (SIMD-friendly), within a few ulp of libm.
+def _asin(x):
+    """asin x for −1 ≤ x ≤ 1 without branches (SIMD-friendly), within ~1 ulp of libm.
 
-    |x| > 1/2: acos|x| = 2 asin √((1 − |x|)/2) (and π − that for x < 0); else
-    π/2 − asin x, with asin on |a| ≤ 1/2 from the Cephes rational approximation."""
+    |x| ≤ 1/2: the Cephes rational approximation; else asin|x| = π/2 − 2 asin √((1−|x|)/2)
+    with the sign of x."""
     ax = abs(x)
     big = ax > 0.5
-    sq = np.sqrt(0.5 * (1.0 - ax))   # both branches evaluated: selects, no jumps
-    a = sq if big else x
+    sq = np.sqrt(0.5 * (1.0 - ax))
+    a = sq if big else ax
     z = a * a
     p = ((((_AS_P0 * z + _AS_P1) * z + _AS_P2) * z + _AS_P3) * z + _AS_P4) * z + _AS_P5
     q = ((((z + _AS_Q1) * z + _AS_Q2) * z + _AS_Q3) * z + _AS_Q4) * z + _AS_Q5
     s = a + a * (z * p / q)
-    two_s = 2.0 * s
-    neg = (_PI - two_s) + 2.0 * _MOREBITS
-    rb = neg if x < 0.0 else two_s
-    rs = ((_PIO4 - s) + _MOREBITS) + _PIO4
-    return rb if big else rs
+    r = 2.0 * ((_PIO4 - s) + _MOREBITS) if big else s
+    return -r if x < 0.0 else r
+
+
+@nb.njit(inline="always", fastmath=False, cache=True)
+def _sincos_small(r):
+    """(sin r, cos r) for |r| ≤ π/4: the Cephes polynomials of :func:`_sincos` without the
+    argument reduction."""
+    z = r * r
+    s = r + r * z * (((((_S0 * z + _S1) * z + _S2) * z + _S3) * z + _S4) * z + _S5)
+    c = 1.0 - 0.5 * z + z * z * (((((_C0 * z + _C1) * z + _C2) * z + _C3) * z + _C4) * z
+                                 + _C5)
+    return s, c
 
 
 _BLOCK = 256
 _THIRD = 1.0 / 3.0
+_SQRT3 = 1.7320508075688772
 _SIXTH = 1.0 / 6.0
 
 
@@ -552,7 +561,7 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
     """Constant-matter 3ν, one energy per point (e.g. a spectrum at one baseline).
 
     Blocked: (1) A = 2EV and w from E and L, the invariants of B (vectorised), (2) the
-    eigenvalues from the trigonometric cubic (vectorised polynomial acos and sincos),
+    eigenvalues from the trigonometric cubic (vectorised polynomial asin and sincos),
     (3) exp(−iλ_k w) (two sincos; λ1 = −λ0 − λ2), exp(−iBw) = c0 + c1 B + c2 B² and |S|²
     (vectorised, real arithmetic), (4) transpose into ``out``.  B = H' − tr/3 with
     H' = U M² U† + diag(A, 0, 0) (eV²); exp(−iBw) by Cayley–Hamilton with Lagrange
@@ -639,13 +648,15 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
             D2[i] = d2
             SP[i] = sp
             R[i] = min(1.0, max(-1.0, r))
-        # (2) eigenvalues (vectorised acos and sincos; φ ∈ [0, π/3])
+        # (2) eigenvalues (vectorised asin and sincos)
         for i in range(cnt):
-            phi = _acos(R[i]) * _THIRD
-            sphi, cphi = _sincos(phi)
+            # φ = acos(r)/3 ∈ [0, π/3]; ψ = φ − π/6 = −asin(r)/3 ∈ [−π/6, π/6] needs no
+            # argument reduction: λ2 = 2√p cos φ, λ0 = −2√p cos(φ − π/3)
+            psi = -_asin(R[i]) * _THIRD
+            spsi, cpsi = _sincos_small(psi)
             sp = SP[i]
-            l2 = 2.0 * sp * cphi
-            l0 = 2.0 * sp * (-0.5 * cphi - 0.8660254037844386 * sphi)
+            l2 = sp * (_SQRT3 * cpsi - spsi)
+            l0 = -sp * (_SQRT3 * cpsi + spsi)
             l1 = -l0 - l2
             L0[i] = l0
             L1[i] = l1
@@ -786,7 +797,7 @@ def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order
     Q† (U M² U† + diag(A, 0, 0)) Q = h + diag(A, 0, 0) with Q = diag(1, W) (a unitary on
     (ν_μ, ν_τ) that commutes with the matter term), so each layer's
     S_j = exp(−i B_j w_j) is complex *symmetric*.  S_j is computed once per distinct layer
-    and energy in closed form (trigonometric cubic with a vectorised acos, Cayley–Hamilton,
+    and energy in closed form (trigonometric cubic with a vectorised asin, Cayley–Hamilton,
     global phases dropped), vectorised over blocks of energies.  For a palindromic crossing
     order (a chord through a spherically symmetric Earth) the second half is the transpose
     of the first, S = Yᵀ [S_mid] Y, which halves the products.
@@ -879,11 +890,11 @@ def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order
                 SPv[i] = sp
                 Rv[i] = min(1.0, max(-1.0, 0.5 * det / (p2 * sp)))
             for i in range(cnt):
-                phi = _acos(Rv[i]) * _THIRD
-                sphi, cphi = _sincos(phi)
+                psi = -_asin(Rv[i]) * _THIRD       # φ − π/6, as in matter3_pointwise
+                spsi, cpsi = _sincos_small(psi)
                 sp = SPv[i]
-                l2 = 2.0 * sp * cphi
-                l0 = 2.0 * sp * (-0.5 * cphi - 0.8660254037844386 * sphi)
+                l2 = sp * (_SQRT3 * cpsi - spsi)
+                l0 = -sp * (_SQRT3 * cpsi + spsi)
                 l1 = -l0 - l2
                 Lv[0, i] = l0
                 Lv[1, i] = l1
