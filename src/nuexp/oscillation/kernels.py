@@ -1078,30 +1078,35 @@ def reactor_kernel(x, k21, k31, a21, a31, a32, fast, out):
 @nb.njit(inline="always", cache=True, fastmath={"contract"}, error_model="numpy")
 def _jacobi_setup(Hr, Hi, p, q):
     """Rotation of the pair (p, q) annihilating H_pq (Hermitian H as Hr + iHi):
-    J = diag(1, e^{−iφ}) R(θ) with φ = arg H_pq, t = tan θ the smaller root.
-    Returns (rotate?, c, s, Re e^{iφ}, Im e^{iφ}, t|H_pq|)."""
+    J = diag(1, e^{−iφ}) R(θ) with φ = arg H_pq, t = tan θ = sgn(d) g/(|d| + ρ) the smaller
+    root, g = |H_pq|, d = (H_qq − H_pp)/2, ρ = √(d² + g²); then
+    c = √((ρ + |d|)/(2ρ)), s e^{iφ} = sgn(d) H_pq/√(2ρ(ρ + |d|)), t g = sgn(d) g²/(|d| + ρ)
+    (g and ρ come from independent square roots: a short dependency chain).
+
+    Returns (rotate?, c, s, Re s e^{−iφ}, Im s e^{−iφ}, Re c e^{−iφ}, Im c e^{−iφ}, t g)."""
     hr = Hr[p, q]
     hi = Hi[p, q]
-    g = math.sqrt(hr * hr + hi * hi)   # |H_pq| ≪ 1e150 eV²: no overflow
-    app = Hr[p, p]
-    aqq = Hr[q, q]
+    g2 = hr * hr + hi * hi
+    g = math.sqrt(g2)   # |H_pq| ≪ 1e150 eV²: no overflow
+    d = 0.5 * (Hr[q, q] - Hr[p, p])
     # a rotation by an angle below 1e-18 rad changes nothing in double precision
     # (c = 1, s < ulp): skip it (also covers g = 0)
-    if g <= 1e-18 * abs(aqq - app):
-        return False, 1.0, 0.0, 1.0, 0.0, 0.0
-    inv_g = 1.0 / g
-    tau = (aqq - app) * (0.5 * inv_g)
-    t = (1.0 if tau >= 0.0 else -1.0) / (abs(tau) + math.sqrt(1.0 + tau * tau))
-    c = 1.0 / math.sqrt(1.0 + t * t)
-    return True, c, t * c, hr * inv_g, hi * inv_g, t * g
+    if g <= 2e-18 * abs(d):
+        return False, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0
+    ad = abs(d)
+    sgn = 1.0 if d >= 0.0 else -1.0
+    rho = math.sqrt(d * d + g2)
+    k = 1.0 / math.sqrt(2.0 * rho * (rho + ad))
+    c = k * (rho + ad)
+    sk = sgn * k
+    cg = c / g
+    return True, c, sk * g, sk * hr, -sk * hi, cg * hr, -cg * hi, sgn * g2 / (ad + rho)
 
 
 @nb.njit(inline="always", cache=True, fastmath={"contract"}, error_model="numpy")
-def _jacobi_apply(Hr, Hi, Vr, Vi, p, q, r1, r2, c, sn, er, ei, tg):
+def _jacobi_apply(Hr, Hi, Vr, Vi, p, q, r1, r2, c, sn, se_r, se_i, ce_r, ce_i, tg):
     """H ← J† H J and V ← V J for the rotation of (p, q); r1, r2 are the other indices.
     J_pp = c, J_pq = s, J_qp = −s e^{−iφ}, J_qq = c e^{−iφ}."""
-    ce_r, ce_i = c * er, -c * ei
-    se_r, se_i = sn * er, -sn * ei
     Hr[p, p] -= tg
     Hr[q, q] += tg
     Hr[p, q] = 0.0
@@ -1141,7 +1146,8 @@ def matter4_pointwise_kernel(u_re, u_im, m2, a_cc, a_s, w, fast, out):
     S = V exp(−iΛw) V† and P[a→b] = |S_ba|².
 
     Real arithmetic on the Hermitian structure: a rotation of the pair (p, q) with
-    J = diag(1, e^{−iφ}) R(θ) (φ = arg H_pq, t = tan θ the smaller root) sets
+    J = diag(1, e^{−iφ}) R(θ) (φ = arg H_pq, t = tan θ the smaller root, see
+    :func:`_jacobi_setup`) sets
     H_pp ← H_pp − t|H_pq|, H_qq ← H_qq + t|H_pq|, H_pq ← 0 and updates only the other two
     rows' (p, q) entries and the columns p, q of V.  Pairs in parallel ordering
     ((01)(23), (02)(13), (03)(12)): the two rotations of a round are independent.
@@ -1211,12 +1217,14 @@ def matter4_pointwise_kernel(u_re, u_im, m2, a_cc, a_s, w, fast, out):
                     p1, q1, p2, q2 = 0, 2, 1, 3
                 else:
                     p1, q1, p2, q2 = 0, 3, 1, 2
-                do1, c1, s1, er1, ei1, tg1 = _jacobi_setup(Hr, Hi, p1, q1)
-                do2, c2, s2, er2, ei2, tg2 = _jacobi_setup(Hr, Hi, p2, q2)
+                do1, c1, s1, ar1, ai1, br1, bi1, tg1 = _jacobi_setup(Hr, Hi, p1, q1)
+                do2, c2, s2, ar2, ai2, br2, bi2, tg2 = _jacobi_setup(Hr, Hi, p2, q2)
                 if do1:
-                    _jacobi_apply(Hr, Hi, Vr, Vi, p1, q1, p2, q2, c1, s1, er1, ei1, tg1)
+                    _jacobi_apply(Hr, Hi, Vr, Vi, p1, q1, p2, q2, c1, s1, ar1, ai1, br1, bi1,
+                                  tg1)
                 if do2:
-                    _jacobi_apply(Hr, Hi, Vr, Vi, p2, q2, p1, q1, c2, s2, er2, ei2, tg2)
+                    _jacobi_apply(Hr, Hi, Vr, Vi, p2, q2, p1, q1, c2, s2, ar2, ai2, br2, bi2,
+                                  tg2)
         lam0 = Hr[0, 0]
         ww = w[k]
         # W_bi = V_bi e^{−i(λ_i − λ_0) w}
