@@ -412,18 +412,21 @@ def _real_basis(params: OscillationParameters, antineutrino: bool
 
 
 def _layered_matrix(params, energies: np.ndarray, profile: LayeredProfile,
-                    antineutrino: bool) -> np.ndarray:
-    """P[e, from, to] through the layers of ``profile`` for 1-D ``energies``."""
+                    antineutrino: bool, basis=None) -> np.ndarray:
+    """P[e, from, to] through the layers of ``profile`` for 1-D ``energies``; ``basis`` is
+    :func:`_real_basis` of (params, antineutrino) if already known."""
     n = params.n_flavours
     nE = energies.size
     e_over = (2.0 * PHASE_FACTOR) / energies  # amplitude phase per eV² per length
     sign = -1.0 if antineutrino else 1.0
     if n == 3:
-        h, q = _real_basis(params, antineutrino)
+        h, q = _real_basis(params, antineutrino) if basis is None else basis
         # distinct (length, V) layers are evolved once; a PREM chord is a palindrome
-        table = np.stack([profile.lengths, profile.potentials_ev], axis=1)
-        uniq, order = np.unique(table, axis=0, return_inverse=True)
-        order = np.ascontiguousarray(order.ravel(), dtype=np.int64)
+        index: dict[tuple[float, float], int] = {}
+        order = np.fromiter((index.setdefault(key, len(index)) for key in
+                             zip(profile.lengths.tolist(), profile.potentials_ev.tolist())),
+                            dtype=np.int64, count=len(profile.layers))
+        uniq = np.array(list(index), dtype=float).reshape(-1, 2)
         lengths = np.ascontiguousarray(uniq[:, 0])
         potentials = np.ascontiguousarray(uniq[:, 1])
         # A = (±2 · E/eV) · V and w = (2 · PHASE_FACTOR / E) · length inside the kernel
@@ -489,6 +492,7 @@ def _layered(params, E, L, shape, antineutrino, matter):
     Eb = np.broadcast_to(E, shape)
     out = np.empty(shape + (n, n))
     uniq = np.unique(Lb)
+    basis = _real_basis(params, antineutrino) if n == 3 else None
     for Lval in uniq:  # loop over distinct baselines; energies are vectorised
         sel = Lb == Lval
         prof = _chord_profile(matter, float(Lval))
@@ -497,7 +501,7 @@ def _layered(params, E, L, shape, antineutrino, matter):
         if prof is None:
             res = np.broadcast_to(np.eye(n), (ue.size, n, n))
         else:
-            res = _layered_matrix(params, ue, prof, antineutrino)
+            res = _layered_matrix(params, ue, prof, antineutrino, basis)
         out[sel] = res[inv.ravel()]
     return out
 

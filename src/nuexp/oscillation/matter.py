@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -255,6 +256,14 @@ class PremEarth:
     ye_mantle: float = YE_MANTLE
 
     def profile(self, baseline: float) -> LayeredProfile:
-        """The chord profile for one baseline."""
-        return prem_profile(baseline, max_layer=self.max_layer, ye_core=self.ye_core,
-                            ye_mantle=self.ye_mantle)
+        """The chord profile for one baseline (memoised: an oscillogram recomputed for other
+        parameters crosses the same chords)."""
+        return _prem_chord(float(baseline), float(self.max_layer), float(self.ye_core),
+                           float(self.ye_mantle))
+
+
+@lru_cache(maxsize=4096)
+def _prem_chord(baseline: float, max_layer: float, ye_core: float,
+                ye_mantle: float) -> LayeredProfile:
+    """:func:`prem_profile`, cached by value (profiles are immutable)."""
+    return prem_profile(baseline, max_layer=max_layer, ye_core=ye_core, ye_mantle=ye_mantle)
