@@ -225,6 +225,18 @@ def _run_per_energy(freq, E, L, shape, cre, cim, damp2, n, buf=None):
     N = int(np.prod(shape, dtype=np.int64))
     if N == 0:
         return np.empty(shape + (n, n))
+    if (damp2 is None and len(shape) == 2 and E.shape == (shape[0], 1)
+            and L.shape in ((1, shape[1]), (shape[1],))):
+        # (E, L) grid: one run per energy over the same baselines, no N-sized index arrays
+        nE, nL = shape
+        x_l = np.ascontiguousarray(L, dtype=float).ravel()
+        fast = _is_fast(float(np.max(np.abs(freq)) * 2.0 * np.max(x_l)))
+        out = _alloc(N, n * n, buf)
+        kernels.runs_kernel(n, np.ascontiguousarray(freq), _coef_matrix(cre, cim),
+                            np.arange(nE, dtype=np.int64),
+                            np.arange(0, N + 1, nL, dtype=np.int64), x_l, fast, out,
+                            periodic=True)
+        return out.reshape(shape + (n, n))
     if damp2 is None:
         e_index = _indices(E, shape)
         if N == 1 or np.all(e_index[1:] >= e_index[:-1]):

@@ -277,7 +277,7 @@ def vacuum_kernel(n, kfreq, x, A, fast, out, den=None):
 
 
 @nb.njit(inline="always", cache=True, fastmath=False, error_model="numpy")
-def _runs_impl(n, freq, A, run_energy, run_start, x_l, fast, out):
+def _runs_impl(n, freq, A, run_energy, run_start, x_l, periodic, fast, out):
     """Points grouped in runs that share one energy (an (E, L) grid in E-major order).
 
     Parameters
@@ -288,8 +288,9 @@ def _runs_impl(n, freq, A, run_energy, run_start, x_l, fast, out):
         Coefficient matrix per energy.
     run_energy : (R,) int ; run_start : (R+1,) int
         Energy of each run and the run boundaries in the flattened output.
-    x_l : (N,) float
-        Baseline of each point.
+    x_l : (N,) float, or (run length,) if ``periodic``
+        Baseline of each point, or the baselines of one run when every run crosses the same
+        baselines (an (E, L) grid: no N-sized copy of L).
     """
     R = run_energy.shape[0]
     npairs = n * (n - 1) // 2
@@ -303,35 +304,35 @@ def _runs_impl(n, freq, A, run_energy, run_start, x_l, fast, out):
         t = run_start[r + 1]
         for start in range(s, t, _BLOCK):
             cnt = min(_BLOCK, t - start)
-            _phase_block(n, kf, x_l, start, cnt, fast, T)
+            _phase_block(n, kf, x_l, start - s if periodic else start, cnt, fast, T)
             _combine_block(n, Ae, T, cnt, Pb, out, start)
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def _runs3_fast(freq, A, run_energy, run_start, x_l, out):
-    _runs_impl(3, freq, A, run_energy, run_start, x_l, True, out)
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _runs3_fast(freq, A, run_energy, run_start, x_l, periodic, out):
+    _runs_impl(3, freq, A, run_energy, run_start, x_l, periodic, True, out)
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def _runs3_libm(freq, A, run_energy, run_start, x_l, out):
-    _runs_impl(3, freq, A, run_energy, run_start, x_l, False, out)
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _runs3_libm(freq, A, run_energy, run_start, x_l, periodic, out):
+    _runs_impl(3, freq, A, run_energy, run_start, x_l, periodic, False, out)
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def _runs4_fast(freq, A, run_energy, run_start, x_l, out):
-    _runs_impl(4, freq, A, run_energy, run_start, x_l, True, out)
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _runs4_fast(freq, A, run_energy, run_start, x_l, periodic, out):
+    _runs_impl(4, freq, A, run_energy, run_start, x_l, periodic, True, out)
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy")
-def _runs4_libm(freq, A, run_energy, run_start, x_l, out):
-    _runs_impl(4, freq, A, run_energy, run_start, x_l, False, out)
+@nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _runs4_libm(freq, A, run_energy, run_start, x_l, periodic, out):
+    _runs_impl(4, freq, A, run_energy, run_start, x_l, periodic, False, out)
 
 
-def runs_kernel(n, freq, A, run_energy, run_start, x_l, fast, out):
+def runs_kernel(n, freq, A, run_energy, run_start, x_l, fast, out, periodic=False):
     """Points in runs sharing one energy (see :func:`_runs_impl`); n, fast as above."""
     fn = {(3, True): _runs3_fast, (3, False): _runs3_libm,
           (4, True): _runs4_fast, (4, False): _runs4_libm}[(int(n), bool(fast))]
-    fn(freq, A, run_energy, run_start, x_l, out)
+    fn(freq, A, run_energy, run_start, x_l, bool(periodic), out)
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy")
