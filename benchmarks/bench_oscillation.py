@@ -268,8 +268,7 @@ def main() -> None:
     # 3. 3+1 in matter
     for label, E, L, N in (("3+1 matter ρ=2.8, 1e6 E × 1 L", E1h, L1h, n1),
                            ("3+1 matter ρ=2.8, E×L grid", Egh, Lgh, ng * ng)):
-        t = cpu_time(lambda: probability_matrix(STERILE, E * MeV, L * km, matter=RHO),
-                     repeats=1)
+        t = cpu_time(lambda: probability_matrix(STERILE, E * MeV, L * km, matter=RHO))
         Es, Ls = (E[:sub], L) if np.ndim(L) == 0 else (Egh[:max(ng // 10, 10)], Lgh)
         ns = np.broadcast(Es, Ls).size
         eig = peer(lambda: numpy_eigh(STERILE, Es * MeV, Ls * km, RHO), N, ns)
@@ -283,7 +282,7 @@ def main() -> None:
     prof = prem_profile(chord * km)
     ne = 20000 // scale
     Ep = np.geomspace(1.0, 30.0, ne) * 1e3
-    t = cpu_time(lambda: probability_matrix(NO, Ep * MeV, chord * km, matter=prof), repeats=1)
+    t = cpu_time(lambda: probability_matrix(NO, Ep * MeV, chord * km, matter=prof))
     nope = None
     if have_nope:
         import earth
