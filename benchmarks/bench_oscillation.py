@@ -15,8 +15,9 @@ the same points (or a stated subset, scaled per matrix):
 ``floor`` is the time to evaluate only the sines/cosines every matrix needs (vacuum) or
 only the closed-form eigenvalues (matter, vectorised exactly as in the engine) for the same
 points.  Writing a fresh N × 9 float64 output alone costs ~14 ns per matrix on the
-development machine (page zeroing + ~8 GB/s stores), included in every nuexp number.  On a machine shared with
-other jobs the absolute numbers move by ~2×; the ratios in one run are what to read.
+development machine (page zeroing + ~8 GB/s stores), included in every nuexp number.
+On a machine shared with other jobs the absolute numbers move by ~2×; the ratios in one
+run are what to read (docs/oscillation.md quotes medians of three runs).
 """
 
 from __future__ import annotations

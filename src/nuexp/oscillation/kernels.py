@@ -83,7 +83,6 @@ _AS_Q3 = -1.471791292232726029859e2
 _AS_Q4 = 1.395105614657485689735e2
 _AS_Q5 = -4.918853881490881290097e1
 _PIO4 = 7.85398163397448309616e-1
-_PI = 3.14159265358979323846
 _MOREBITS = 6.123233995736765886130e-17   # π/4 − fl(π/4)
 
 
@@ -1008,8 +1007,10 @@ def layered3_kernel(h, q_re, q_im, energy, a_per_mev, lengths, potentials, order
                             vi = 0.0
                             for c in range(3):
                                 r = _sym_index(a, c)
-                                vr += Sr[jm, r, i] * Tr[3 * c + b, i] - Si[jm, r, i] * Ti[3 * c + b, i]
-                                vi += Sr[jm, r, i] * Ti[3 * c + b, i] + Si[jm, r, i] * Tr[3 * c + b, i]
+                                sr = Sr[jm, r, i]
+                                si = Si[jm, r, i]
+                                vr += sr * Tr[3 * c + b, i] - si * Ti[3 * c + b, i]
+                                vi += sr * Ti[3 * c + b, i] + si * Tr[3 * c + b, i]
                             yr[a, b] = vr
                             yi[a, b] = vi
                 else:
