@@ -1088,14 +1088,14 @@ def _jacobi_setup(Hr, Hi, p, q):
     Returns (rotate?, c, s, Re s e^{−iφ}, Im s e^{−iφ}, Re c e^{−iφ}, Im c e^{−iφ}, t g)."""
     hr = Hr[p, q]
     hi = Hi[p, q]
-    g2 = hr * hr + hi * hi
-    g = math.sqrt(g2)   # |H_pq| ≪ 1e150 eV²: no overflow
+    g2 = hr * hr + hi * hi   # |H_pq|² (entries ≪ 1e150 eV²: no overflow)
     d = 0.5 * (Hr[q, q] - Hr[p, p])
-    # a rotation by an angle below 1e-18 rad changes nothing in double precision
-    # (c = 1, s < ulp): skip it (also covers g = 0)
-    if g <= 2e-18 * abs(d):
-        return False, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0
     ad = abs(d)
+    # a rotation by an angle below 1e-18 rad changes nothing in double precision
+    # (c = 1, s < ulp): skip it (also covers g = 0), deciding on squares (no sqrt)
+    if g2 <= (2e-18 * ad) * (2e-18 * ad):
+        return False, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0
+    g = math.sqrt(g2)
     sgn = 1.0 if d >= 0.0 else -1.0
     rho = math.sqrt(d * d + g2)
     k = 1.0 / math.sqrt(2.0 * rho * (rho + ad))
@@ -1229,8 +1229,11 @@ def matter4_pointwise_kernel(u_re, u_im, m2, a_cc, a_s, w, fast, out):
                                   tg2)
         lam0 = Hr[0, 0]
         ww = w[k]
-        # W_bi = V_bi e^{−i(λ_i − λ_0) w}
-        for i in range(n):
+        # W_bi = V_bi e^{−i(λ_i − λ_0) w} (column 0: phase 0)
+        for b in range(n):
+            Wr[b, 0] = Vr[b, 0]
+            Wi[b, 0] = Vi[b, 0]
+        for i in range(1, n):
             x = (Hr[i, i] - lam0) * ww
             if fast:
                 sx, cx = _sincos(x)
