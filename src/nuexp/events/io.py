@@ -30,8 +30,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from hepunits import us
 
 from ..exceptions import DataNotAvailable, SchemaMismatch
+from .fused import order_violation
 from .schema import (COLUMNS, OPTIONAL_COLUMNS, SCHEMA_VERSION, VERSION_KEY, EventChunk, arrow_schema,
                      check_columns, check_version)
 
@@ -42,6 +44,7 @@ __all__ = [
     "event_files",
     "iter_chunks",
     "iter_file_chunks",
+    "iter_file_columns",
     "OrderChecker",
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_ROW_GROUP_SIZE",
@@ -209,10 +212,27 @@ class OrderChecker:
 
     def check(self, chunk: EventChunk, source: str) -> None:
         """Raise :class:`SchemaMismatch` naming ``source``, the column and the row."""
-        n = len(chunk)
+        self.check_arrays(chunk.run, chunk.spill, chunk.time, 1.0, source)
+
+    def check_arrays(self, run: np.ndarray, spill: np.ndarray, time: np.ndarray,
+                     time_unit: float, source: str) -> None:
+        """The same check on bare columns; ``time * time_unit`` is the hepunits time.
+
+        One numba pass (:func:`nuexp.events.fused.order_violation`); only when it finds a
+        violation are the column and row worked out with numpy for the message.
+        """
+        n = run.shape[0]
         if n == 0:
             return
-        run, spill, time = chunk.run, chunk.spill, chunk.time
+        last = self._last
+        row, _ = order_violation(run, spill, time, float(time_unit), last is not None,
+                                 *(last if last is not None else (0, 0, 0.0)))
+        if row >= 0:
+            self._raise(run, spill, np.asarray(time, dtype=np.float64) * time_unit, source)
+        self._last = (int(run[-1]), int(spill[-1]), float(time[-1]) * time_unit)
+        self.rows += n
+
+    def _raise(self, run, spill, time, source: str) -> None:
         if self._last is not None:
             run = np.concatenate(([self._last[0]], run))
             spill = np.concatenate(([self._last[1]], spill))
@@ -233,11 +253,10 @@ class OrderChecker:
                 raise SchemaMismatch(
                     f"{source}: events out of time order at row {row}, column {column!r} "
                     f"decreases; rows must be sorted by (run, spill, time_us)")
-        self._last = (int(chunk.run[-1]), int(chunk.spill[-1]), float(chunk.time[-1]))
-        self.rows += n
+        raise AssertionError("order_violation and the numpy check disagree")  # pragma: no cover
 
 
-def _parquet_batches(path: Path, batch_size: int) -> Iterator[EventChunk]:
+def _parquet_batches(path: Path, batch_size: int) -> Iterator[dict[str, np.ndarray]]:
     source = str(path)
     try:
         handle = pq.ParquetFile(path)
@@ -262,13 +281,15 @@ def _parquet_batches(path: Path, batch_size: int) -> Iterator[EventChunk]:
                 array = batch.column(name)
                 if array.null_count:
                     raise SchemaMismatch(f"{source}: column {name!r} has missing values")
+                # no nulls, primitive type: a read-only view of the Arrow buffer
                 columns[name] = array.to_numpy(zero_copy_only=False)
-            yield EventChunk.from_columns(columns)
+            yield columns
     except (pa.ArrowException, OSError) as err:
         raise SchemaMismatch(f"{source}: corrupt or truncated Parquet data: {err}") from None
 
 
-def _root_batches(path: Path, batch_size: int, tree: str) -> Iterator[EventChunk]:
+def _root_batches(path: Path, batch_size: int, tree: str
+                  ) -> Iterator[dict[str, np.ndarray]]:
     uproot = _import_uproot()
     source = str(path)
     try:
@@ -295,7 +316,9 @@ def _root_batches(path: Path, batch_size: int, tree: str) -> Iterator[EventChunk
         names = [c for c in COLUMNS if has_truth or c not in OPTIONAL_COLUMNS]
         try:
             for arrays in events.iterate(names, step_size=batch_size, library="np"):
-                yield EventChunk.from_columns(arrays)
+                # ROOT stores big-endian: native byte order for the numba kernels
+                yield {name: np.asarray(arrays[name], dtype=COLUMNS[name][0])
+                       for name in names}
         except SchemaMismatch:
             raise
         except Exception as err:
@@ -303,17 +326,31 @@ def _root_batches(path: Path, batch_size: int, tree: str) -> Iterator[EventChunk
                 from None
 
 
-def iter_file_chunks(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                     tree: str = "events") -> Iterator[EventChunk]:
-    """Stream one file's events in chunks of at most ``chunk_size`` rows (time order
-    checked)."""
+def iter_file_columns(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                      tree: str = "events") -> Iterator[dict[str, np.ndarray]]:
+    """Stream one file's columns as stored (file units: µs, cm, ...; schema dtypes, native
+    byte order) in chunks of at most ``chunk_size`` rows, time order checked.
+
+    Parquet columns are zero-copy, read-only views of the Arrow buffers: nothing is
+    converted, so this is the fast path of :func:`nuexp.events.pipeline.process_file`.
+    ``truth`` is absent when the file has no truth column.
+    """
     path = Path(path)
     checker = OrderChecker()
     batches = (_root_batches(path, chunk_size, tree) if path.suffix == ".root"
                else _parquet_batches(path, chunk_size))
-    for chunk in batches:
-        checker.check(chunk, str(path))
-        yield chunk
+    for columns in batches:
+        checker.check_arrays(columns["run"], columns["spill"], columns["time_us"], us,
+                             str(path))
+        yield columns
+
+
+def iter_file_chunks(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                     tree: str = "events") -> Iterator[EventChunk]:
+    """Stream one file's events in chunks of at most ``chunk_size`` rows (time order
+    checked), converted to :class:`EventChunk` (hepunits, float64)."""
+    for columns in iter_file_columns(path, chunk_size, tree):
+        yield EventChunk.from_columns(columns)
 
 
 def iter_chunks(source: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE,
