@@ -214,7 +214,7 @@ def row_flags(trigger, energy, x, y, z, vt, vb, time, truth, tscale, lscale, par
 def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, truth,
                  tscale, lscale, par, per_values, per_windows, truth_only, seq0,
                  icount, fsum, h_data, h_fake, hpar, hn, sel,
-                 flags, dsel_idx, dsel_seq, psel_idx, psel_seq, spill_slot):
+                 flags, dsel_seq, dsel_val, psel_idx, psel_seq, spill_slot):
     """One pass over a spill-complete segment (its first row starts a spill, numbered
     ``seq0``): cuts (:func:`row_flags`, tile by tile), then row by row the cut-flow
     counts and the selected delayed events, and at the end of each spill with a candidate
@@ -422,8 +422,13 @@ def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, tru
         if f & (_F_S3 | _F_ELIG):
             cand = True
         if (f & (_F_DELAYED | _F_VETO_OK)) == (_F_DELAYED | _F_VETO_OK):
-            dsel_idx[n_d] = i
+            # selected delayed event, in hepunits, for the spill-shift memory
             dsel_seq[n_d] = seq
+            dsel_val[0, n_d] = np.float64(time[i]) * tscale
+            dsel_val[1, n_d] = np.float64(x[i]) * lscale
+            dsel_val[2, n_d] = np.float64(y[i]) * lscale
+            dsel_val[3, n_d] = np.float64(z[i]) * lscale
+            dsel_val[4, n_d] = np.float64(energy[i])
             n_d += 1
     icount[slot, IC_EVENTS] += c_ev
     icount[slot, IC_SPILLS] += c_sp
@@ -434,9 +439,9 @@ def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, tru
     return n_sel, n_d, n_p, n_spill, -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def shift_segment(p_seq, p_period, p_slot, p_time, p_window, p_x, p_y, p_z, p_energy,
-                  d_time, d_x, d_y, d_z, d_energy, d_offsets, seq_first, seq_period,
+                  d_seq, d_time, d_x, d_y, d_z, d_energy, seq_first, seq_period,
                   n_shifts, dt_min, dvtx_max, shape_max, hpar, hn,
                   h_shift_dvtx, h_shift, near_w, near_slot):
     """Spill-shift pairs of the selected prompts (in row order) with the selected delayed
@@ -452,6 +457,16 @@ def shift_segment(p_seq, p_period, p_slot, p_time, p_window, p_x, p_y, p_z, p_en
     n_near = 0
     d_e0, d_w, d_el, d_n = hpar[0, 0], hpar[0, 1], hpar[0, 2], hn[0]
     n_spill = seq_period.shape[0]
+    # d_offsets[r]: first delayed event of memory spill r (d_seq is sorted)
+    d_offsets = np.empty(n_spill + 1, dtype=np.int64)
+    j = 0
+    n_d = d_seq.shape[0]
+    for r in range(n_spill + 1):
+        while j < n_d and d_seq[j] < seq_first + r:
+            j += 1
+        d_offsets[r] = j
+    s_dv = np.empty(n_d)
+    s_q = np.empty(n_d)
     # same[r]: how many consecutive memory spills up to r have the period of spill r
     same = np.empty(n_spill, dtype=np.int64)
     for r in range(n_spill):
@@ -494,15 +509,29 @@ def shift_segment(p_seq, p_period, p_slot, p_time, p_window, p_x, p_y, p_z, p_en
                 j0 = d_offsets[r]
                 j1 = d_offsets[r + 1]
                 r -= 1
+            # distances and Δ_VTX bin quotients of all candidate pairs first, in a loop
+            # that vectorises (sqrt and division dominate otherwise)
+            for t in range(j1 - j0):
+                j = j0 + t
+                dx = d_x[j] - px
+                dy = d_y[j] - py
+                dz = d_z[j] - pz
+                dv = math.sqrt(dx * dx + dy * dy + dz * dz)
+                s_dv[t] = dv
+                s_q[t] = np.floor((dv - d_e0) / d_w)
             for j in range(j0, j1):
                 dt = d_time[j] - pt
                 if dt < dt_min or dt > win:
                     continue
-                dx = d_x[j] - px
-                dy = d_y[j] - py
-                dz = d_z[j] - pz
-                dvtx = math.sqrt(dx * dx + dy * dy + dz * dz)
-                b = hist_bin(dvtx, d_e0, d_w, d_el, d_n)
+                dvtx = s_dv[j - j0]
+                q = s_q[j - j0]
+                # = hist_bin(dvtx, d_e0, d_w, d_el, d_n)
+                if dvtx == d_el:
+                    b = d_n - 1
+                elif q >= 0.0 and q < d_n:
+                    b = int(q)
+                else:
+                    b = -1
                 if b >= 0:
                     h_shift_dvtx[slot, b] += w
                 if dvtx <= dvtx_max:

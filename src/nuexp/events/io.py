@@ -259,7 +259,8 @@ class OrderChecker:
 def _parquet_batches(path: Path, batch_size: int) -> Iterator[dict[str, np.ndarray]]:
     source = str(path)
     try:
-        handle = pq.ParquetFile(path)
+        # memory-mapped: the decoder reads the pages in place (no copy into read buffers)
+        handle = pq.ParquetFile(path, memory_map=True)
         schema = handle.schema_arrow
     except (pa.ArrowException, OSError) as err:
         raise SchemaMismatch(f"{source}: not a readable Parquet file (corrupt or "

@@ -272,8 +272,8 @@ class _Stream:
         if n > self._scratch_size:
             size = max(n, 2 * self._scratch_size)
             self._flags = np.empty(size, dtype=np.uint8)
-            self._dsel_idx = np.empty(size, dtype=np.int64)
             self._dsel_seq = np.empty(size, dtype=np.int64)
+            self._dsel_val = np.empty((5, size))
             self._psel_idx = np.empty(size, dtype=np.int64)
             self._psel_seq = np.empty(size, dtype=np.int64)
             self._spill_slot = np.empty(size, dtype=np.int64)
@@ -307,7 +307,7 @@ class _Stream:
                 *arrays, seg.time_unit, seg.length_unit, self.par, self.per_values,
                 self.per_windows, self.truth_only, self.next_seq,
                 acc.icount, acc.fsum, acc.h_data, acc.h_fake, _HPAR, _HN, self._sel,
-                self._flags, self._dsel_idx, self._dsel_seq, self._psel_idx,
+                self._flags, self._dsel_seq, self._dsel_val, self._psel_idx,
                 self._psel_seq, self._spill_slot)
             if err >= 0:
                 self.cuts.window_of(seg.period, self.source)     # raises, naming the period
@@ -321,23 +321,21 @@ class _Stream:
             acc.selected.append(self._sel[:n_sel].copy())
         first_seq = self.next_seq
         self.next_seq += n_spill
-        self._remember(seg, first_seq, self.per_values[self._spill_slot[:n_spill]],
-                       self._dsel_idx[:n_d], self._dsel_seq[:n_d])
+        self._remember(first_seq, self.per_values[self._spill_slot[:n_spill]],
+                       self._dsel_seq[:n_d], self._dsel_val[:, :n_d])
         self._shift(seg, acc, self._psel_idx[:n_p], self._psel_seq[:n_p])
 
     # ------------------------------------------------------------ spill-shift
-    def _remember(self, seg: _Columns, first_seq: int, spill_period: np.ndarray,
-                  idx: np.ndarray, seq: np.ndarray) -> None:
-        """Append the segment's spills and selected delayed events to the memory."""
+    def _remember(self, first_seq: int, spill_period: np.ndarray, seq: np.ndarray,
+                  values: np.ndarray) -> None:
+        """Append the segment's spills and selected delayed events (hepunits time, x, y,
+        z, energy as rows of ``values``) to the memory."""
         if self.mem_period.size == 0:
             self.mem_first = first_seq
-        a = seg.arrays
-        tu, lu = seg.time_unit, seg.length_unit
         self.mem_period = np.concatenate([self.mem_period, spill_period])
-        for name, values in (("seq", seq), ("time", _f64(a[2][idx]) * tu),
-                             ("x", _f64(a[5][idx]) * lu), ("y", _f64(a[6][idx]) * lu),
-                             ("z", _f64(a[7][idx]) * lu), ("energy", _f64(a[4][idx]))):
-            self.mem_delayed[name] = np.concatenate([self.mem_delayed[name], values])
+        self.mem_delayed["seq"] = np.concatenate([self.mem_delayed["seq"], seq])
+        for k, name in enumerate(("time", "x", "y", "z", "energy")):
+            self.mem_delayed[name] = np.concatenate([self.mem_delayed[name], values[k]])
 
     def _shift(self, seg: _Columns, acc: _Block, pi: np.ndarray, p_seq: np.ndarray
                ) -> None:
@@ -348,13 +346,10 @@ class _Stream:
         p_period = a[10][pi].astype(np.int64)
         p_slot = np.searchsorted(self.per_values, p_period).astype(np.int64)
         md = self.mem_delayed
-        n_spill = self.mem_period.size
-        d_offsets = np.searchsorted(md["seq"], np.arange(self.mem_first,
-                                                         self.mem_first + n_spill + 1))
         args = (p_seq, p_period, p_slot, _f64(a[2][pi]) * tu, self.per_windows[p_slot],
                 _f64(a[5][pi]) * lu, _f64(a[6][pi]) * lu, _f64(a[7][pi]) * lu,
-                _f64(a[4][pi]), md["time"], md["x"], md["y"], md["z"], md["energy"],
-                d_offsets.astype(np.int64), int(self.mem_first), self.mem_period,
+                _f64(a[4][pi]), md["seq"], md["time"], md["x"], md["y"], md["z"],
+                md["energy"], int(self.mem_first), self.mem_period,
                 int(self.cuts.spill_shifts), float(self.cuts.dt_min),
                 float(self.cuts.dvtx_max), float(SHAPE_DVTX_MAX), _HPAR, _HN)
         saved = (acc.h_shift_dvtx.copy(), acc.h_shift.copy())
@@ -425,12 +420,12 @@ def _f64(values: np.ndarray) -> np.ndarray:
     return values.astype(np.float64)
 
 
-#: Rows analysed at a time (≈ 3 MB of file columns): small enough that the rows are
+#: Rows analysed at a time (≈ 12 MB of file columns): small enough that the rows are
 #: still in cache when the kernels read them right after Parquet decoded them, large
 #: enough that the per-piece Python overhead (~0.2 ms) stays a few ns per row. The
 #: ``chunk_size`` of the API still decides the blocks (and so, to the last bit, the
 #: floating-point sums); this only splits the work inside a block.
-PIECE_ROWS = 65_536
+PIECE_ROWS = 262_144
 
 
 def _pieces(chunks: Iterable[_Columns], piece_rows: int = PIECE_ROWS
