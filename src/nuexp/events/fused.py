@@ -291,13 +291,12 @@ def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, tru
                 ti = np.float64(time[p]) * tscale
                 real = (fi & _F_S3) != 0
                 w = 0.0
-                tp = 0.0
+                tp = np.nan                # computed for the first fake pair
                 if not real:
                     # fake prompt: inside the timing window of at least one fake beam start
                     w = _fake_weight(ti, pt_lo, pt_hi, fake_start, fake_step)
                     if not (w > 0.0):
                         continue
-                    tp = pt_lo + py_mod(ti - fake_start - pt_lo, fake_step)
                 # Michel tag: a muon within `lookback` before, same spill
                 p_michel = False
                 q = p - 1
@@ -368,6 +367,9 @@ def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, tru
                                 sel[n_sel, 6] = 1.0 if truth_pair else 0.0
                             n_sel += 1
                     elif c_dt and c_veto and not p_michel:
+                        if tp != tp:
+                            # prompt time relative to the fake beam start containing it
+                            tp = pt_lo + py_mod(ti - fake_start - pt_lo, fake_step)
                         if dvtx <= dvtx_max:
                             fsum[pslot, 0] += w
                             fsum[pslot, 1] += w * w
