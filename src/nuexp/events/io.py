@@ -50,7 +50,8 @@ __all__ = [
     "DEFAULT_ROW_GROUP_SIZE",
 ]
 
-#: Rows per chunk handed to the analysis (≈ 100 MB of float64 columns).
+#: Rows per chunk handed to the analysis (≈ 100 MB as float64 EventChunk columns; the
+#: pipeline reads files in smaller pieces but keeps the blocks this size defines).
 DEFAULT_CHUNK_SIZE = 1_000_000
 #: Rows per Parquet row group.
 DEFAULT_ROW_GROUP_SIZE = 500_000
