@@ -316,6 +316,8 @@ def test_file_columns_as_stored_give_the_same_as_event_chunks(dense, tmp_path):
     path = write_events(tmp_path / "dense.parquet", dense, row_group_size=3000)
     for size in (10**6, 5000, 777):
         reference = process_chunks(iter_file_chunks(path, size))
+        if size == 777:
+            assert_identical(numpy_process(iter_file_chunks(path, size)), reference)
         assert_identical(reference, process_file(path, chunk_size=size))
         # pieces smaller than the chunks change nothing either (blocks are the chunks)
         pieces = P._file_pieces(path, size, piece_rows=101)
@@ -357,3 +359,14 @@ def test_scalar_helpers_reproduce_numpy():
     np.testing.assert_array_equal(
         [fused._fake_weight(v, *cuts.prompt_time, cuts.fake_start, cuts.fake_step) for v in t],
         _fake_multiplicity(t, cuts))
+
+
+def test_root_files_take_the_same_path(dense, tmp_path):
+    pytest.importorskip("uproot")
+    from nuexp.events.io import write_root
+
+    part = dense.take(slice(0, 4000))
+    path = write_root(tmp_path / "dense.root", part)
+    reference = numpy_process(iter_file_chunks(path, 1500))      # float32 as stored
+    assert reference.periods[2021].cutflow[-1] > 20
+    assert_identical(reference, process_file(path, chunk_size=1500))
