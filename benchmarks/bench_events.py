@@ -13,24 +13,28 @@ Usage::
 
 Measured 2026-11-23 on 2 shared cores (AMD EPYC VM), 9.97e7 triggers in 272 files
 (3.2 GB; simulated once with ``--triggers 1e8`` and reused), page cache warm, CPU time of
-all threads, chunk 1e6; ranges are over three runs (the machine is shared and noisy)::
+all threads, chunk 1e6; ranges are over the last two runs (the machine is shared)::
 
-    pipeline                         triggers/s/core   decode only /s/core   peak RSS
-    numpy version (nuexp 8e6b101)    3.7e6             -                     300-370 MB
-    fused numba pass (now)           0.96e7 - 1.08e7   2.2e7 - 2.4e7         310-340 MB
+    pipeline                          triggers/s/core   decode only /s/core   peak RSS
+    numpy version (nuexp 8e6b101)     3.7e6             -                     300-370 MB
+    fused numba pass                  1.19e7 - 1.23e7   2.7e7 - 2.8e7         297 MB
+      same, chunk 1e5                 1.09e7 - 1.11e7                         281 MB
+      same, pyarrow decode threads    1.08e7 - 1.09e7   2.4e7                 324 MB
 
-An interleaved A/B of the two versions on the same 9.97e7 triggers gave 274 vs 104 ns per
-trigger (2.6x); results are bit for bit the same (tests/test_events_fused.py). Peak RSS
-is flat: 261 MB for one file (the interpreter with numba, pyarrow and scipy loaded is
-~250 MB), 285 MB for 1.9e7 triggers, ~310 MB for 1e8.
+Peak RSS is flat: 257 MB for one file (the interpreter with numba, pyarrow and scipy
+loaded is ~250 MB), 259 MB for 1.9e7 triggers, 297 MB for 1e8. An interleaved A/B of the
+numpy and fused versions on the same 1e8 triggers (decode threads on in both) gave 274 vs
+104 ns per trigger; the results are bit for bit the same (tests/test_events_fused.py).
+pyarrow's decode threads cost ~10 % more CPU per trigger and bought no wall time here,
+so ``process_file`` decodes in the calling thread (``decode_threads=True`` for them).
 
-Where the ~100 ns per trigger go (cProfile): Parquet decode of the 12 columns 30-40 ns
+Where the ~85 ns per trigger go (cProfile): Parquet decode of the 12 columns 30-40 ns
 (LZ4, dictionary/RLE; ``trigger`` and ``spill`` cost ~7 ns each; every column is needed,
 ``truth`` for the injected-signal bookkeeping), the time-order check ~4 ns, the fused
 selection + pairing + fake-trigger pass 25-40 ns, the spill-shift pairs (~55 per selected
 prompt, 100 shifted spills) ~7 ns, Python per 262k-row piece ~5 ns. The goal of 1e7 is
-reached only just, and not in every run on this loaded machine; the decode-only rate,
-2.2-2.4e7, is the ceiling of any pipeline that reads these files with pyarrow.
+met with ~20 % to spare; the decode-only rate, 2.7-2.8e7, is the ceiling of any pipeline
+that reads these files with pyarrow.
 """
 
 from __future__ import annotations
@@ -52,19 +56,25 @@ TRIGGERS_PER_POT = 5.3e6 / 2.2e22
 _CHILD = r"""
 import json, resource, sys, time
 from nuexp.events.io import event_files, iter_file_columns
-from nuexp.events.pipeline import process_file, process_files
+from nuexp.events.pipeline import StreamSummary, process_file, process_files
 from nuexp.events.selection import SelectionCuts
-path, chunk = sys.argv[1], int(sys.argv[2])
+path, chunk, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+
 files = event_files(path)
 process_file(files[0], SelectionCuts(), chunk_size=1000)   # numba kernels loaded from cache
 t0, c0 = time.perf_counter(), time.process_time()
-s = process_files(path, SelectionCuts(), chunk_size=chunk)
+if not threads:
+    s = process_files(path, SelectionCuts(), chunk_size=chunk)
+else:       # the same with pyarrow's decode threads on
+    s = StreamSummary()
+    for f in files:
+        s.merge(process_file(f, SelectionCuts(), chunk_size=chunk, decode_threads=True))
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 # the floor: the same Parquet columns decoded (and order-checked), nothing else
 c0 = time.process_time()
 for f in files:
-    for _ in iter_file_columns(f, min(chunk, 262_144)):
+    for _ in iter_file_columns(f, min(chunk, 262_144), threads=threads):
         pass
 decode = time.process_time() - c0
 print(json.dumps({"events": s.events, "wall": wall, "cpu": cpu, "rss_mb": rss,
@@ -96,9 +106,10 @@ def _rms(values: list[float]) -> float:
     return math.sqrt(sum((v - m) ** 2 for v in values) / max(len(values) - 1, 1))
 
 
-def measure(path: Path, chunk: int) -> dict:
+def measure(path: Path, chunk: int, threads: bool = False) -> dict:
     """Process ``path`` in a fresh interpreter; wall, CPU and peak RSS of the processing."""
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(chunk)],
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(chunk),
+                          "1" if threads else "0"],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -141,6 +152,11 @@ def main() -> None:
     table.add_row(f"{len(files)} files", f"{r['events']:.3g}", f"{args.chunk_size // 10:.0e}",
                   f"{r['wall']:.1f}", f"{r['cpu']:.1f}", f"{r['events'] / r['cpu']:.3g}",
                   f"{r['events'] / r['decode_cpu']:.3g}", f"{r['rss_mb']:.0f}")
+    r = measure(folder, args.chunk_size, threads=True)
+    table.add_row(f"{len(files)} files, decode threads", f"{r['events']:.3g}",
+                  f"{args.chunk_size:.0e}", f"{r['wall']:.1f}", f"{r['cpu']:.1f}",
+                  f"{r['events'] / r['cpu']:.3g}", f"{r['events'] / r['decode_cpu']:.3g}",
+                  f"{r['rss_mb']:.0f}")
     console.print(table)
     if "_simulation_s" in manifest:
         console.print(f"simulation: {n_total:.3g} triggers in {manifest['_simulation_s']:.0f} s "

@@ -257,7 +257,8 @@ class OrderChecker:
         raise AssertionError("order_violation and the numpy check disagree")  # pragma: no cover
 
 
-def _parquet_batches(path: Path, batch_size: int) -> Iterator[dict[str, np.ndarray]]:
+def _parquet_batches(path: Path, batch_size: int, threads: bool = True
+                     ) -> Iterator[dict[str, np.ndarray]]:
     source = str(path)
     try:
         # memory-mapped: the decoder reads the pages in place (no copy into read buffers)
@@ -277,7 +278,8 @@ def _parquet_batches(path: Path, batch_size: int) -> Iterator[dict[str, np.ndarr
     has_truth = check_columns(types, source)
     names = [c for c in COLUMNS if has_truth or c not in OPTIONAL_COLUMNS]
     try:
-        for batch in handle.iter_batches(batch_size=batch_size, columns=names):
+        for batch in handle.iter_batches(batch_size=batch_size, columns=names,
+                                         use_threads=threads):
             columns = {}
             for name in names:
                 array = batch.column(name)
@@ -329,18 +331,21 @@ def _root_batches(path: Path, batch_size: int, tree: str
 
 
 def iter_file_columns(path: str | Path, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                      tree: str = "events") -> Iterator[dict[str, np.ndarray]]:
+                      tree: str = "events", threads: bool = True
+                      ) -> Iterator[dict[str, np.ndarray]]:
     """Stream one file's columns as stored (file units: µs, cm, ...; schema dtypes, native
     byte order) in chunks of at most ``chunk_size`` rows, time order checked.
 
     Parquet columns are zero-copy, read-only views of the Arrow buffers: nothing is
     converted, so this is the fast path of :func:`nuexp.events.pipeline.process_file`.
-    ``truth`` is absent when the file has no truth column.
+    ``truth`` is absent when the file has no truth column. ``threads=False`` decodes the
+    Parquet columns in this thread only (≈ 10 % less CPU, more wall time): for workers
+    that already fill every core.
     """
     path = Path(path)
     checker = OrderChecker()
     batches = (_root_batches(path, chunk_size, tree) if path.suffix == ".root"
-               else _parquet_batches(path, chunk_size))
+               else _parquet_batches(path, chunk_size, threads))
     for columns in batches:
         checker.check_arrays(columns["run"], columns["spill"], columns["time_us"], us,
                              str(path))

@@ -449,15 +449,15 @@ def _pieces(chunks: Iterable[_Columns], piece_rows: int = PIECE_ROWS
             yield chunk.take(slice(start, start + piece_rows)), start + piece_rows >= n
 
 
-def _file_pieces(path: str | Path, chunk_size: int, piece_rows: int = PIECE_ROWS
-                 ) -> Iterator[tuple[_Columns, bool]]:
+def _file_pieces(path: str | Path, chunk_size: int, piece_rows: int = PIECE_ROWS,
+                 threads: bool = False) -> Iterator[tuple[_Columns, bool]]:
     """Read a file in pieces of at most ``piece_rows`` rows, flagging the ends of the
     ``chunk_size``-row chunks that ``iter_file_chunks(path, chunk_size)`` would give
     (Parquet and ROOT batches are exactly ``chunk_size`` rows but the last)."""
     read = min(chunk_size, piece_rows)
     offset = 0                             # rows into the current chunk
     pending: tuple[_Columns, bool] | None = None
-    for columns in iter_file_columns(path, read):
+    for columns in iter_file_columns(path, read, threads=threads):
         cols = _Columns.from_file(columns)
         n = len(cols)
         start = 0
@@ -530,17 +530,20 @@ def process_chunks(chunks: Iterable[EventChunk], cuts: SelectionCuts | None = No
 
 
 def process_file(path: str | Path, cuts: SelectionCuts | None = None, *,
-                 chunk_size: int = DEFAULT_CHUNK_SIZE, truth_only: bool = False
-                 ) -> StreamSummary:
+                 chunk_size: int = DEFAULT_CHUNK_SIZE, truth_only: bool = False,
+                 decode_threads: bool = False) -> StreamSummary:
     """Analyse one event file (Parquet or ROOT), streaming ``chunk_size`` rows at a time.
 
     The file's columns go to the kernels as stored (zero-copy views of the Arrow
     buffers, float32, µs and cm), so memory stays flat at about one chunk.
+    The Parquet columns are decoded in this thread: pyarrow's decode threads cost ~10 %
+    more CPU per trigger and more memory, and bought no wall time on the 2-core test
+    machine (``benchmarks/bench_events.py``); ``decode_threads=True`` turns them on.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size = {chunk_size}: must be >= 1")
-    return _process_columns(_file_pieces(path, chunk_size), cuts or SelectionCuts(),
-                            truth_only, str(path))
+    return _process_columns(_file_pieces(path, chunk_size, threads=decode_threads),
+                            cuts or SelectionCuts(), truth_only, str(path))
 
 
 def _process_task(path: str, cuts: SelectionCuts, chunk_size: int, truth_only: bool
