@@ -71,3 +71,12 @@ def test_poisson_model_switch(res):
     pois = nuexp.run("relics", config={"detector": {"fluctuations": "poisson"}})
     assert pois["cevns_events"].value == pytest.approx(
         res["cevns_events_poisson_fluctuations"].value, rel=1e-12)
+
+
+@pytest.mark.parametrize("preset, field, value, message", [
+    ("relics", "events", -1.0, "greater than or equal to 0"),
+    ("cicenns", "events_per_kg_year", float("nan"), "finite number"),
+])
+def test_background_counts_must_be_finite_and_non_negative(preset, field, value, message):
+    with pytest.raises(InvalidConfiguration, match=rf"backgrounds\.{field}\.neutrons.*{message}"):
+        nuexp.run(preset, config={"backgrounds": {field: {"neutrons": value}}})

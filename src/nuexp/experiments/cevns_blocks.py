@@ -27,7 +27,7 @@ from ..targets.compound import Compound
 
 __all__ = ["SourceBlock", "TargetBlock", "CevnsBlock", "ResponseBlock", "ChainResult",
            "run_chain", "FLUX_UNIT", "MassTimeMapBlock",
-           "FormFactorName", "WeakMixing"]
+           "FormFactorName", "WeakMixing", "BackgroundCounts"]
 
 #: Unit of fluxes in results: cm⁻² h⁻¹.
 FLUX_UNIT = 1 / (cm**2 * hour)
@@ -53,6 +53,8 @@ def _weak_mixing(value: float | str) -> float | str:
 FormFactorName = Annotated[str, AfterValidator(_known_form_factor)]
 #: sin²θW as a number in (0, 1) or a name of :data:`nuexp.interactions.cevns.SIN2_THETA_W`.
 WeakMixing = Annotated[float | str, AfterValidator(_weak_mixing)]
+#: Background name → expected events (or events per exposure): finite and ≥ 0 each.
+BackgroundCounts = dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]]
 
 
 class SourceBlock(StrictModel):

@@ -31,7 +31,7 @@ from pydantic import Field, field_validator
 from scipy.integrate import trapezoid
 
 from ..config import ExperimentConfig, StrictModel
-from .cevns_blocks import FormFactorName, MassTimeMapBlock, WeakMixing
+from .cevns_blocks import BackgroundCounts, FormFactorName, MassTimeMapBlock, WeakMixing
 from ..detector.coincidence import two_pmt_coincidence_efficiency
 from ..detector.quenching import get_quenching
 from ..rates import LabelledSpectra, npe_spectra, recoil_spectra
@@ -99,16 +99,8 @@ class CoherentBlock(StrictModel):
 
 
 class BackgroundBlock(StrictModel):
-    events_per_kg_year: dict[str, float]
+    events_per_kg_year: BackgroundCounts
     note: str = ""
-
-    @field_validator("events_per_kg_year")
-    @classmethod
-    def _events(cls, value: dict[str, float]) -> dict[str, float]:
-        for name, n in value.items():
-            if not np.isfinite(n) or n < 0:
-                raise ValueError(f"background {name!r} must be a finite rate >= 0; got {n}")
-        return value
 
 
 class ReactorComparisonBlock(StrictModel):

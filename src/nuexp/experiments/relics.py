@@ -37,7 +37,7 @@ from scipy.integrate import trapezoid
 from scipy.optimize import brentq
 
 from ..config import ExperimentConfig, StrictModel
-from .cevns_blocks import FormFactorName, MassTimeMapBlock, WeakMixing
+from .cevns_blocks import BackgroundCounts, FormFactorName, MassTimeMapBlock, WeakMixing
 from ..detector.xenon import XenonS2Response
 from ..rates import recoil_spectra
 from ..report.plots import new_figure
@@ -108,15 +108,7 @@ class DetectorBlock(StrictModel):
 
 class BackgroundBlock(StrictModel):
     reference_exposure_kg_year: float = Field(gt=0)
-    events: dict[str, float]
-
-    @field_validator("events")
-    @classmethod
-    def _events(cls, value: dict[str, float]) -> dict[str, float]:
-        for name, n in value.items():
-            if not np.isfinite(n) or n < 0:
-                raise ValueError(f"background {name!r} must be a finite count >= 0; got {n}")
-        return value
+    events: BackgroundCounts
 
 
 
