@@ -555,6 +555,24 @@ def matter3_coefficients(m0_re, m0_im, a_ee, freq_scale, freq, cre, cim, ok, gap
                     cim[e, p, a, b] = xi
 
 
+@nb.njit(inline="always", cache=True, fastmath={"contract"}, error_model="numpy")
+def _abs2_diagonal(c0r, c0i, c1r, c1i, c2r, c2i, d, q):
+    """|C0 + C1 d + C2 q|² for a diagonal entry (d of B, q of B²)."""
+    t_r = c0r + c1r * d + c2r * q
+    t_i = c0i + c1i * d + c2i * q
+    return t_r * t_r + t_i * t_i
+
+
+@nb.njit(inline="always", cache=True, fastmath={"contract"}, error_model="numpy")
+def _abs2_off_diagonal(c1r, c1i, c2r, c2i, br, bi, qr, qi):
+    """(|C1 b + C2 q|², |C1 b* + C2 q*|²) for an off-diagonal pair (b of B, q of B²)."""
+    u_r = c1r * br - c1i * bi + c2r * qr - c2i * qi
+    u_i = c1r * bi + c1i * br + c2r * qi + c2i * qr
+    v_r = c1r * br + c1i * bi + c2r * qr + c2i * qi
+    v_i = -c1r * bi + c1i * br - c2r * qi + c2i * qr
+    return u_r * u_r + u_i * u_i, v_r * v_r + v_i * v_i
+
+
 @nb.njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_length, fast,
                              gap_tol, out, ok):
@@ -744,35 +762,14 @@ def matter3_pointwise_kernel(m0_re, m0_im, energy, baseline, a_per_mev, w_per_le
             q12r = zr * (d1 + d2) + xcy_r
             q12i = zi * (d1 + d2) + xcy_i
             # diagonal amplitudes S_aa = C0 + C1 d_a + C2 q_aa
-            t_r = C0r + C1r * d0 + C2r * q00
-            t_i = C0i + C1i * d0 + C2i * q00
-            Pb[0, i] = t_r * t_r + t_i * t_i
-            t_r = C0r + C1r * d1 + C2r * q11
-            t_i = C0i + C1i * d1 + C2i * q11
-            Pb[4, i] = t_r * t_r + t_i * t_i
-            t_r = C0r + C1r * d2 + C2r * q22
-            t_i = C0i + C1i * d2 + C2i * q22
-            Pb[8, i] = t_r * t_r + t_i * t_i
+            Pb[0, i] = _abs2_diagonal(C0r, C0i, C1r, C1i, C2r, C2i, d0, q00)
+            Pb[4, i] = _abs2_diagonal(C0r, C0i, C1r, C1i, C2r, C2i, d1, q11)
+            Pb[8, i] = _abs2_diagonal(C0r, C0i, C1r, C1i, C2r, C2i, d2, q22)
             # S_ab = C1 B_ab + C2 B²_ab (a < b) is the amplitude b → a: out index 3b + a;
             # S_ba = C1 conj(B_ab) + C2 conj(B²_ab) is a → b: out index 3a + b.
-            u_r = C1r * xr - C1i * xi + C2r * q01r - C2i * q01i
-            u_i = C1r * xi + C1i * xr + C2r * q01i + C2i * q01r
-            v_r = C1r * xr + C1i * xi + C2r * q01r + C2i * q01i
-            v_i = -C1r * xi + C1i * xr - C2r * q01i + C2i * q01r
-            Pb[3, i] = u_r * u_r + u_i * u_i
-            Pb[1, i] = v_r * v_r + v_i * v_i
-            u_r = C1r * yr - C1i * yi + C2r * q02r - C2i * q02i
-            u_i = C1r * yi + C1i * yr + C2r * q02i + C2i * q02r
-            v_r = C1r * yr + C1i * yi + C2r * q02r + C2i * q02i
-            v_i = -C1r * yi + C1i * yr - C2r * q02i + C2i * q02r
-            Pb[6, i] = u_r * u_r + u_i * u_i
-            Pb[2, i] = v_r * v_r + v_i * v_i
-            u_r = C1r * zr - C1i * zi + C2r * q12r - C2i * q12i
-            u_i = C1r * zi + C1i * zr + C2r * q12i + C2i * q12r
-            v_r = C1r * zr + C1i * zi + C2r * q12r + C2i * q12i
-            v_i = -C1r * zi + C1i * zr - C2r * q12i + C2i * q12r
-            Pb[7, i] = u_r * u_r + u_i * u_i
-            Pb[5, i] = v_r * v_r + v_i * v_i
+            Pb[3, i], Pb[1, i] = _abs2_off_diagonal(C1r, C1i, C2r, C2i, xr, xi, q01r, q01i)
+            Pb[6, i], Pb[2, i] = _abs2_off_diagonal(C1r, C1i, C2r, C2i, yr, yi, q02r, q02i)
+            Pb[7, i], Pb[5, i] = _abs2_off_diagonal(C1r, C1i, C2r, C2i, zr, zi, q12r, q12i)
         # (5) transpose
         for i in range(cnt):
             for ab in range(9):
