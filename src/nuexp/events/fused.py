@@ -210,6 +210,17 @@ def row_flags(trigger, energy, x, y, z, vt, vb, time, truth, tscale, lscale, par
                     | (np.uint8(veto_ok) << 6) | (np.uint8(muon) << 7))
 
 
+@njit(cache=True, inline="always")
+def _add_counts(icount, slot, events, spills, c0, c1, c2, c3):
+    """Add a period's running event, spill and cut-flow counts to its row of ``icount``."""
+    icount[slot, IC_EVENTS] += events
+    icount[slot, IC_SPILLS] += spills
+    icount[slot, IC_CUTFLOW] += c0
+    icount[slot, IC_CUTFLOW + 1] += c1
+    icount[slot, IC_CUTFLOW + 2] += c2
+    icount[slot, IC_CUTFLOW + 3] += c3
+
+
 @njit(cache=True)
 def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, truth,
                  tscale, lscale, par, per_values, per_windows, truth_only, seq0,
@@ -391,12 +402,7 @@ def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, tru
             seq += 1
         pv = period[i]
         if pv != last_pv:
-            icount[slot, IC_EVENTS] += c_ev
-            icount[slot, IC_SPILLS] += c_sp
-            icount[slot, IC_CUTFLOW] += c0
-            icount[slot, IC_CUTFLOW + 1] += c1
-            icount[slot, IC_CUTFLOW + 2] += c2
-            icount[slot, IC_CUTFLOW + 3] += c3
+            _add_counts(icount, slot, c_ev, c_sp, c0, c1, c2, c3)
             c_ev = 0
             c_sp = 0
             c0 = 0
@@ -432,12 +438,7 @@ def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, tru
             dsel_val[3, n_d] = np.float64(z[i]) * lscale
             dsel_val[4, n_d] = np.float64(energy[i])
             n_d += 1
-    icount[slot, IC_EVENTS] += c_ev
-    icount[slot, IC_SPILLS] += c_sp
-    icount[slot, IC_CUTFLOW] += c0
-    icount[slot, IC_CUTFLOW + 1] += c1
-    icount[slot, IC_CUTFLOW + 2] += c2
-    icount[slot, IC_CUTFLOW + 3] += c3
+    _add_counts(icount, slot, c_ev, c_sp, c0, c1, c2, c3)
     return n_sel, n_d, n_p, n_spill, -1
 
 
