@@ -31,8 +31,8 @@ from rich.table import Table
 
 def _rate_chain(cfg) -> float:
     from nuexp.detector.photoelectrons import npe_window
-    from nuexp.experiments.cevns_blocks import run_chain
-    from nuexp.experiments.clovers import selection_efficiency
+    from nuexp.experiments.cevns.blocks import run_chain
+    from nuexp.experiments.clovers.analysis import selection_efficiency
 
     chain = run_chain(cfg.source, cfg.target, cfg.cevns, cfg.response, cfg.exposure.live_days * day)
     eff = selection_efficiency(chain.npe.axis, cfg.selection)["total"]

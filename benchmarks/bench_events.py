@@ -85,7 +85,7 @@ print(json.dumps({"events": s.events, "wall": wall, "cpu": cpu, "rss_mb": rss,
 def dataset(workdir: Path, triggers: float, seed: int) -> tuple[Path, dict]:
     """Simulate (or reuse) a dataset of about ``triggers`` triggers."""
     from nuexp.events.simulation import read_manifest
-    from nuexp.experiments.jsns2_events import simulate_dataset
+    from nuexp.experiments.jsns2_events.analysis import simulate_dataset
 
     pot = triggers / TRIGGERS_PER_POT
     folder = workdir / f"jsns2-{pot:.3g}-seed{seed}"
@@ -180,7 +180,7 @@ def main() -> None:
                       f"identical results: {same}")
 
     if args.closure:
-        from nuexp.experiments.jsns2_events import closure
+        from nuexp.experiments.jsns2_events.analysis import closure
         from nuexp.experiments.registry import resolve_config
 
         _, cfg = resolve_config("jsns2-events")

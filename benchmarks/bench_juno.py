@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from nuexp.experiments.juno import JunoAnalysis, build_model
+from nuexp.experiments.juno.analysis import JunoAnalysis, build_model
 from nuexp.experiments.registry import resolve_config
 from nuexp.stats.fit import asimov_covariance, fit
 from nuexp.stats.nuisances import Parameter, ParameterSet

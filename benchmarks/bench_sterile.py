@@ -57,13 +57,13 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from nuexp.experiments.jsns2_sterile import Config, SterileModel, scan_row
+    from nuexp.experiments.jsns2_sterile.analysis import Config, SterileModel, scan_row
     from nuexp.stats.feldman_cousins import delta_chi2_toys
     from nuexp.parallel import local_cluster, map_tasks
     from nuexp.stats.contours import log_grid
 
     cfg = Config.model_validate({"experiment": "jsns2-sterile", "description": "bench",
-                                 "analysis": "nuexp.experiments.jsns2_sterile"})
+                                 "analysis": "nuexp.experiments.jsns2_sterile.analysis"})
     sm = SterileModel(cfg)
     tm = sm.template_model()
     s_grid = log_grid("sin2_2theta", 1e-4, 1.0, args.grid)
@@ -101,7 +101,7 @@ def main() -> None:
     client = distributed.Client(cluster, set_as_default=False)
     t_start = time.perf_counter() - start
     try:
-        client.run(lambda: __import__("nuexp.experiments.jsns2_sterile"))   # warm imports
+        client.run(lambda: __import__("nuexp.experiments.jsns2_sterile.analysis"))   # warm imports
         scan_d, fc_d, td_scan, td_fc, _ = run(client)
     finally:
         client.close()

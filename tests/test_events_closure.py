@@ -15,7 +15,7 @@ from nuexp.events.io import iter_chunks
 from nuexp.events.schema import TriggerType, Truth
 from nuexp.events.simulation import JSNS2Simulator, simulate_to_directory
 from nuexp.exceptions import InvalidConfiguration
-from nuexp.experiments.jsns2_events import closure
+from nuexp.experiments.jsns2_events.analysis import closure
 from nuexp.experiments.registry import resolve_config
 
 

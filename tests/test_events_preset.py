@@ -14,7 +14,7 @@ from nuexp.cli import app
 from nuexp.events.pipeline import process_files
 from nuexp.events.selection import SelectionCuts
 from nuexp.exceptions import DataNotAvailable, InvalidConfiguration
-from nuexp.experiments.jsns2_events import simulate_dataset
+from nuexp.experiments.jsns2_events.analysis import simulate_dataset
 
 KEYS = ("observed_pairs", "background_fake_trigger", "background_spill_shift", "signal_events",
         "flux", "p_value", "injected_signal", "injected_flux")

@@ -142,7 +142,7 @@ def test_mlf_facility_entry_matches_preset():
 def test_muon_time_cdf_matches_quadrature_of_the_pdf():
     from scipy import integrate
 
-    from nuexp.experiments.jsns2_flux import muon_decay_time_cdf
+    from nuexp.experiments.jsns2_flux.analysis import muon_decay_time_cdf
     from nuexp.sources.decay_at_rest import muon_decay_time_pdf
 
     centres, sigma = np.array([0.0, 600.0]) * ns, 40 * ns

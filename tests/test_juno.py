@@ -7,7 +7,7 @@ from hepunits import MeV, km
 from nuexp.detector.nonlinearity import NonLinearity, PullCurve
 from nuexp.detector.resolution import Resolution
 from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
-from nuexp.experiments.juno import JunoAnalysis, build_model
+from nuexp.experiments.juno.analysis import JunoAnalysis, build_model
 from nuexp.experiments.registry import resolve_config
 from nuexp.oscillation import OscillationParameters, reactor_survival
 from nuexp.stats.fit import asimov_covariance

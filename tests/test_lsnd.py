@@ -10,7 +10,7 @@ import pytest
 
 import nuexp
 from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
-from nuexp.experiments import lsnd
+from nuexp.experiments.jsns2_sterile import lsnd
 from nuexp.stats.contours import critical_delta_chi2
 
 

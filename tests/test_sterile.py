@@ -7,7 +7,7 @@ import pytest
 from hepunits import MeV, m, ns
 
 from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
-from nuexp.experiments.jsns2_sterile import (Config, SterileModel, limit_at, mixing_parameters,
+from nuexp.experiments.jsns2_sterile.analysis import (Config, SterileModel, limit_at, mixing_parameters,
                                              two_flavour_probability)
 from nuexp.oscillation import OscillationParameters, pmns_matrix, probability, probability_matrix
 from nuexp.sources.decay_at_rest import MUON_LIFETIME, nue_spectrum
@@ -24,7 +24,7 @@ L = 24.0 * m
 
 def _config(**over) -> Config:
     data = {"experiment": "jsns2-sterile", "description": "test",
-            "analysis": "nuexp.experiments.jsns2_sterile"}
+            "analysis": "nuexp.experiments.jsns2_sterile.analysis"}
     data.update(over)
     return Config.model_validate(data)
 

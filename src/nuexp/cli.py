@@ -180,7 +180,7 @@ def simulate_command(
                                           help="TOML merged over the jsns2-events preset."),
 ) -> None:
     """Simulate a JSNS2-like triggered-event dataset (Parquet) into a folder."""
-    from .experiments.jsns2_events import simulate_dataset
+    from .experiments.jsns2_events.analysis import simulate_dataset
 
     try:
         manifest = simulate_dataset(detector, out, pot=pot, seed=seed, config=config,

@@ -20,7 +20,7 @@ _ANALYSIS_PREFIX = "nuexp.experiments."
 
 @dataclass(frozen=True)
 class Preset:
-    """A preset shipped in ``nuexp/experiments/presets``."""
+    """A preset shipped in ``nuexp/experiments/<experiment>/<name>.toml``."""
 
     name: str
     path: Path
@@ -35,11 +35,10 @@ class Preset:
 @cache
 def available_presets() -> dict[str, Preset]:
     """All presets, by name (the TOML file stem), sorted."""
-    folder = resources.files("nuexp.experiments") / "presets"
+    root = Path(str(resources.files("nuexp.experiments")))
     presets = {}
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".toml"):
-            path = Path(str(entry))
+    for path in sorted(root.glob("*/*.toml"), key=lambda p: p.name):
+        if True:
             data = load_toml(path)
             name = path.stem
             if data.get("experiment") != name:

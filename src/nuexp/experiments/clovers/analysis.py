@@ -21,13 +21,13 @@ import numpy as np
 from hepunits import GeV, Hz, cm, day, keV, kW, m, microsecond, s
 from pydantic import Field, model_validator
 
-from ..config import ExperimentConfig, StrictModel
-from ..detector.coincidence import two_pmt_coincidence_efficiency
-from ..detector.dark_counts import simulate_dark_counts
-from ..detector.photoelectrons import npe_window
-from ..sources.spallation import flux_per_flavour
-from ..stats.counting import exposure_for_significance, significance, significance_map
-from .cevns_blocks import (FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, TargetBlock,
+from ...config import ExperimentConfig, StrictModel
+from ...detector.coincidence import two_pmt_coincidence_efficiency
+from ...detector.dark_counts import simulate_dark_counts
+from ...detector.photoelectrons import npe_window
+from ...sources.spallation import flux_per_flavour
+from ...stats.counting import exposure_for_significance, significance, significance_map
+from ..cevns.blocks import (FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, TargetBlock,
                            run_chain)
 
 __all__ = ["Config", "analyse", "selection_efficiency", "background_spectra"]
@@ -327,7 +327,7 @@ def analyse(config: Config, ctx) -> None:
                                       "exposure_for_target_kg_day": x5})
 
     if ctx.staging is not None:
-        from . import clovers_plots as plots
+        from . import plots
 
         with ctx.timer("plots"):
             plots.draw_all(ctx, cfg, chain, effs, window, bkg, toy, masses, times, zmap, x5, thr)

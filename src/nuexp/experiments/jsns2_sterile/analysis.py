@@ -51,22 +51,22 @@ from hepunits import MeV, cm2, g, cm3, m, ns, us, kg
 from pydantic import Field, field_validator, model_validator
 from scipy.stats import norm
 
-from ..config import ExperimentConfig, StrictModel
-from ..exceptions import InvalidConfiguration, UnphysicalParameter
-from ..interactions import carbon12, ibd
-from ..interactions.beta_decay import N12_DECAY
-from ..oscillation import OscillationParameters, probability
-from ..oscillation.constants import PHASE_FACTOR
-from ..parallel import map_tasks
-from ..sources.decay_at_rest import (MICHEL_ENDPOINT, muon_decay_time_pdf, nue_spectrum,
+from ...config import ExperimentConfig, StrictModel
+from ...exceptions import InvalidConfiguration, UnphysicalParameter
+from ...interactions import carbon12, ibd
+from ...interactions.beta_decay import N12_DECAY
+from ...oscillation import OscillationParameters, probability
+from ...oscillation.constants import PHASE_FACTOR
+from ...parallel import map_tasks
+from ...sources.decay_at_rest import (MICHEL_ENDPOINT, muon_decay_time_pdf, nue_spectrum,
                                      numubar_spectrum)
-from ..sources.mu_minus_decay import JSNS2_NUEBAR_TO_NUMUBAR_RATIO, nuebar_spectrum
-from ..stats.batched_profile import TemplateModel, profile
-from ..stats.contours import (contour_lines, contour_rows, critical_delta_chi2, log_grid,
+from ...sources.mu_minus_decay import JSNS2_NUEBAR_TO_NUMUBAR_RATIO, nuebar_spectrum
+from ...stats.batched_profile import TemplateModel, profile
+from ...stats.contours import (contour_lines, contour_rows, critical_delta_chi2, log_grid,
                               raster_limits)
-from ..stats.feldman_cousins import critical_value
-from ..targets.isotopes import isotope
-from ..targets.mixture import Liquid, Mixture
+from ...stats.feldman_cousins import critical_value
+from ...targets.isotopes import isotope
+from ...targets.mixture import Liquid, Mixture
 from . import lsnd
 from .lsnd import LSND_BEST_FIT
 
@@ -506,7 +506,7 @@ def analyse(config: Config, ctx) -> None:
 
 
 def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full, level):
-    from ..report.plots import new_figure
+    from ...report.plots import new_figure
 
     centres = sm.centres / MeV
     width = np.diff(sm.edges) / MeV

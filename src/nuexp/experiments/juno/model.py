@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from hepunits import MeV, second
 
-from ..detector.nonlinearity import NonLinearity
-from ..detector.resolution import Resolution
-from ..exceptions import InvalidConfiguration
-from ..interactions import ibd
-from ..oscillation import ConstantDensity, OscillationParameters, probability, reactor_survival
-from ..sources.reactor import ReactorCore
+from ...detector.nonlinearity import NonLinearity
+from ...detector.resolution import Resolution
+from ...exceptions import InvalidConfiguration
+from ...interactions import ibd
+from ...oscillation import ConstantDensity, OscillationParameters, probability, reactor_survival
+from ...sources.reactor import ReactorCore
 
 __all__ = ["Background", "JunoModel", "BACKGROUND_SHAPES", "OSC_NAMES", "DAY"]
 

@@ -20,8 +20,8 @@ import numpy as np
 from hepunits import GeV, cm, day, kW, m, s
 from pydantic import Field, model_validator
 
-from ..config import ExperimentConfig, StrictModel
-from .cevns_blocks import FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, TargetBlock, run_chain
+from ...config import ExperimentConfig, StrictModel
+from ..cevns.blocks import FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, TargetBlock, run_chain
 
 __all__ = ["Config", "analyse", "coherent_2017_acceptance"]
 
@@ -130,7 +130,7 @@ def analyse(config: Config, ctx) -> None:
     ctx.spectrum("acceptance", acc)
 
     if ctx.staging is not None:
-        from ..report.plots import new_figure
+        from ...report.plots import new_figure
 
         n = chain.npe.axis
         sel = n <= cfg.acceptance.npe_high + 10

@@ -2,7 +2,7 @@
 
 Source: the talk (seed 004; JUNO pages), which quotes JUNO, Chin. Phys. C 46, 123001 (2022)
 for the precision table and arXiv:2405.18008 for the mass-ordering table. The model is
-:class:`nuexp.experiments.juno_model.JunoModel`; the statistics are
+:class:`nuexp.experiments.juno.model.JunoModel`; the statistics are
 :class:`nuexp.stats.likelihood.ProfiledChi2` (linear nuisances profiled exactly),
 :func:`nuexp.stats.fit.asimov_covariance` (precision table) and
 :func:`nuexp.stats.fit.fit` / :func:`nuexp.stats.scan.profile_scan` (iminuit; mass ordering
@@ -25,18 +25,18 @@ import numpy as np
 from hepunits import GW, MeV, kg, km
 from pydantic import Field, field_validator, model_validator
 
-from ..config import ExperimentConfig, StrictModel
-from ..detector.nonlinearity import NonLinearity, PullCurve
-from ..detector.resolution import Resolution
-from ..exceptions import FitDidNotConverge, InvalidConfiguration
-from ..interactions import ibd
-from ..oscillation import OscillationParameters
-from ..sources.reactor import JUNO_CORES, FissionFractions, ReactorCore, TabulatedSpectrum
-from ..stats.fit import asimov_covariance, fit
-from ..stats.likelihood import ProfiledChi2
-from ..stats.nuisances import Parameter, ParameterSet
-from ..stats.scan import ordering_delta_chi2, profile_scan
-from .juno_model import DAY, OSC_NAMES, OSC_UNITS, Background, JunoModel
+from ...config import ExperimentConfig, StrictModel
+from ...detector.nonlinearity import NonLinearity, PullCurve
+from ...detector.resolution import Resolution
+from ...exceptions import FitDidNotConverge, InvalidConfiguration
+from ...interactions import ibd
+from ...oscillation import OscillationParameters
+from ...sources.reactor import JUNO_CORES, FissionFractions, ReactorCore, TabulatedSpectrum
+from ...stats.fit import asimov_covariance, fit
+from ...stats.likelihood import ProfiledChi2
+from ...stats.nuisances import Parameter, ParameterSet
+from ...stats.scan import ordering_delta_chi2, profile_scan
+from .model import DAY, OSC_NAMES, OSC_UNITS, Background, JunoModel
 
 __all__ = ["Config", "analyse", "build_model", "JunoAnalysis"]
 
@@ -365,7 +365,7 @@ def _far_rate(cfg: Config, model: JunoModel, params: OscillationParameters) -> f
     if not far:
         return 0.0
     cores = [ReactorCore(n, JUNO_CORES[n][0] * GW, JUNO_CORES[n][1] * km, fr) for n in far]
-    from ..oscillation import reactor_survival
+    from ...oscillation import reactor_survival
 
     E, w = model.e_nu, model.weights
     xs = ibd.cross_section(E, cfg.detector.cross_section)
@@ -537,7 +537,7 @@ def analyse(config: Config, ctx) -> None:
 
 
 def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans, precision_sigma) -> None:
-    from ..report.plots import new_figure
+    from ...report.plots import new_figure
 
     m = ana.model
     days = cfg.sensitivity.nmo_reference_years * cfg.sensitivity.days_per_year

@@ -25,20 +25,20 @@ import numpy as np
 from hepunits import MeV, cm, ms, us
 from pydantic import Field, model_validator
 
-from ..config import ExperimentConfig, StrictModel
-from ..events.backgrounds import (BackgroundEstimate, fake_trigger_background,
+from ...config import ExperimentConfig, StrictModel
+from ...events.backgrounds import (BackgroundEstimate, fake_trigger_background,
                                   fake_trigger_scale, spill_shift_background)
-from ..events.cutflow import CutFlow
-from ..events.io import event_files
-from ..events.pipeline import HIST_EDGES, StreamSummary, process_files
-from ..events.selection import CUT_STAGES, SelectionCuts
-from ..events.simulation import (JSNS2Simulator, SimulationConfig, read_manifest,
+from ...events.cutflow import CutFlow
+from ...events.io import event_files
+from ...events.pipeline import HIST_EDGES, StreamSummary, process_files
+from ...events.selection import CUT_STAGES, SelectionCuts
+from ...events.simulation import (JSNS2Simulator, SimulationConfig, read_manifest,
                                  simulate_to_directory)
-from ..exceptions import DataNotAvailable, InvalidConfiguration
-from ..interactions.beta_decay import N12_DECAY
-from ..report.plots import new_figure
-from ..stats.flux_measurement import FluxMeasurement, background_systematic
-from ..stats.pvalue import poisson_p_value
+from ...exceptions import DataNotAvailable, InvalidConfiguration
+from ...interactions.beta_decay import N12_DECAY
+from ...report.plots import new_figure
+from ...stats.flux_measurement import FluxMeasurement, background_systematic
+from ...stats.pvalue import poisson_p_value
 
 __all__ = ["Config", "analyse", "selection_cuts", "efficiency_config", "simulate_dataset"]
 
@@ -191,11 +191,11 @@ def simulate_dataset(detector: str, out: str | Path, *, pot: float | None = None
     dict
         The dataset manifest (injected truth per period).
     """
-    from ..config import load_toml
-    from .registry import resolve_config
+    from ...config import load_toml
+    from ..registry import resolve_config
 
     if detector != "jsns2":
-        from ..exceptions import UnknownName
+        from ...exceptions import UnknownName
 
         raise UnknownName(f"unknown detector {detector!r} for simulate; known: jsns2")
     override = load_toml(config) if isinstance(config, (str, Path)) else config
@@ -204,8 +204,8 @@ def simulate_dataset(detector: str, out: str | Path, *, pot: float | None = None
     sim = validated.simulation if pot is None else validated.simulation.with_pot(pot)
     progress = None
     if show_progress:
-        from .context import RunContext
-        from ..report.results import Results
+        from ..context import RunContext
+        from ...report.results import Results
 
         progress = RunContext(Results("simulate", validated, seed, ""), None, True).progress
     return simulate_to_directory(sim, out, seed, progress=progress)

@@ -10,8 +10,8 @@ import traceback
 import numpy as np
 from hepunits import MeV, keV
 
-from ..report.plots import new_figure
-from ..sources.decay_at_rest import NUMU_PROMPT_ENERGY
+from ...report.plots import new_figure
+from ...sources.decay_at_rest import NUMU_PROMPT_ENERGY
 
 __all__ = ["draw_all"]
 
@@ -33,7 +33,7 @@ _COLOUR = {"numu": "tab:blue", "nue": "tab:orange", "numubar": "tab:green"}
 
 
 def _neutrino_spectra(ctx, chain, exposure_label):
-    from ..sources.spallation import stopped_pion_spectra
+    from ...sources.spallation import stopped_pion_spectra
 
     fig, ax = new_figure(figsize=(7, 5), layout="fixed")
     phi_h = chain.flux  # per flavour
@@ -47,7 +47,7 @@ def _neutrino_spectra(ctx, chain, exposure_label):
     ax.set_xlim(0, 55)
     ax.set_ylim(0, None)
     ax.legend(fontsize=11, loc="upper left")
-    from .cevns_blocks import FLUX_UNIT
+    from ..cevns.blocks import FLUX_UNIT
 
     ax.set_title(f"flux per flavour {phi_h / FLUX_UNIT:.3g} /cm²/h", fontsize=11)
     _save(ctx, fig, "neutrino_spectra",

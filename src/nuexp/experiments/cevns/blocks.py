@@ -16,14 +16,14 @@ import numpy as np
 from hepunits import GeV, cm, hour, kW, keV, kg, m
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from ..config import StrictModel
-from ..exceptions import UnknownName
-from ..detector.quenching import Quenching, get_quenching
-from ..interactions.cevns import SIN2_THETA_W
-from ..interactions.form_factors import get_form_factor
-from ..rates import LabelledSpectra, npe_spectra, recoil_spectra
-from ..sources.spallation import flux_per_flavour, stopped_pion_spectra
-from ..targets.compound import Compound
+from ...config import StrictModel
+from ...exceptions import UnknownName
+from ...detector.quenching import Quenching, get_quenching
+from ...interactions.cevns import SIN2_THETA_W
+from ...interactions.form_factors import get_form_factor
+from ...rates import LabelledSpectra, npe_spectra, recoil_spectra
+from ...sources.spallation import flux_per_flavour, stopped_pion_spectra
+from ...targets.compound import Compound
 
 __all__ = ["SourceBlock", "TargetBlock", "CevnsBlock", "ResponseBlock", "ChainResult",
            "run_chain", "FLUX_UNIT", "MassTimeMapBlock",

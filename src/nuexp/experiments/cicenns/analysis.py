@@ -30,18 +30,18 @@ from hepunits import GW, MeV, cm, hour, keV, kg, kW, m
 from pydantic import Field, field_validator
 from scipy.integrate import trapezoid
 
-from ..config import ExperimentConfig, StrictModel
-from .cevns_blocks import BackgroundCounts, FormFactorName, MassTimeMapBlock, WeakMixing
-from ..detector.coincidence import two_pmt_coincidence_efficiency
-from ..detector.quenching import get_quenching
-from ..rates import LabelledSpectra, npe_spectra, recoil_spectra
-from ..report.plots import new_figure
-from ..sources import reactor_low_energy as rle
-from ..sources.reactor import FissionFractions
-from ..sources.spallation import flux_per_flavour, get_facility, stopped_pion_spectra
-from ..stats.counting import exposure_for_significance, significance, significance_map
-from ..targets.compound import Compound
-from ..targets.isotopic_composition import ElementTarget
+from ...config import ExperimentConfig, StrictModel
+from ..cevns.blocks import BackgroundCounts, FormFactorName, MassTimeMapBlock, WeakMixing
+from ...detector.coincidence import two_pmt_coincidence_efficiency
+from ...detector.quenching import get_quenching
+from ...rates import LabelledSpectra, npe_spectra, recoil_spectra
+from ...report.plots import new_figure
+from ...sources import reactor_low_energy as rle
+from ...sources.reactor import FissionFractions
+from ...sources.spallation import flux_per_flavour, get_facility, stopped_pion_spectra
+from ...stats.counting import exposure_for_significance, significance, significance_map
+from ...targets.compound import Compound
+from ...targets.isotopic_composition import ElementTarget
 
 __all__ = ["Config", "analyse", "events_above"]
 

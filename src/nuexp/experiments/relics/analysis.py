@@ -36,16 +36,16 @@ from pydantic import Field, field_validator, model_validator
 from scipy.integrate import trapezoid
 from scipy.optimize import brentq
 
-from ..config import ExperimentConfig, StrictModel
-from .cevns_blocks import BackgroundCounts, FormFactorName, MassTimeMapBlock, WeakMixing
-from ..detector.xenon import XenonS2Response
-from ..rates import recoil_spectra
-from ..report.plots import new_figure
-from ..sources import reactor_low_energy as rle
-from ..sources.reactor import FissionFractions
-from ..stats.counting import exposure_for_significance, level_curve, significance, significance_map
-from ..targets.isotopes import element_symbol
-from ..targets.isotopic_composition import ElementTarget, composition_from_fractions
+from ...config import ExperimentConfig, StrictModel
+from ..cevns.blocks import BackgroundCounts, FormFactorName, MassTimeMapBlock, WeakMixing
+from ...detector.xenon import XenonS2Response
+from ...rates import recoil_spectra
+from ...report.plots import new_figure
+from ...sources import reactor_low_energy as rle
+from ...sources.reactor import FissionFractions
+from ...stats.counting import exposure_for_significance, level_curve, significance, significance_map
+from ...targets.isotopes import element_symbol
+from ...targets.isotopic_composition import ElementTarget, composition_from_fractions
 
 __all__ = ["Config", "analyse", "recoil_rate", "events_in_window"]
 

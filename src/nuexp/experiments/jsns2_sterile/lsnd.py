@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 from hepunits import MeV, m
 
-from ..exceptions import InvalidConfiguration, UnphysicalParameter
-from ..interactions import ibd
-from ..oscillation.constants import PHASE_FACTOR
-from ..sources.decay_at_rest import MICHEL_ENDPOINT, numubar_spectrum
-from ..stats.contours import critical_delta_chi2
+from ...exceptions import InvalidConfiguration, UnphysicalParameter
+from ...interactions import ibd
+from ...oscillation.constants import PHASE_FACTOR
+from ...sources.decay_at_rest import MICHEL_ENDPOINT, numubar_spectrum
+from ...stats.contours import critical_delta_chi2
 
 __all__ = ["LSND_BEST_FIT", "LsndMeasurement", "LSND_2001", "averaged_sin2",
            "band", "excluded_fraction", "read_contour"]

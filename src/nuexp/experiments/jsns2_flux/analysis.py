@@ -28,23 +28,23 @@ from hepunits import MeV, cm, cm2, cm3, g, m, ms, ns, us
 from pydantic import Field, model_validator
 from scipy import optimize
 
-from ..config import ExperimentConfig, StrictModel
-from ..detector.geometry import Cylinder, fiducial_cylinder
-from ..events.cutflow import Cut, CutFlow, pot_weighted_average
-from ..exceptions import InvalidConfiguration
-from ..interactions.beta_decay import N12_DECAY, BetaDecay, decay_time_fraction
-from ..interactions.carbon12 import (LOG_FT_N12_GS, Q_VALUE, InteractingSpectrum,
+from ...config import ExperimentConfig, StrictModel
+from ...detector.geometry import Cylinder, fiducial_cylinder
+from ...events.cutflow import Cut, CutFlow, pot_weighted_average
+from ...exceptions import InvalidConfiguration
+from ...interactions.beta_decay import N12_DECAY, BetaDecay, decay_time_fraction
+from ...interactions.carbon12 import (LOG_FT_N12_GS, Q_VALUE, InteractingSpectrum,
                                      cross_section, flux_averaged_cross_section,
                                      weighted_average)
-from ..report.plots import new_figure
-from ..sources.decay_at_rest import (MICHEL_ENDPOINT, MUON_LIFETIME, NUMU_PROMPT_ENERGY,
+from ...report.plots import new_figure
+from ...sources.decay_at_rest import (MICHEL_ENDPOINT, MUON_LIFETIME, NUMU_PROMPT_ENERGY,
                                      PION_LIFETIME, muon_decay_time_pdf,
                                      nue_spectrum, numubar_spectrum, pion_decay_time_pdf)
-from ..stats.flux_measurement import FluxMeasurement, background_systematic, tension
-from ..stats.pvalue import (p_value_from_significance, p_value_poisson_gauss, p_value_poisson_lognormal, poisson_p_value,
+from ...stats.flux_measurement import FluxMeasurement, background_systematic, tension
+from ...stats.pvalue import (p_value_from_significance, p_value_poisson_gauss, p_value_poisson_lognormal, poisson_p_value,
                             profile_likelihood_significance, significance)
-from ..targets.isotopes import isotope
-from ..targets.mixture import Liquid, Mixture
+from ...targets.isotopes import isotope
+from ...targets.mixture import Liquid, Mixture
 
 __all__ = ["Config", "analyse"]
 

@@ -1,0 +1,1 @@
+"""clovers experiment."""

@@ -1,0 +1,1 @@
+"""coherent_csi experiment."""

@@ -1,0 +1,1 @@
+"""jsns2_events experiment."""

@@ -1,0 +1,1 @@
+"""jsns2_sterile experiment."""

@@ -1,0 +1,1 @@
+"""juno experiment."""
