@@ -12,8 +12,12 @@ from nuexp.cli import app
 from nuexp.config import deep_merge
 from nuexp.exceptions import InvalidConfiguration, UnknownName
 from nuexp.experiments.analysis import Family
-from nuexp.experiments.registry import (BUILTIN_FAMILIES, available_presets, get_family,
-                                        resolve_config)
+from nuexp.experiments.registry import (
+    BUILTIN_FAMILIES,
+    available_presets,
+    get_family,
+    resolve_config,
+)
 from nuexp.experiments.resolve import DEFAULT_ORIGIN, resolve
 
 

@@ -197,6 +197,15 @@ def simulate_command(
     console.print(f"[dim]events in {out}/[/]")
 
 
+def _register_experiment_commands() -> None:
+    from .cli_experiments import register
+
+    register(app, _fail)
+
+
+_register_experiment_commands()
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

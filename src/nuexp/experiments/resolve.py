@@ -148,7 +148,7 @@ def _locate(target: str | os.PathLike[str], base_dir: Path | None) -> tuple[Path
             raise InvalidConfiguration(f"experiment file {str(path)!r} does not exist")
         return path.resolve(), str(path)
     preset = get_preset(str(target))
-    return preset.path.resolve(), f"preset {preset.name!r} ({preset.path})"
+    return preset.path.resolve(), f"preset {preset.name!r}"
 
 
 def _chain(target: str | os.PathLike[str]) -> list[Layer]:
