@@ -78,7 +78,10 @@ class RunContext:
             return
         from ..report.plots import save_figure
 
-        self.results.figures.append(save_figure(fig, self.staging, stem, caption=caption))
+        png = save_figure(fig, self.staging, stem, caption=caption)
+        self.results.figures.append(png)
+        if caption:
+            self.results.figure_captions[png] = caption
 
     def table(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Record a table; written as ``name.csv`` and shown on screen by the CLI."""
