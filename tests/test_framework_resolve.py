@@ -166,6 +166,11 @@ def test_override_cannot_change_family_or_name():
         resolve_config("clovers", {"family": "relics"}, "test")
     with pytest.raises(InvalidConfiguration, match="analysis"):
         resolve_config("clovers", {"analysis": "nuexp.experiments.relics.analysis"}, "test")
+    with pytest.raises(InvalidConfiguration, match="cannot change the experiment"):
+        resolve_config("clovers", {"experiment": "other"}, "test")
+    same = resolve_config("clovers", {"experiment": "clovers", "target": {"mass_kg": 6.0}},
+                          "test")[1]
+    assert same.experiment == "clovers" and same.target.mass_kg == 6.0
 
 
 def test_validation_errors_name_the_field_and_the_chain(tmp_path):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -34,7 +34,7 @@ __all__ = [
 #: Version of the experiment TOML format; a file with another version is refused.
 #: Version 1 named a Python module (``analysis = "nuexp.experiments.X"``); version 2 names
 #: a family (``family = "X"``) or a preset/file it extends (``extends = "X"``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION: Final = 2
 
 #: A table holding ``_replace = true`` replaces the inherited table instead of merging.
 REPLACE_KEY = "_replace"

@@ -208,8 +208,9 @@ def resolve(target: str | os.PathLike[str], override: dict[str, Any] | None = No
     outer = layers[-1]
     if override:
         _check_version(override, override_source, required=False)
+        name = outer.data.get("experiment", outer.path.stem if outer.path else None)
         for fixed in ("family", "extends", "experiment"):
-            if fixed in override:
+            if fixed in override and not (fixed == "experiment" and override[fixed] == name):
                 raise InvalidConfiguration(
                     f"field '{fixed}' = {override[fixed]!r} in {override_source}: an "
                     f"override cannot change the {fixed}; write an experiment file with "

@@ -240,8 +240,9 @@ def _body(resolved: Resolved, writer: _Writer) -> str:
 def reference_preset(family: str) -> str | None:
     """The preset ``nuexp init FAMILY`` takes its values from: the first (by name) whose
     family is ``family``; ``None`` when the family ships no preset."""
-    for name in available_presets():
-        if resolve(name).family.name == family:
+    for name, preset in available_presets().items():
+        named = preset.family if preset.family is not None else resolve(name).family.name
+        if named == family:
             return name
     return None
 

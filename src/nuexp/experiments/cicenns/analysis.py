@@ -45,7 +45,7 @@ from ...stats.counting import exposure_for_significance, significance, significa
 from ...targets.compound import Compound
 from ...targets.isotopic_composition import ElementTarget
 
-__all__ = ["FAMILY", "Config", "analyse", "events_above"]
+__all__ = ["FAMILY", "Config", "analyse", "events_above", "report"]
 
 _TALK = "W. Wang, CSNS 2024 talk, page 'CICENNS experiment at CSNS'"
 
@@ -139,11 +139,12 @@ def events_above(recoil: np.ndarray, dn_dt: np.ndarray, threshold: float) -> flo
     return float(trapezoid(np.interp(grid, recoil, dn_dt), grid))
 
 
-def analyse(config: Config, ctx: RunContext) -> None:
-    """Run the analysis (compute and report).
+def analyse(config: Config, ctx: RunContext) -> tuple:
+    """Compute the CICENNS and COHERENT event counts, backgrounds and significance map.
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
+    Legacy split: this step records the quantities and tables itself and returns what
+    :func:`report` needs to draw the figures (the CEvNS and reactor families keep all
+    recording in their report step).
     """
     sc, dc, cc, bc = config.source, config.detector, config.coherent, config.backgrounds
     recoil = np.linspace(0.0, 60.0, 3001) * keV
@@ -218,8 +219,13 @@ def analyse(config: Config, ctx: RunContext) -> None:
                  "kg·year", note="Z² (s + b)/s² with rates per kg·(operating) year")
     ctx.spectrum("significance_map", {"masses_kg": masses, "times_years": times, "z": zmap})
 
+    return recoil, design, coh, masses, times, zmap, level, mass_kg, phi
+
+
+def report(config: Config, outcome: tuple, ctx: RunContext) -> None:
+    """Draw the figures from what :func:`analyse` computed."""
     with ctx.timer("figures"):
-        _figures(ctx, config, recoil, design, coh, masses, times, zmap, level, mass_kg, phi)
+        _figures(ctx, config, *outcome)
 
 
 def _figures(ctx, config, recoil, design, coh, masses, times, zmap, level, mass_kg, phi) -> None:
@@ -308,5 +314,5 @@ def _figures(ctx, config, recoil, design, coh, masses, times, zmap, level, mass_
     ctx.figure(fig, "significance_map", caption="CICENNS significance vs mass and time.")
 
 
-FAMILY = Family(name="cicenns", config=Config, compute=analyse,
+FAMILY = Family(name="cicenns", config=Config, compute=analyse, report=report,
                 description="CICENNS: 300 kg CsI(Na) CEvNS at CSNS vs COHERENT's 14.6 kg (W. Wang, CSNS 2024 talk)")

@@ -32,7 +32,8 @@ from ..cevns.blocks import (FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, T
                            run_chain)
 from ..context import RunContext
 
-__all__ = ["FAMILY", "Config", "analyse", "selection_efficiency", "background_spectra"]
+__all__ = ["FAMILY", "Config", "analyse", "background_spectra", "report",
+           "selection_efficiency"]
 
 _SRC = "CLOVERS 2023"
 
@@ -189,11 +190,12 @@ def _flux_ratio(cfg: Config, phi: float) -> tuple[float, float, float]:
     return phi / avg, avg, nominal
 
 
-def analyse(config: Config, ctx: RunContext) -> None:
-    """Run the CLOVERS chain and record quantities, tables, spectra and figures.
+def analyse(config: Config, ctx: RunContext) -> tuple:
+    """Run the CLOVERS chain and record quantities, tables and spectra.
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
+    Legacy split: this step records the quantities and tables itself and returns what
+    :func:`report` needs to draw the figures (the CEvNS and reactor families keep all
+    recording in their report step).
     """
     cfg = config
     live = cfg.exposure.live_days * day
@@ -332,12 +334,17 @@ def analyse(config: Config, ctx: RunContext) -> None:
     ctx.spectrum("significance_map", {"mass_kg": masses, "time_days": times, "significance": zmap,
                                       "exposure_for_target_kg_day": x5})
 
+    return chain, effs, window, bkg, toy, masses, times, zmap, x5, thr
+
+
+def report(config: Config, outcome: tuple, ctx: RunContext) -> None:
+    """Draw the figures from what :func:`analyse` computed (only when writing files)."""
     if ctx.staging is not None:
         from . import plots
 
         with ctx.timer("plots"):
-            plots.draw_all(ctx, cfg, chain, effs, window, bkg, toy, masses, times, zmap, x5, thr)
+            plots.draw_all(ctx, config, *outcome)
 
 
-FAMILY = Family(name="clovers", config=Config, compute=analyse,
+FAMILY = Family(name="clovers", config=Config, compute=analyse, report=report,
                 description="CLOVERS: CEvNS on cryogenic CsI at CSNS (NuFact 2022 proceedings)")

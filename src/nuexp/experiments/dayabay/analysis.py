@@ -29,7 +29,7 @@ from .fit import DayaBayFit, FitResult, single_thread_blas
 from .model import DayaBayModel, oscillation_parameters
 from .nuisances import GROUPS, check_groups
 
-__all__ = ["FAMILY", "Config", "analyse", "single_thread_blas"]
+__all__ = ["FAMILY", "Config", "analyse", "report", "single_thread_blas"]
 
 _SOURCE = "Daya Bay, PRL 130, 161802 (2023); seed 004 (Daya Bay page)"
 _PUBLISHED = {"sin2_2theta13": (0.0851, 0.0024), "dm2_32_normal": (2.466e-3, 0.060e-3),
@@ -98,17 +98,26 @@ def _note(extra: str = "") -> str:
     return (f"Computed by nuexp from the public data release ({CITATION}). " + extra).strip()
 
 
-def analyse(config: Config, ctx: RunContext) -> None:
-    """Fit the release; record the headline quantities, tables and figures.
+def analyse(config: Config, ctx: RunContext) -> tuple[DayaBayFit, FitResult] | None:
+    """Fit the release; record the headline quantities and tables.
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
+    Legacy split: this step records the quantities and tables itself and returns the
+    normal-ordering fit and its result for :func:`report` to draw (``None`` without
+    that fit); the CEvNS and reactor families keep all recording in their report step.
     """
     with single_thread_blas():
-        _analyse(config, ctx)
+        return _analyse(config, ctx)
 
 
-def _analyse(config: Config, ctx) -> None:
+def report(config: Config, outcome: tuple[DayaBayFit, FitResult] | None,
+           ctx: RunContext) -> None:
+    """Draw the figures of the normal-ordering fit (when it was run)."""
+    if outcome is not None:
+        with single_thread_blas():
+            _figures(config, ctx, *outcome)
+
+
+def _analyse(config: Config, ctx) -> tuple[DayaBayFit, FitResult] | None:
     cov_groups = tuple(config.systematics.covariance)
     pull_groups = tuple(config.systematics.pull)
     pairs = active_pairs(tuple(config.data.periods), tuple(config.data.detectors))
@@ -209,8 +218,7 @@ def _analyse(config: Config, ctx) -> None:
                      uncertainty=stat.errors["dm2_32"],
                      note=_note("Statistics only; issue 8 quotes ±0.037e-3."))
 
-    if "normal" in results:
-        _figures(config, ctx, fits["normal"], results["normal"])
+    return (fits["normal"], results["normal"]) if "normal" in results else None
 
 
 def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
@@ -348,5 +356,5 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
     ctx.figure(fig, "contours", caption=f"1σ/2σ/3σ regions (2 d.o.f.), {how}. " + caption)
 
 
-FAMILY = Family(name="dayabay", config=Config, compute=analyse,
+FAMILY = Family(name="dayabay", config=Config, compute=analyse, report=report,
                 description="Daya Bay full data release: sin²2θ13 and Δm²32 from a χ² fit (PRL 130, 161802)")

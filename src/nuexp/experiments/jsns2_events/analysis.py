@@ -42,7 +42,8 @@ from ...stats.pvalue import poisson_p_value
 from ..analysis import Family
 from ..context import RunContext
 
-__all__ = ["FAMILY", "Config", "analyse", "selection_cuts", "efficiency_config", "simulate_dataset"]
+__all__ = ["FAMILY", "Config", "Outcome", "compute", "efficiency_config", "report",
+           "selection_cuts", "simulate_dataset"]
 
 PAPER = "JSNS2 2025"
 
@@ -404,12 +405,19 @@ def _choose_scheduler(requested: str | None, data_path: Path) -> str | None:
     return None if len(files) > 1 and size >= LOCAL_CLUSTER_MIN_BYTES else "serial"
 
 
-def analyse(config: Config, ctx: RunContext) -> None:  # noqa: C901 - one linear story
-    """Run the event-level JSNS2 analysis (see the module docstring).
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`compute` hands to :func:`report`."""
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
-    """
+    cuts: SelectionCuts
+    summary: StreamSummary
+    efficiencies: Efficiencies
+    measurement: Measurement
+    manifest: dict
+
+
+def compute(config: Config, ctx: RunContext) -> Outcome:
+    """Read (or simulate) the triggers, select, and measure the flux (module docstring)."""
     cuts = selection_cuts(config)
     with tempfile.TemporaryDirectory(prefix="nuexp-jsns2-events-") as tmp:
         tmp = Path(tmp)
@@ -431,10 +439,15 @@ def analyse(config: Config, ctx: RunContext) -> None:  # noqa: C901 - one linear
                                     scheduler=scheduler, workers=ctx.workers)
         with ctx.timer("efficiency"):
             eff = efficiencies(config, ctx.child_seed("efficiency"), tmp, cuts)
-    pots = _pots(config, manifest)
-    m = measure(summary, eff, pots, config)
-    _record(ctx, config, cuts, summary, eff, m, manifest)
-    _figures(ctx, summary, eff.mc, cuts)
+    m = measure(summary, eff, _pots(config, manifest), config)
+    return Outcome(cuts, summary, eff, m, manifest)
+
+
+def report(config: Config, outcome: Outcome, ctx: RunContext) -> None:
+    """Record the cut flow, backgrounds and flux, and draw the figures."""
+    o = outcome
+    _record(ctx, config, o.cuts, o.summary, o.efficiencies, o.measurement, o.manifest)
+    _figures(ctx, o.summary, o.efficiencies.mc, o.cuts)
 
 
 def _record(ctx, config: Config, cuts: SelectionCuts, summary: StreamSummary,
@@ -599,5 +612,5 @@ def _figures(ctx, summary: StreamSummary, mc: StreamSummary, cuts: SelectionCuts
                        "to the measured signal plus the fake-trigger background.")
 
 
-FAMILY = Family(name="jsns2-events", config=Config, compute=analyse,
+FAMILY = Family(name="jsns2-events", config=Config, compute=compute, report=report,
                 description="JSNS2 event-level CNgs analysis: triggers → pairing → cut flow → νe flux")

@@ -48,7 +48,7 @@ from ...targets.mixture import Liquid, Mixture
 from ..analysis import Family
 from ..context import RunContext
 
-__all__ = ["FAMILY", "Config", "analyse"]
+__all__ = ["FAMILY", "Config", "analyse", "report"]
 
 PAPER = "JSNS2 2025"
 
@@ -339,11 +339,12 @@ def timing_offset_for(beam: Beam, window: Window, target: float) -> float | None
 
 
 # ----------------------------------------------------------------------------- analysis
-def analyse(config: Config, ctx: RunContext) -> None:  # noqa: C901 - one linear story
-    """Run the JSNS2 νe-flux analysis and record its quantities, tables and figures.
+def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linear story
+    """Run the JSNS2 νe-flux analysis and record its quantities and tables.
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
+    Legacy split: this step records the quantities and tables itself and returns what
+    :func:`report` needs to draw the figures (the CEvNS and reactor families keep all
+    recording in their report step).
     """
     cfg = config
     pub = cfg.published.values
@@ -542,9 +543,13 @@ def analyse(config: Config, ctx: RunContext) -> None:  # noqa: C901 - one linear
     ])
     ctx.spectrum("interacting_spectrum", spectrum)
 
-    # --- figures
+    return spectrum, flux, meas_flux.statistical * per_cm2, total
+
+
+def report(config: Config, outcome: tuple, ctx: RunContext) -> None:
+    """Draw the figures from what :func:`analyse` computed."""
     with ctx.timer("figures"):
-        _figures(cfg, ctx, spectrum, flux, meas_flux.statistical * per_cm2, total)
+        _figures(config, ctx, *outcome)
 
 
 def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat: float,
@@ -625,5 +630,5 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     ctx.figure(fig, "flux_comparison", caption="Measured νe flux at 24 m vs simulations (cf. Fig. 4)")
 
 
-FAMILY = Family(name="jsns2-flux", config=Config, compute=analyse,
+FAMILY = Family(name="jsns2-flux", config=Config, compute=analyse, report=report,
                 description="JSNS2 first νe flux from 12C(νe,e−)12N_gs at the J-PARC MLF (JSNS2 2025)")

@@ -71,8 +71,8 @@ from ..context import RunContext
 from . import lsnd
 from .lsnd import LSND_BEST_FIT
 
-__all__ = ["FAMILY", "Config", "analyse", "SterileModel", "mixing_parameters",
-           "two_flavour_probability", "LSND_BEST_FIT"]
+__all__ = ["FAMILY", "LSND_BEST_FIT", "Config", "SterileModel", "analyse",
+           "mixing_parameters", "report", "two_flavour_probability"]
 
 #: Proton charge for beam power → protons per spill.
 _ELEMENTARY_CHARGE_C = 1.602176634e-19
@@ -403,11 +403,12 @@ def limit_at(sm: SterileModel, dm2: float, level: float) -> float:
 
 
 # --------------------------------------------------------------------------- analysis
-def analyse(config: Config, ctx: RunContext) -> None:
-    """Run the analysis (compute and report).
+def analyse(config: Config, ctx: RunContext) -> tuple:
+    """Compute the templates, the Asimov Δχ² maps, limits and Feldman–Cousins values.
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
+    Legacy split: this step records the quantities and tables itself and returns what
+    :func:`report` needs to draw the figures (the CEvNS and reactor families keep all
+    recording in their report step).
     """
     cfg = config
     sc = cfg.scan
@@ -498,10 +499,14 @@ def analyse(config: Config, ctx: RunContext) -> None:
                      note=f"{cfg.toys.n_toys} toys at {cfg.toys.points[0]}; Wilks "
                           f"{level:.3f} for comparison")
 
-    if cfg.plots.enabled:
+    return sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full, level
+
+
+def report(config: Config, outcome: tuple, ctx: RunContext) -> None:
+    """Draw the figures from what :func:`analyse` computed (when ``plots.enabled``)."""
+    if config.plots.enabled:
         with ctx.timer("plots"):
-            _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
-                   level)
+            _plots(ctx, config, *outcome)
 
 
 def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full, level):
@@ -571,5 +576,5 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
     ctx.figure(fig, "delta_chi2_maps", caption="Asimov Δχ² maps; white: critical value")
 
 
-FAMILY = Family(name="jsns2-sterile", config=Config, compute=analyse,
+FAMILY = Family(name="jsns2-sterile", config=Config, compute=analyse, report=report,
                 description="JSNS2 3+1 appearance sensitivity (Asimov scan, Feldman-Cousins toys)")

@@ -40,7 +40,7 @@ from ..analysis import Family
 from ..context import RunContext
 from .model import DAY, OSC_NAMES, OSC_UNITS, Background, JunoModel
 
-__all__ = ["FAMILY", "Config", "analyse", "build_model", "JunoAnalysis"]
+__all__ = ["FAMILY", "Config", "JunoAnalysis", "analyse", "build_model", "report"]
 
 _TALK = "talk (seed 004), JUNO precision table = Chin. Phys. C 46 (2022) 123001"
 _NMO = "talk (seed 004), JUNO NMO table = arXiv:2405.18008"
@@ -393,11 +393,12 @@ def _q(ctx, name, value, unit, published=None, source=None, note=None, **kw):
     ctx.quantity(name, float(value), unit, published=published, source=source, note=note, **kw)
 
 
-def analyse(config: Config, ctx: RunContext) -> None:
-    """Run the JUNO sensitivity analysis and record the headline quantities.
+def analyse(config: Config, ctx: RunContext) -> tuple:
+    """Run the JUNO sensitivity analysis and record the headline quantities and tables.
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
+    Legacy split: this step records the quantities and tables itself and returns what
+    :func:`report` needs to draw the figures (the CEvNS and reactor families keep all
+    recording in their report step).
     """
     cfg = config
     with ctx.timer("model"):
@@ -552,8 +553,13 @@ def analyse(config: Config, ctx: RunContext) -> None:
         {"stage": "profile_scans", "objective_calls": int(sum(s.nfcn for s in scans.values()))},
     ])
 
+    return ana, best_ref, years, dchi2, scans, scan_sigma
+
+
+def report(config: Config, outcome: tuple, ctx: RunContext) -> None:
+    """Draw the figures from what :func:`analyse` computed."""
     with ctx.timer("figures"):
-        _figures(ctx, cfg, ana, best_ref, years, dchi2, scans, scan_sigma)
+        _figures(ctx, config, *outcome)
 
 
 def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans, precision_sigma) -> None:
@@ -609,5 +615,5 @@ def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans, precision_sigma) -> No
         ctx.figure(fig, "profile_scans", caption=f"Profile scans at {cfg.sensitivity.profile_scan_exposure}.")
 
 
-FAMILY = Family(name="juno", config=Config, compute=analyse,
+FAMILY = Family(name="juno", config=Config, compute=analyse, report=report,
                 description="JUNO reactor ν̄e at 52.5 km: oscillation precision and mass-ordering sensitivity")

@@ -49,7 +49,7 @@ from ...stats.counting import exposure_for_significance, level_curve, significan
 from ...targets.isotopes import element_symbol
 from ...targets.isotopic_composition import ElementTarget, composition_from_fractions
 
-__all__ = ["FAMILY", "Config", "analyse", "recoil_rate", "events_in_window"]
+__all__ = ["FAMILY", "Config", "analyse", "events_in_window", "recoil_rate", "report"]
 
 _TALK = "W. Wang, CSNS 2024 talk, page 'RELICS'"
 _PAPER = "RELICS, arXiv:2405.05554 v2 abstract (3 GW, 32 kg·yr, 120–240 PE)"
@@ -156,11 +156,12 @@ def events_in_window(recoil: np.ndarray, rate: np.ndarray, response: XenonS2Resp
     return float(trapezoid(np.interp(grid, recoil, rate), grid))
 
 
-def analyse(config: Config, ctx: RunContext) -> None:
-    """Run the analysis (compute and report).
+def analyse(config: Config, ctx: RunContext) -> tuple:
+    """Compute the RELICS rates, S2 window counts, backgrounds and significance map.
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
+    Legacy split: this step records the quantities and tables itself and returns what
+    :func:`report` needs to draw the figures (the CEvNS and reactor families keep all
+    recording in their report step).
     """
     rc, tc, dc, bc = config.reactor, config.target, config.detector, config.backgrounds
     fractions = FissionFractions.from_mapping(rc.fission_fractions)
@@ -247,8 +248,12 @@ def analyse(config: Config, ctx: RunContext) -> None:
                  "kg·year", note="Z² (s + b)/s² with rates per kg·year")
     ctx.spectrum("significance_map", {"masses_kg": masses, "times_years": times, "z": zmap})
 
-    _figures(ctx, config, fractions, join, recoil, dn_dt, response, window, masses, times, zmap,
-             level, t_lo)
+    return fractions, join, recoil, dn_dt, response, window, masses, times, zmap, level, t_lo
+
+
+def report(config: Config, outcome: tuple, ctx: RunContext) -> None:
+    """Draw the figures (and the level-curve table) from what :func:`analyse` computed."""
+    _figures(ctx, config, *outcome)
 
 
 def _figures(ctx, config, fractions, join, recoil, dn_dt, response, window, masses, times, zmap,
@@ -328,5 +333,5 @@ def _figures(ctx, config, fractions, join, recoil, dn_dt, response, window, mass
                if np.isfinite(ty)])
 
 
-FAMILY = Family(name="relics", config=Config, compute=analyse,
+FAMILY = Family(name="relics", config=Config, compute=analyse, report=report,
                 description="RELICS: reactor CEvNS on liquid xenon (S2-only) near the Sanmen core")
