@@ -83,3 +83,45 @@ def test_a_user_file_can_extend_a_plugin_preset(plugin_python, tmp_path):
     assert value["far"] == pytest.approx(value["near"] / 4.0, rel=1e-12)   # 1/L², L × 2
     shown = _nuexp(plugin_python, "init", "plugin-flux", cwd=tmp_path)
     assert shown.returncode == 0 and 'family = "plugin-flux"' in shown.stdout
+
+
+@pytest.fixture
+def entry_points(monkeypatch):
+    """Replace the installed entry points of the group by the given ones (error paths)."""
+    from importlib import metadata
+
+    from nuexp.experiments import registry
+
+    def install(*values):
+        eps = [metadata.EntryPoint(f"ep{i}", value, registry.ENTRY_POINT_GROUP)
+               for i, value in enumerate(values)]
+        monkeypatch.setattr(registry.metadata, "entry_points",
+                            lambda group: eps if group == registry.ENTRY_POINT_GROUP else [])
+        for cached in (registry._plugins, registry._plugin_families,
+                       registry.available_presets):
+            cached.cache_clear()
+
+    yield install
+    monkeypatch.undo()
+    for cached in (registry._plugins, registry._plugin_families, registry.available_presets):
+        cached.cache_clear()
+
+
+def test_a_family_name_given_twice_names_both_providers(entry_points):
+    from nuexp.exceptions import InvalidConfiguration
+    from nuexp.experiments.registry import family_origins
+
+    entry_points("nuexp.experiments.clovers.analysis")     # provides 'clovers' again
+    with pytest.raises(InvalidConfiguration,
+                       match=r"family 'clovers' is provided by both nuexp and .*'ep0'"):
+        family_origins()
+
+
+def test_a_broken_plugin_is_named(entry_points):
+    from nuexp.exceptions import InvalidConfiguration
+    from nuexp.experiments.registry import available_presets
+
+    entry_points("nuexp_no_such_plugin_module")
+    with pytest.raises(InvalidConfiguration, match=r"entry point 'ep0' = "
+                                                   r"'nuexp_no_such_plugin_module'.*cannot"):
+        available_presets()
