@@ -63,7 +63,7 @@ def main() -> None:
     from nuexp.stats.contours import log_grid
 
     cfg = Config.model_validate({"experiment": "jsns2-sterile", "description": "bench",
-                                 "analysis": "nuexp.experiments.jsns2_sterile.analysis"})
+                                 "family": "jsns2-sterile"})
     sm = SterileModel(cfg)
     tm = sm.template_model()
     s_grid = log_grid("sin2_2theta", 1e-4, 1.0, args.grid)
