@@ -141,6 +141,8 @@ def test_replace_table_drops_inherited_keys():
     assert merged == {"reactor": {**base["reactor"], "power": 2.0}}
     with pytest.raises(InvalidConfiguration, match=r"reactor\._replace' = 'yes'"):
         deep_merge(base, {"reactor": {"_replace": "yes"}})
+    with pytest.raises(InvalidConfiguration, match="belongs in a table"):
+        resolve_config("relics", {"_replace": True}, "test")
 
 
 def test_replace_through_an_experiment_file_and_its_origins(tmp_path):

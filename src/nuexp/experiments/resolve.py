@@ -97,7 +97,10 @@ def is_path(target: str | os.PathLike[str]) -> bool:
     return target.endswith(".toml") or "/" in target or os.sep in target
 
 
-def _check_version(data: dict[str, Any], label: str, *, required: bool) -> None:
+def _check_header(data: dict[str, Any], label: str, *, required: bool) -> None:
+    if REPLACE_KEY in data:
+        raise InvalidConfiguration(
+            f"{label}: '{REPLACE_KEY}' belongs in a table, not at the top of the file")
     version = data.get("schema_version")
     if "analysis" in data or version == 1:
         raise InvalidConfiguration(
@@ -114,14 +117,11 @@ def _check_version(data: dict[str, Any], label: str, *, required: bool) -> None:
         raise InvalidConfiguration(
             f"{label}: field 'schema_version' = {version!r}: this nuexp reads version "
             f"{SCHEMA_VERSION} only")
-    if REPLACE_KEY in data:
-        raise InvalidConfiguration(
-            f"{label}: '{REPLACE_KEY}' belongs in a table, not at the top of the file")
 
 
 def _file_layer(path: Path, label: str) -> tuple[Layer, str | None]:
     data = load_toml(path)
-    _check_version(data, label, required=True)
+    _check_header(data, label, required=True)
     has_family, extends = "family" in data, data.get("extends")
     if has_family and extends is not None:
         raise InvalidConfiguration(
@@ -207,7 +207,7 @@ def resolve(target: str | os.PathLike[str], override: dict[str, Any] | None = No
     layers = _chain(target)
     outer = layers[-1]
     if override:
-        _check_version(override, override_source, required=False)
+        _check_header(override, override_source, required=False)
         name = outer.data.get("experiment", outer.path.stem if outer.path else None)
         for fixed in ("family", "extends", "experiment"):
             if fixed in override and not (fixed == "experiment" and override[fixed] == name):
