@@ -183,7 +183,8 @@ def test_validation_errors_name_the_field_and_the_chain(tmp_path):
         mass_kg = -3.0
     """)
     with pytest.raises(InvalidConfiguration, match=r"(?s)neg\.toml → preset 'clovers'.*"
-                                                   r"target\.mass_kg' = -3\.0"):
+                                                   r"target\.mass_kg' = -3\.0 \(from .*"
+                                                   r"neg\.toml\): .*greater than 0"):
         resolve(mine)
 
 

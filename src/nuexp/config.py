@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -116,19 +117,26 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any],
     return merged
 
 
-def _format_error(err: ValidationError, source: str) -> str:
+def _format_error(err: ValidationError, source: str,
+                  origin: Callable[[str], str | None] | None) -> str:
     lines = [f"invalid configuration ({source}):"]
     for item in err.errors():
         field = ".".join(str(part) for part in item["loc"]) or "<root>"
         value = item.get("input")
         shown = "" if item["type"] == "missing" else f" = {value!r}"
+        where = origin(field) if origin is not None and item["type"] != "missing" else None
+        shown += f" (from {where})" if where else ""
         lines.append(f"  field '{field}'{shown}: {item['msg']}")
     return "\n".join(lines)
 
 
-def validate_config(model: type[ExperimentConfig], data: dict[str, Any], source: str):
-    """Validate ``data`` with ``model``; errors name each field, its value and the rule."""
+def validate_config(model: type[ExperimentConfig], data: dict[str, Any], source: str,
+                    origin: Callable[[str], str | None] | None = None):
+    """Validate ``data`` with ``model``; errors name each field, its value and the rule.
+
+    ``origin(dotted_field)``, when given, names the file a bad value was read from.
+    """
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise InvalidConfiguration(_format_error(err, source)) from None
+        raise InvalidConfiguration(_format_error(err, source, origin)) from None

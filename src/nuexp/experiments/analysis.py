@@ -59,7 +59,8 @@ class Analysis(Protocol[C, O]):
     config: type[C]
     description: str
 
-    def validate(self, data: dict[str, Any], source: str) -> C:
+    def validate(self, data: dict[str, Any], source: str,
+                 origin: Callable[[str], str | None] | None = None) -> C:
         """Validate the merged TOML ``data`` (``source`` names it in errors)."""
 
     def compute(self, config: C, ctx: RunContext) -> O:
@@ -111,13 +112,15 @@ class Family(Generic[C, O]):
                 raise InvalidConfiguration(
                     f"family {self.name!r}: {step} = {value!r} must be callable")
 
-    def validate(self, data: dict[str, Any], source: str) -> C:
-        """Validate ``data`` with :attr:`config`; errors name each field, value and rule."""
+    def validate(self, data: dict[str, Any], source: str,
+                 origin: Callable[[str], str | None] | None = None) -> C:
+        """Validate ``data`` with :attr:`config`; errors name each field, value and rule
+        (and, with ``origin(dotted_field)``, the file the value came from)."""
         if data.get("family", self.name) != self.name:
             raise InvalidConfiguration(
                 f"field 'family' = {data['family']!r} in {source}: this is family "
                 f"{self.name!r}")
-        return validate_config(self.config, data, source)
+        return validate_config(self.config, data, source, origin)
 
     def run(self, config: C, ctx: RunContext) -> O:
         """Compute, then report; return the outcome (for notebooks and tests)."""

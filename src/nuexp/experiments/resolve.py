@@ -82,12 +82,17 @@ class Resolved:
 
     def origin(self, dotted: str) -> str:
         """Where the value at ``dotted`` (``"detector.mass_kg"``) came from."""
-        parts = dotted.split(".")
-        for n in range(len(parts), 0, -1):
-            found = self.origins.get(".".join(parts[:n]))
-            if found is not None:
-                return found
-        return DEFAULT_ORIGIN
+        return _origin(self.origins, dotted) or DEFAULT_ORIGIN
+
+
+def _origin(origins: dict[str, str], dotted: str) -> str | None:
+    """The layer that set ``dotted`` or a table holding it; ``None``: a default."""
+    parts = dotted.split(".")
+    for n in range(len(parts), 0, -1):
+        found = origins.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    return None
 
 
 def is_path(target: str | os.PathLike[str]) -> bool:
@@ -233,5 +238,5 @@ def resolve(target: str | os.PathLike[str], override: dict[str, Any] | None = No
             f"{layers[0].label}: field 'family' = {family_name!r}: must be a family name")
     family = get_family(family_name)
     where = " → ".join(layer.label for layer in reversed(layers))
-    config = family.validate(data, where)
+    config = family.validate(data, where, lambda dotted: _origin(origins, dotted))
     return Resolved(str(data["experiment"]), family, config, data, tuple(layers), origins)
