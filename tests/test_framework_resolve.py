@@ -193,10 +193,10 @@ def test_family_declaration_is_checked():
 
     cfg = get_family("clovers").config
     with pytest.raises(InvalidConfiguration, match="lower-case"):
-        Family(name="Bad Name", config=cfg, compute=print)
+        Family(name="Bad Name", config=cfg, compute=print, report=print)
     with pytest.raises(InvalidConfiguration, match="ExperimentConfig"):
-        Family(name="ok", config=StrictModel, compute=print)
-    with pytest.raises(InvalidConfiguration, match="callable"):
+        Family(name="ok", config=StrictModel, compute=print, report=print)
+    with pytest.raises(InvalidConfiguration, match="report = 42 must be callable"):
         Family(name="ok", config=cfg, compute=print, report=42)
 
 

@@ -83,10 +83,10 @@ class Family(Generic[C, O]):
         :class:`nuexp.config.ExperimentConfig` (unknown keys refused).
     compute : callable
         ``compute(config, ctx) -> outcome``: the physics, no file output.
-    report : callable, optional
-        ``report(config, outcome, ctx) -> None``: quantities, tables, figures. ``None``
-        only for the legacy paper reproductions whose ``compute`` still records
-        everything itself (their docstrings say so).
+    report : callable
+        ``report(config, outcome, ctx) -> None``: quantities, tables, figures. (The
+        legacy paper reproductions still record quantities and tables in ``compute``
+        and only draw in ``report``; their docstrings say so.)
     description : str
         One line for ``nuexp list``.
     """
@@ -94,7 +94,7 @@ class Family(Generic[C, O]):
     name: str
     config: type[C]
     compute: Callable[[C, RunContext], O]
-    report: Callable[[C, O, RunContext], None] | None = None
+    report: Callable[[C, O, RunContext], None]
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -108,7 +108,7 @@ class Family(Generic[C, O]):
                 "nuexp.config.ExperimentConfig")
         for step in ("compute", "report"):
             value = getattr(self, step)
-            if not callable(value) and not (step == "report" and value is None):
+            if not callable(value):
                 raise InvalidConfiguration(
                     f"family {self.name!r}: {step} = {value!r} must be callable")
 
@@ -125,6 +125,5 @@ class Family(Generic[C, O]):
     def run(self, config: C, ctx: RunContext) -> O:
         """Compute, then report; return the outcome (for notebooks and tests)."""
         outcome = self.compute(config, ctx)
-        if self.report is not None:
-            self.report(config, outcome, ctx)
+        self.report(config, outcome, ctx)
         return outcome

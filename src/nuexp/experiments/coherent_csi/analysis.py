@@ -25,7 +25,7 @@ from ..analysis import Family
 from ..cevns.blocks import FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, TargetBlock, run_chain
 from ..context import RunContext
 
-__all__ = ["FAMILY", "Config", "analyse", "coherent_2017_acceptance"]
+__all__ = ["FAMILY", "Config", "analyse", "coherent_2017_acceptance", "report"]
 
 _SRC = "COHERENT 2017 (Akimov et al., Science 357, 1123)"
 
@@ -80,11 +80,12 @@ def coherent_2017_acceptance(npe: np.ndarray, acc: AcceptanceBlock) -> np.ndarra
     return np.where((n < acc.npe_low) | (n > acc.npe_high), 0.0, eff)
 
 
-def analyse(config: Config, ctx: RunContext) -> None:
+def analyse(config: Config, ctx: RunContext) -> tuple:
     """Predict the COHERENT 2017 CsI[Na] event count and the nominal-power rate.
 
-    Legacy family: this step records the quantities, tables and figures itself, so
-    the family has no separate report step (the CEvNS and reactor families split them).
+    Legacy split: this step records the quantities and tables itself and returns what
+    :func:`report` needs to draw the figure (the CEvNS and reactor families keep all
+    recording in their report step).
     """
     cfg = config
     area = 4 * np.pi * (cfg.source.distance_m * m) ** 2
@@ -134,12 +135,17 @@ def analyse(config: Config, ctx: RunContext) -> None:
     ctx.spectrum("recoil", chain.recoil)
     ctx.spectrum("npe", chain.npe)
     ctx.spectrum("acceptance", acc)
+    return chain, acc, predicted
 
+
+def report(config: Config, outcome: tuple, ctx: RunContext) -> None:
+    """Draw the NPE spectrum before and after the acceptance (only when writing files)."""
+    chain, acc, predicted = outcome
     if ctx.staging is not None:
         from ...report.plots import new_figure
 
         n = chain.npe.axis
-        sel = n <= cfg.acceptance.npe_high + 10
+        sel = n <= config.acceptance.npe_high + 10
         fig, ax = new_figure(figsize=(7, 5))
         ax.stairs(chain.npe.total()[sel], np.append(n[sel], n[sel][-1] + 1) - 0.5,
                   color="k", label="CEvNS, before acceptance")
@@ -151,5 +157,5 @@ def analyse(config: Config, ctx: RunContext) -> None:
         ctx.figure(fig, "npe_spectrum", caption="COHERENT 2017 CsI[Na]: predicted NPE spectrum.")
 
 
-FAMILY = Family(name="coherent-csi", config=Config, compute=analyse,
+FAMILY = Family(name="coherent-csi", config=Config, compute=analyse, report=report,
                 description="COHERENT 2017 CsI[Na] at the SNS: predicted CEvNS events (Science 357 (2017) 1123)")
