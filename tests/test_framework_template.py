@@ -145,3 +145,12 @@ def test_schema_of_every_family_and_preset(name):
 def test_schema_of_an_unknown_name_fails_cleanly():
     result = CliRunner().invoke(app, ["schema", "no-such-thing"])
     assert result.exit_code == 2 and "unknown family" in result.output
+
+
+def test_schema_lets_every_table_hold_replace_but_not_the_top():
+    schema = json_schema("relics")
+    fractions = schema["$defs"]["ReactorBlock"]["properties"]["fission_fractions"]
+    assert fractions["properties"]["_replace"]["type"] == "boolean"
+    assert fractions["additionalProperties"] == {"type": "number"}
+    assert "_replace" in schema["$defs"]["ReactorBlock"]["properties"]
+    assert "_replace" not in schema["properties"]

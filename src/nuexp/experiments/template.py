@@ -347,4 +347,20 @@ def json_schema(name: str) -> dict[str, Any]:
     schema["required"] = [k for k in schema.get("required", ())
                           if k not in ("experiment", "family")]
     schema["required"].append("schema_version")
+    for table in [*schema.get("$defs", {}).values(), *schema["properties"].values()]:
+        _allow_replace(table)
     return schema
+
+
+def _allow_replace(node: Any) -> None:
+    """Let every table of the schema hold ``_replace = true`` (see the module doc)."""
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            node.setdefault("properties", {})[REPLACE_KEY] = {
+                "type": "boolean",
+                "description": "true: replace the inherited table instead of merging into it"}
+        for value in node.values():
+            _allow_replace(value)
+    elif isinstance(node, list):
+        for value in node:
+            _allow_replace(value)
