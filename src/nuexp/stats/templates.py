@@ -9,6 +9,9 @@ COHERENT data fits (:mod:`nuexp.experiments.coherent_data`) and handed to
     between the −1σ, nominal and +1σ templates (HistFactory "interpolation code 0",
     Cranmer et al., CERN-OPEN-2012-016, Sec. 4.1), extrapolated linearly beyond ±1σ. A
     one-sided variation (only +1σ given) is mirrored: minus = 2 nominal − plus.
+:func:`nonnegative_range`
+    The interval of θ where the interpolated template stays ≥ 0 in every bin: used as
+    the limits of a shape nuisance, so that no fit reaches a negative expectation.
 :func:`rebin_shifted`
     Contents of a fine histogram moved by a shift δ and collected in coarser target bins,
     exactly for a piecewise-uniform density (linear interpolation of the cumulative sum):
@@ -33,12 +36,12 @@ from numpy.typing import ArrayLike
 from ..exceptions import InvalidConfiguration
 from ..validation import require_finite
 
-__all__ = ["interpolate_shape", "rebin_shifted"]
+__all__ = ["interpolate_shape", "nonnegative_range", "rebin_shifted"]
 
 
 def interpolate_shape(nominal: ArrayLike, plus: ArrayLike, minus: ArrayLike | None,
                       theta: float) -> np.ndarray:
-    """Template at nuisance value ``theta`` (piecewise linear, ±1σ variants).
+    """Template at nuisance value ``theta`` (piecewise linear through the ±1σ variants).
 
     Parameters
     ----------
@@ -53,15 +56,34 @@ def interpolate_shape(nominal: ArrayLike, plus: ArrayLike, minus: ArrayLike | No
     -------
     ndarray
         nominal + θ (plus − nominal) for θ ≥ 0, nominal + θ (nominal − minus) for θ < 0.
-        Entries may become negative far beyond the variants; the likelihood refuses a
-        negative total expectation rather than clipping it.
+        Entries may become negative beyond the variants; :func:`nonnegative_range` gives
+        the θ interval where they do not.
     """
     nom = np.asarray(nominal, dtype=float)
-    up = np.asarray(plus, dtype=float) - nom
     if theta >= 0:
-        return nom + theta * up
-    down = up if minus is None else nom - np.asarray(minus, dtype=float)
+        return nom + theta * (np.asarray(plus, dtype=float) - nom)
+    down = np.asarray(plus, dtype=float) - nom if minus is None else nom - np.asarray(minus, dtype=float)
     return nom + theta * down
+
+
+def nonnegative_range(nominal: ArrayLike, plus: ArrayLike, minus: ArrayLike | None,
+                      bound: float = 5.0, points: int = 2001) -> tuple[float, float]:
+    """Largest interval [lo, hi] ⊂ [−bound, bound] around 0 where the template is ≥ 0.
+
+    Evaluated on ``points`` values of θ (the interval ends are grid values, so the
+    template is ≥ 0 at both). ``nominal`` must be ≥ 0.
+    """
+    grid = np.linspace(-bound, bound, int(points))
+    ok = np.array([np.all(interpolate_shape(nominal, plus, minus, t) >= 0) for t in grid])
+    centre = int(np.argmin(np.abs(grid)))
+    if not ok[centre]:
+        raise InvalidConfiguration("nominal template has negative entries")
+    lo, hi = centre, centre
+    while lo > 0 and ok[lo - 1]:
+        lo -= 1
+    while hi < grid.size - 1 and ok[hi + 1]:
+        hi += 1
+    return float(grid[lo]), float(grid[hi])
 
 
 def rebin_shifted(source_edges: ArrayLike, source_counts: ArrayLike, target_edges: ArrayLike,
