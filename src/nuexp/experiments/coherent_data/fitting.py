@@ -1,0 +1,135 @@
+"""Fits shared by the COHERENT data presets: signal count, significance, profiles.
+
+* :func:`fit_signal` — free signal strength: the best-fit CEvNS count with its 1σ
+  propagated through the full HESSE covariance (the count depends on the signal strength
+  and on the nuisances that move the CEvNS template), and the significance
+  √(χ²_min(no CEvNS) − χ²_min), the likelihood-ratio significance over the
+  background-only hypothesis (one parameter at its boundary: Wilks/Chernoff, Cowan et al.,
+  Eur. Phys. J. C 71 (2011) 1554, Eq. 12 with q₀).
+* :func:`profile` — a profile-likelihood scan of one physics parameter
+  (:func:`nuexp.stats.scan.profile_scan`) with the best value and the Δχ² = 1 interval
+  read from the curve (asymmetric).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...exceptions import FitDidNotConverge
+from ...stats.fit import FitResult, fit
+from ...stats.scan import profile_scan
+
+__all__ = ["Profile", "SignalFit", "fit_signal", "interval", "profile"]
+
+
+@dataclass
+class SignalFit:
+    """Free-signal fit and the background-only fit.
+
+    Attributes
+    ----------
+    best, null : FitResult
+        With the signal strength free (≥ 0) and fixed at 0.
+    events, events_error : float
+        Best-fit CEvNS count and its propagated 1σ.
+    significance : float
+        √(χ²_null − χ²_best).
+    """
+
+    best: FitResult
+    null: FitResult
+    events: float
+    events_error: float
+    significance: float
+
+
+def propagated_error(func: Callable[[dict[str, float]], float], result: FitResult) -> float:
+    """1σ of ``func(values)`` from the fit covariance, with central differences."""
+    if result.covariance is None:
+        raise FitDidNotConverge("no covariance: run the fit with HESSE")
+    grad = np.zeros(len(result.names))
+    for i, name in enumerate(result.names):
+        step = 1e-3 * max(result.errors[name], 1e-9)
+        if result.errors[name] == 0:
+            continue
+        up, down = dict(result.values), dict(result.values)
+        up[name] += step
+        down[name] -= step
+        grad[i] = (func(up) - func(down)) / (2 * step)
+    return float(np.sqrt(max(grad @ result.covariance @ grad, 0.0)))
+
+
+def fit_signal(likelihood, signal_count: Callable[[dict[str, float]], float],
+               scale: str = "cevns_scale") -> SignalFit:
+    """Fit with the signal strength ``scale`` free, then with it fixed at 0.
+
+    Parameters
+    ----------
+    likelihood
+        Objective whose parameter ``scale`` is free (see the models' ``likelihood``).
+    signal_count : callable
+        Parameter values → number of CEvNS events.
+    """
+    best = fit(likelihood)
+    null = fit(likelihood, start={**best.values, scale: 0.0}, fix=[scale], hesse=False)
+    events = signal_count(best.values)
+    error = propagated_error(signal_count, best)
+    q0 = max(null.fval - best.fval, 0.0)
+    return SignalFit(best, null, events, error, float(np.sqrt(q0)))
+
+
+@dataclass
+class Profile:
+    """A profile-likelihood curve of one parameter.
+
+    Attributes
+    ----------
+    name : str
+    points, delta_chi2 : ndarray
+        Converged grid points and Δχ² from the global minimum.
+    best, low, high : float
+        Best value and the Δχ² = 1 interval ends.
+    global_fit : FitResult
+        The fit with the parameter free.
+    """
+
+    name: str
+    points: np.ndarray
+    delta_chi2: np.ndarray
+    best: float
+    low: float
+    high: float
+    global_fit: FitResult
+
+
+def interval(points: np.ndarray, delta: np.ndarray, best: float,
+             level: float = 1.0) -> tuple[float, float]:
+    """Ends of {Δχ² ≤ level} around ``best`` by linear interpolation on the curve.
+
+    Raises :class:`~nuexp.exceptions.FitDidNotConverge` if the curve does not cross
+    ``level`` on both sides (the scan range is too narrow).
+    """
+    i = int(np.argmin(np.abs(points - best)))
+    left = np.nonzero(delta[:i + 1] > level)[0]
+    right = np.nonzero(delta[i:] > level)[0]
+    if left.size == 0 or right.size == 0:
+        raise FitDidNotConverge(f"profile does not reach Δχ² = {level} on both sides of "
+                                f"{best:.4g} within [{points[0]:.4g}, {points[-1]:.4g}]: "
+                                "widen the scan range")
+    a = left[-1]
+    b = i + right[0]
+    low = np.interp(level, [delta[a + 1], delta[a]], [points[a + 1], points[a]])
+    high = np.interp(level, [delta[b - 1], delta[b]], [points[b - 1], points[b]])
+    return float(low), float(high)
+
+
+def profile(likelihood, name: str, grid: np.ndarray) -> Profile:
+    """Global fit with ``name`` free, then the profile scan on ``grid``."""
+    best = fit(likelihood)
+    scan = profile_scan(likelihood, name, grid, start=best.values, reference=best.fval)
+    delta = np.maximum(scan.delta_chi2, 0.0)
+    low, high = interval(scan.points, delta, best.values[name])
+    return Profile(name, scan.points, delta, best.values[name], low, high, best)

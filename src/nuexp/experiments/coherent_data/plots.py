@@ -1,0 +1,100 @@
+"""Figures of the COHERENT data presets: projections with residuals, profiles, NSI plane."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ...report.plots import new_figure
+
+__all__ = ["nsi_figure", "profile_figure", "projections_figure"]
+
+_COLOURS = {"cevns": "tab:red", "brn": "tab:blue", "nin": "tab:cyan",
+            "delayed_brn": "tab:cyan", "steady_state": "0.7"}
+_LABELS = {"cevns": "CEvNS", "brn": "BRN (prompt)", "nin": "NIN", "delayed_brn": "BRN (delayed)",
+           "steady_state": "steady state"}
+
+
+def projections_figure(data: np.ndarray, components: Mapping[str, np.ndarray],
+                       axes: Sequence[tuple[np.ndarray, str]], title: str):
+    """Data and stacked fitted components projected on each axis, with residuals.
+
+    Parameters
+    ----------
+    data : ndarray
+        Observed counts, one dimension per entry of ``axes``.
+    components : mapping
+        {name: expected counts (same shape as ``data``)} at the best fit; stacked from
+        the last to the first (steady state at the bottom when listed last).
+    axes : sequence of (edges, label)
+        Bin edges (in display units) and axis label of each dimension.
+    title : str
+    """
+    n = len(axes)
+    fig, ax = new_figure(2, n, figsize=(5.5 * n, 6.5), sharex="col",
+                         gridspec_kw={"height_ratios": [3, 1]})
+    ax = np.asarray(ax).reshape(2, n)
+    names = list(components)[::-1]
+    for k, (edges, label) in enumerate(axes):
+        other = tuple(i for i in range(data.ndim) if i != k)
+        width = np.diff(edges)
+        obs = data.sum(axis=other)
+        base = np.zeros_like(obs, dtype=float)
+        for name in names:
+            proj = components[name].sum(axis=other)
+            ax[0, k].stairs((base + proj) / width, edges, baseline=base / width, fill=True,
+                            alpha=0.8, color=_COLOURS.get(name), label=_LABELS.get(name, name))
+            base = base + proj
+        centres = 0.5 * (edges[1:] + edges[:-1])
+        ax[0, k].errorbar(centres, obs / width, yerr=np.sqrt(obs) / width, fmt="o", color="k",
+                          ms=3, label="data")
+        scale = np.sqrt(np.maximum(base, 1e-9))
+        ax[1, k].errorbar(centres, (obs - base) / scale, yerr=np.sqrt(obs) / scale, fmt="o",
+                          color="k", ms=3)
+        ax[1, k].axhline(0.0, color="tab:red", lw=1)
+        ax[1, k].set_xlabel(label, fontsize=13)
+        ax[0, k].set_ylabel(f"events per unit of {label.split(' [')[0]}", fontsize=12)
+        ax[1, k].set_ylabel("(data − fit)/√fit", fontsize=11)
+        for row in (0, 1):
+            ax[row, k].tick_params(labelsize=11)
+    ax[0, 0].legend(fontsize=9)
+    ax[0, 0].set_title(title, fontsize=11, loc="left")
+    return fig
+
+
+def profile_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], xlabel: str,
+                   published: tuple[float, float, str] | None = None):
+    """Δχ² profile curves, with the 1σ line and an optional published value ± 1σ band."""
+    fig, ax = new_figure(figsize=(7, 5))
+    for label, (x, y) in curves.items():
+        ax.plot(x, y, lw=2, label=label)
+    ax.axhline(1.0, color="0.5", ls="--", lw=1)
+    if published is not None:
+        value, sigma, label = published
+        ax.axvspan(value - sigma, value + sigma, color="tab:green", alpha=0.2, label=label)
+        ax.axvline(value, color="tab:green", lw=1)
+    ax.set_ylim(0, 9)
+    ax.set_xlabel(xlabel, fontsize=14)
+    ax.set_ylabel("Δχ² (profiled)", fontsize=14)
+    ax.legend(fontsize=10)
+    return fig
+
+
+def nsi_figure(eps_u: np.ndarray, eps_d: np.ndarray, maps: Mapping[str, np.ndarray],
+               level: float):
+    """Allowed regions Δχ² ≤ ``level`` in (ε^uV_ee, ε^dV_ee) for each map (rows: ε_d)."""
+    fig, ax = new_figure(figsize=(6.5, 6))
+    colours = ("tab:blue", "tab:orange", "k")
+    handles = []
+    for (label, chi2), colour in zip(maps.items(), colours):
+        filled = label.startswith("combined")
+        if filled:
+            ax.contourf(eps_u, eps_d, chi2, levels=[-1.0, level], colors=[colour], alpha=0.35)
+        cs = ax.contour(eps_u, eps_d, chi2, levels=[level], colors=[colour], linewidths=2)
+        handles.append((cs.legend_elements()[0][0], label))
+    ax.plot([0], [0], "*", color="tab:red", ms=12)
+    ax.legend([h for h, _ in handles], [lbl for _, lbl in handles], fontsize=10, loc="upper right")
+    ax.set_xlabel(r"$\varepsilon^{uV}_{ee}$", fontsize=15)
+    ax.set_ylabel(r"$\varepsilon^{dV}_{ee}$", fontsize=15)
+    return fig
