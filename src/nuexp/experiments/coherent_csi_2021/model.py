@@ -20,7 +20,8 @@ release (:mod:`nuexp.events.coherent_csi_2021`):
   template), normalisation Gaussian with its Poisson uncertainty 1/√N_AC.
 
 Physics parameters of the CEvNS prediction — sin²θW, the common neutron rms radius of
-Cs and I, ε^{uV}_{ee}, ε^{dV}_{ee} — are fit parameters (fixed unless released).
+Cs and I, ε^{uV}_{ee}, ε^{dV}_{ee}, and ``nue_scale`` (a factor on the νe CEvNS events,
+for NSI scans) — are fit parameters (fixed unless released).
 """
 
 from __future__ import annotations
@@ -39,10 +40,8 @@ from ...stats.nuisances import Parameter, ParameterSet
 from ...stats.templates import interpolate_shape, rebin_shifted
 from ..coherent_data.prediction import CevnsPhysics, lewin_smith_radius, predict
 
-__all__ = ["PHYSICS_PARAMETERS", "CsiModel", "CsiSetup"]
+__all__ = ["CsiModel", "CsiSetup"]
 
-#: Parameters of the CEvNS physics (fixed at the SM unless released).
-PHYSICS_PARAMETERS = ("sin2_theta_w", "neutron_radius_fm", "eps_u_ee", "eps_d_ee")
 _VARIANTS = ("nominal", "mode0_plus", "mode0_minus", "mode1_plus", "mode1_minus",
              "eff_plus", "eff_minus")
 _SUB = 8  # sub-bins per time bin for the time efficiency of the neutron backgrounds
@@ -206,6 +205,8 @@ class CsiModel:
                                                 tpl[f"{mode}_minus"][f], values[f"quenching_{mode[-1]}"]) - nominal
             spec = spec + interpolate_shape(nominal, tpl["eff_plus"][f], tpl["eff_minus"][f],
                                             values["efficiency"]) - nominal
+            if f == "nue":
+                spec = values["nue_scale"] * spec
             cevns += np.outer(spec, times[ARRIVAL_GROUPS[f]])
         cevns *= values["cevns_scale"] * values["flux"]
         out = {"cevns": cevns}
@@ -244,6 +245,8 @@ class CsiModel:
                       limits=(2.0, 12.0), fixed="neutron_radius_fm" not in free),
             Parameter("eps_u_ee", 0.0, step=0.05, fixed="eps_u_ee" not in free),
             Parameter("eps_d_ee", 0.0, step=0.05, fixed="eps_d_ee" not in free),
+            Parameter("nue_scale", 1.0, step=0.05, limits=(0.0, None),
+                      fixed="nue_scale" not in free),
         ]
         return ParameterSet(params)
 

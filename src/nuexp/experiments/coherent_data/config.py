@@ -68,7 +68,7 @@ class ScanRange(StrictModel):
 
     low: float = Field(allow_inf_nan=False, description="first grid value")
     high: float = Field(allow_inf_nan=False, description="last grid value (> low)")
-    points: int = Field(ge=3, le=400, description="number of grid values")
+    points: int = Field(ge=3, le=2001, description="number of grid values")
 
     @field_validator("high")
     @classmethod

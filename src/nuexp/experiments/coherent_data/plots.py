@@ -81,20 +81,28 @@ def profile_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], xlabel: 
     return fig
 
 
-def nsi_figure(eps_u: np.ndarray, eps_d: np.ndarray, maps: Mapping[str, np.ndarray],
+def nsi_figure(panels: Sequence[tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]]],
                level: float):
-    """Allowed regions Δχ² ≤ ``level`` in (ε^uV_ee, ε^dV_ee) for each map (rows: ε_d)."""
-    fig, ax = new_figure(figsize=(6.5, 6))
+    """Allowed regions Δχ² ≤ ``level`` in (ε^uV_ee, ε^dV_ee), one panel per grid.
+
+    ``panels``: (ε_u grid, ε_d grid, {label: Δχ² (rows: ε_d)}); a label starting with
+    "combined" is filled. Infinite Δχ² (excluded) is drawn as excluded.
+    """
+    fig, axes = new_figure(1, len(panels), figsize=(6.2 * len(panels), 6))
+    axes = np.atleast_1d(axes)
     colours = ("tab:blue", "tab:orange", "k")
-    handles = []
-    for (label, chi2), colour in zip(maps.items(), colours):
-        filled = label.startswith("combined")
-        if filled:
-            ax.contourf(eps_u, eps_d, chi2, levels=[-1.0, level], colors=[colour], alpha=0.35)
-        cs = ax.contour(eps_u, eps_d, chi2, levels=[level], colors=[colour], linewidths=2)
-        handles.append((cs.legend_elements()[0][0], label))
-    ax.plot([0], [0], "*", color="tab:red", ms=12)
-    ax.legend([h for h, _ in handles], [lbl for _, lbl in handles], fontsize=10, loc="upper right")
-    ax.set_xlabel(r"$\varepsilon^{uV}_{ee}$", fontsize=15)
-    ax.set_ylabel(r"$\varepsilon^{dV}_{ee}$", fontsize=15)
+    for ax, (eps_u, eps_d, maps) in zip(axes, panels):
+        handles = []
+        for (label, chi2), colour in zip(maps.items(), colours):
+            finite = np.where(np.isfinite(chi2), chi2, 10 * level)
+            if label.startswith("combined"):
+                ax.contourf(eps_u, eps_d, finite, levels=[-1.0, level], colors=["0.6"], alpha=0.6)
+            cs = ax.contour(eps_u, eps_d, finite, levels=[level], colors=[colour], linewidths=1.8)
+            handles.append((cs.legend_elements()[0][0], label))
+        ax.plot([0], [0], "*", color="tab:red", ms=12)
+        ax.legend([h for h, _ in handles], [lbl for _, lbl in handles], fontsize=10,
+                  loc="upper right")
+        ax.set_xlabel(r"$\varepsilon^{uV}_{ee}$", fontsize=15)
+        ax.set_ylabel(r"$\varepsilon^{dV}_{ee}$", fontsize=15)
+        ax.tick_params(labelsize=12)
     return fig

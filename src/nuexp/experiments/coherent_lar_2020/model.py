@@ -5,7 +5,8 @@ release arXiv:2006.12659, :mod:`nuexp.events.coherent_lar_2020`):
 
 * **CEvNS**: the number of events is predicted by nuexp —
   :func:`~nuexp.experiments.coherent_data.prediction.predict` for natural argon, the
-  release's quenching QF = a + b T (T in keVnr), its acceptance vs recoil energy, the
+  release's quenching QF = a + b T (T in keVnr), its acceptance vs electron-equivalent
+  energy (constant beyond the last tabulated 39.75 keVee), the
   0–120 keVee energy window and the arrival-time window of the PDFs
   (:func:`nuexp.sources.pulse_timing.arrival_fractions` with the release's proton pulse)
   — and distributed with the release's CEvNS PDF, whose shape varies with two nuisances:
@@ -17,7 +18,8 @@ release arXiv:2006.12659, :mod:`nuexp.events.coherent_lar_2020`):
 * **Delayed BRN** (33 ± 33) and **steady state** (3154 ± 25): the release's PDFs with
   Gaussian normalisations.
 
-All shape nuisances are θ ~ N(0, 1) with piecewise-linear vertical interpolation
+``nue_scale`` multiplies the predicted νe events (for NSI scans; the release's CEvNS PDF
+keeps its shape). All shape nuisances are θ ~ N(0, 1) with piecewise-linear vertical interpolation
 (:func:`nuexp.stats.templates.interpolate_shape`).
 """
 
@@ -90,9 +92,6 @@ class LarModel:
         t_edges = setup.recoil_edges
         self.recoil = 0.5 * (t_edges[1:] + t_edges[:-1])
         self.recoil_width = np.diff(t_edges)
-        eff = release.efficiency
-        self._acceptance = np.interp(self.recoil / keV, eff[:, 1], eff[:, 2], left=0.0,
-                                     right=float(eff[-1, 2]))
         window = release.time_edges[[0, -1]]
         self._time_window = {g: float(arrival_fractions(g, window, setup.pulse)[0])
                              for g in ("prompt", "delayed")}
@@ -105,17 +104,23 @@ class LarModel:
         spectra = predict(s.formula, s.mass_kg, s.fluence, self.recoil, physics)
         t_kev = self.recoil / keV
         qf = (s.qf_a + qf_theta * s.qf_a_sigma) + (s.qf_b + qf_theta * s.qf_b_sigma) * t_kev
-        inside = qf * self.recoil < s.energy_max
-        weight = self.recoil_width * self._acceptance * inside
+        eee = qf * self.recoil
+        eff = self.release.efficiency  # acceptance vs electron-equivalent energy (keVee)
+        acceptance = np.interp(eee / keV, eff[:, 0], eff[:, 2], left=0.0, right=float(eff[-1, 2]))
+        weight = self.recoil_width * acceptance * (eee < s.energy_max)
         return {f: float(spectra[f] @ weight) * self._time_window[ARRIVAL_GROUPS[f]]
                 for f in spectra}
 
-    def predicted(self, physics: CevnsPhysics, qf_theta: float) -> float:
-        """Predicted CEvNS events, quadratic in the QF nuisance through θ = −1, 0, 1."""
-        key = (physics.sin2_theta_w, physics.eps_u_ee, physics.eps_d_ee)
+    def predicted(self, physics: CevnsPhysics, qf_theta: float, nue_scale: float = 1.0) -> float:
+        """Predicted CEvNS events, quadratic in the QF nuisance through θ = −1, 0, 1, with
+        the νe events multiplied by ``nue_scale``."""
+        key = (physics.sin2_theta_w, physics.eps_u_ee, physics.eps_d_ee, nue_scale)
         if key != self._physics_key:
-            self._counts = {k: sum(self.predicted_by_flavour(physics, k).values())
-                            for k in (-1, 0, 1)}
+            self._counts = {}
+            for k in (-1, 0, 1):
+                flavours = self.predicted_by_flavour(physics, k)
+                self._counts[k] = sum(n * (nue_scale if f == "nue" else 1.0)
+                                      for f, n in flavours.items())
             self._physics_key = key
         c = self._counts
         slope = 0.5 * (c[1] - c[-1])
@@ -131,7 +136,7 @@ class LarModel:
         """Expected counts (energy × F90 × time) of each component at ``values``."""
         h = self.release.histograms
         n_cevns = (values["cevns_scale"] * values["flux"]
-                   * self.predicted(self.physics(values), values["quenching"]))
+                   * self.predicted(self.physics(values), values["quenching"], values["nue_scale"]))
         shape = interpolate_shape(h["cevns"], h["cevns_f90_plus"], h["cevns_f90_minus"],
                                   values["cevns_f90"])
         shape = shape + interpolate_shape(h["cevns"], h["cevns_timing_mean"], None,
@@ -191,6 +196,8 @@ class LarModel:
                       fixed="sin2_theta_w" not in free),
             Parameter("eps_u_ee", 0.0, step=0.05, fixed="eps_u_ee" not in free),
             Parameter("eps_d_ee", 0.0, step=0.05, fixed="eps_d_ee" not in free),
+            Parameter("nue_scale", 1.0, step=0.05, limits=(0.0, None),
+                      fixed="nue_scale" not in free),
         ])
 
     def likelihood(self, free: Sequence[str] = ()) -> BinnedLikelihood:
