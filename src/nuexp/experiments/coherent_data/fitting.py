@@ -35,6 +35,8 @@ class SignalFit:
         With the signal strength free (≥ 0) and fixed at 0.
     events, events_error : float
         Best-fit CEvNS count and its propagated 1σ.
+    events_stat_error : float
+        1σ of the count with every nuisance fixed at its best-fit value (statistics only).
     significance : float
         √(χ²_null − χ²_best).
     """
@@ -43,6 +45,7 @@ class SignalFit:
     null: FitResult
     events: float
     events_error: float
+    events_stat_error: float
     significance: float
 
 
@@ -77,8 +80,11 @@ def fit_signal(likelihood, signal_count: Callable[[dict[str, float]], float],
     null = fit(likelihood, start={**best.values, scale: 0.0}, fix=[scale], hesse=False)
     events = signal_count(best.values)
     error = propagated_error(signal_count, best)
+    others = [n for n in best.names if n != scale]
+    stat = fit(likelihood, start=best.values, fix=others)
     q0 = max(null.fval - best.fval, 0.0)
-    return SignalFit(best, null, events, error, float(np.sqrt(q0)))
+    return SignalFit(best, null, events, error, propagated_error(signal_count, stat),
+                     float(np.sqrt(q0)))
 
 
 @dataclass

@@ -31,6 +31,12 @@ from .model import LarModel, LarSetup
 __all__ = ["FAMILY", "Config", "build_model", "compute", "report"]
 
 
+#: Published best-fit normalisations in the release's LArParametersAnlA.yaml.
+_BEST_FIT = {"prompt BRN": "promptBeamRelatedNeutronBestfitNormalization",
+             "delayed BRN": "delayedBeamRelatedNeutronBestfitNormalization",
+             "steady state": "ssBackgroundBestfitNormalization"}
+
+
 class LarQuenchingBlock(StrictModel):
     """QF = a + b T (T in keVnr), LArParametersAnlA.yaml "larQF"."""
 
@@ -109,13 +115,18 @@ def _record(ctx: RunContext, cfg: Config, name: str, value: float, unit: str, **
 def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
     """Record the keys of issue #17 and draw the fit projections and the profile."""
     m, sig = out.model, out.signal
+    p = m.release.parameters
     comps = m.components(sig.best.values)
     _record(ctx, cfg, "cevns_events_fit", sig.events, "events", uncertainty=sig.events_error,
             note=f"binned Poisson fit of the {int(m.data.sum())} events on the release's "
                  "12 x 8 x 10 (energy, F90, time) grid; fitted prompt BRN "
                  f"{comps['brn'].sum():.0f}, delayed BRN {comps['delayed_brn'].sum():.1f}, "
                  f"steady state {comps['steady_state'].sum():.0f}; 1σ (statistics and the "
-                 f"shape nuisances) from the HESSE covariance. data: {cfg.data_citation}")
+                 f"shape nuisances) from the HESSE covariance, statistics alone (nuisances "
+                 f"fixed) ±{sig.events_stat_error:.1f}; COHERENT's best fit (release YAML): "
+                 + ", ".join(f"{label} {p[key]['value']:g} ± {p[key]['uncertainty']:g}"
+                             for label, key in _BEST_FIT.items())
+                 + f". data: {cfg.data_citation}")
     _record(ctx, cfg, "sm_prediction", out.sm_events, "events", uncertainty=out.sm_error,
             note="nuexp's prediction in the release's window (0–"
                  f"{cfg.energy_max_kevee:g} keVee, −0.1–4.9 µs, its acceptance and QF): "
