@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ..exceptions import InvalidConfiguration
-from .nuisances import ParameterSet
+from .nuisances import Parameter, ParameterSet
 
 __all__ = ["JointLikelihood"]
 
@@ -54,11 +55,13 @@ class JointLikelihood:
 
     errordef = 1.0
 
-    def __init__(self, parts: Mapping[str, object], shared: Iterable[str] = ()) -> None:
+    def __init__(self, parts: Mapping[str, Any], shared: Iterable[str] = ()) -> None:
         self.parts = dict(parts)
         self.shared = frozenset(shared)
-        params, index, with_prior = [], {}, {}
-        self._maps = []
+        params: list[Parameter] = []
+        index: dict[str, int] = {}
+        with_prior: dict[str, str] = {}
+        self._maps: list[np.ndarray] = []
         for label, obj in self.parts.items():
             rows = []
             for p in obj.parameters:

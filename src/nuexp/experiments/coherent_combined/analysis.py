@@ -35,9 +35,11 @@ from ...stats.fit import fit
 from ...stats.joint import JointLikelihood
 from ..analysis import Family
 from ..coherent_csi_2021.analysis import build_model as build_csi
+from ..coherent_csi_2021.model import CsiModel
 from ..coherent_data.config import PublishedValue, ScanRange
 from ..coherent_data.fitting import Profile, interval, profile
 from ..coherent_lar_2020.analysis import build_model as build_lar
+from ..coherent_lar_2020.model import LarModel
 from ..context import RunContext
 from ..registry import resolve_config
 
@@ -123,7 +125,8 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
     """Profiles of sin²θW, joint fit, and the Δχ² maps of the NSI plane."""
     _, csi_cfg = resolve_config(cfg.csi)
     _, lar_cfg = resolve_config(cfg.lar)
-    models = {"CsI": build_csi(csi_cfg), "LAr": build_lar(lar_cfg)}
+    csi, lar = build_csi(csi_cfg), build_lar(lar_cfg)
+    models: dict[str, CsiModel | LarModel] = {"CsI": csi, "LAr": lar}
     grid = cfg.sin2_theta_w.grid()
     with ctx.timer("sin2_theta_w"):
         profiles = {k: profile(m.likelihood(free=("sin2_theta_w",)), "sin2_theta_w", grid)
@@ -142,7 +145,6 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
         u = cfg.nsi.eps_u_ee.grid()
         d = cfg.nsi.eps_d_ee.grid()
         scales = cfg.nsi.nue_scale.grid()
-        csi, lar = models["CsI"], models["LAr"]
         csi_nominal = csi.parameters().to_dict(csi.parameters().values)
         lar_nominal = lar.parameters().to_dict(lar.parameters().values)
 
@@ -155,7 +157,8 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
             return lar.predicted_by_flavour(physics)["nue"]
 
         curves = {}
-        for label, model, count in (("CsI", csi, csi_nue), ("LAr", lar, lar_nue)):
+        for label, count in (("CsI", csi_nue), ("LAr", lar_nue)):
+            model = models[label]
             scan = profile(model.likelihood(free=("nue_scale",)), "nue_scale", scales)
             curves[label] = (nue_quadratic(count), scan)
         z = np.linspace(-cfg.nsi.zoom, cfg.nsi.zoom, cfg.nsi.zoom_points)

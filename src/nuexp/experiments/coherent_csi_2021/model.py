@@ -138,7 +138,7 @@ class CsiModel:
         te = setup.time_edges
         sub = te[:-1, None] + np.diff(te)[:, None] * np.linspace(0.0, 1.0, _SUB + 1)[None, :]
         self._fine_time_edges = np.append(sub[:, :-1].ravel(), te[-1])
-        self._physics_key: tuple[float, ...] | None = None
+        self._physics_key: tuple[float | None, ...] | None = None
         self._templates: dict[str, dict[str, np.ndarray]] = {}
         self.default_radius = float(np.mean([lewin_smith_radius(a) for a in (133, 127)]))
 
@@ -257,6 +257,6 @@ class CsiModel:
 
         def expected(x: np.ndarray) -> np.ndarray:
             comps = self.components(dict(zip(names, x)))
-            return sum(comps.values()).ravel()
+            return np.add.reduce(list(comps.values())).ravel()
 
         return BinnedLikelihood(expected, self.data.ravel(), ps)

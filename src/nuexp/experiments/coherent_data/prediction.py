@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 from hepunits import fermi, kg
@@ -126,7 +127,8 @@ def _isotopes(formula: str, mass_kg: float, recoil: tuple[float, ...],
     for iso, count in Compound(formula).nuclei(mass_kg * kg).items():
         q = momentum_transfer(t, iso.nuclear_mass)
         unit = weak_charge(iso.Z, iso.N, 0.25) ** 2  # = N² at sin²θW = 1/4
-        kernels = {f: folded_differential_cross_section(t, spectra[f], iso, form_factor="none",
+        nucleus: Any = iso  # an Isotope (read-only Z, A) satisfies the Nucleus protocol
+        kernels = {f: folded_differential_cross_section(t, spectra[f], nucleus, form_factor="none",
                                                         sin2_theta_w=0.25) / unit
                    for f in FLAVOURS}
         radius = lewin_smith_radius(iso.A)

@@ -95,7 +95,7 @@ class LarModel:
         window = release.time_edges[[0, -1]]
         self._time_window = {g: float(arrival_fractions(g, window, setup.pulse)[0])
                              for g in ("prompt", "delayed")}
-        self._physics_key: tuple[float, ...] | None = None
+        self._physics_key: tuple[float | None, ...] | None = None
         self._counts: dict[int, float] = {}
 
     def predicted_by_flavour(self, physics: CevnsPhysics, qf_theta: float = 0.0) -> dict[str, float]:
@@ -206,6 +206,6 @@ class LarModel:
         names = ps.names
 
         def expected(x: np.ndarray) -> np.ndarray:
-            return sum(self.components(dict(zip(names, x))).values()).ravel()
+            return np.add.reduce(list(self.components(dict(zip(names, x))).values())).ravel()
 
         return BinnedLikelihood(expected, self.data.ravel(), ps)
