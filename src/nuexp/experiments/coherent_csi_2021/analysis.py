@@ -23,12 +23,12 @@ from pydantic import Field, field_validator
 from ...config import ExperimentConfig, StrictModel
 from ...events.coherent_csi_2021 import load_csi_2021
 from ..analysis import Family
-from ..cevns.blocks import TargetBlock
 from ..coherent_data.config import (
     CevnsPhysicsBlock,
     PublishedValue,
     ScanBlock,
     SnsExposureBlock,
+    TargetBlock,
 )
 from ..coherent_data.fitting import Profile, SignalFit, fit_signal, profile
 from ..context import RunContext

@@ -13,7 +13,8 @@ from pydantic import Field, field_validator
 from ...config import StrictModel
 from ...sources.pulse_timing import ProtonPulse
 
-__all__ = ["CevnsPhysicsBlock", "PublishedValue", "ScanBlock", "ScanRange", "SnsExposureBlock"]
+__all__ = ["CevnsPhysicsBlock", "PublishedValue", "ScanBlock", "ScanRange", "SnsExposureBlock",
+           "TargetBlock"]
 
 
 class PublishedValue(StrictModel):
@@ -47,6 +48,13 @@ class SnsExposureBlock(StrictModel):
     def pulse(self) -> ProtonPulse:
         """The nominal proton pulse (hepunits time)."""
         return ProtonPulse(self.pulse_mean_ns * ns, self.pulse_sigma_ns * ns)
+
+
+class TargetBlock(StrictModel):
+    """Detector material (natural isotopic abundances) and mass."""
+
+    formula: str = Field(min_length=1, description="chemical formula, e.g. 'CsI' or 'Ar'")
+    mass_kg: float = Field(gt=0, description="target mass [kg]")
 
 
 class CevnsPhysicsBlock(StrictModel):

@@ -17,12 +17,12 @@ from pydantic import Field
 from ...config import ExperimentConfig, StrictModel
 from ...events.coherent_lar_2020 import load_lar_2020
 from ..analysis import Family
-from ..cevns.blocks import TargetBlock
 from ..coherent_data.config import (
     CevnsPhysicsBlock,
     PublishedValue,
     ScanBlock,
     SnsExposureBlock,
+    TargetBlock,
 )
 from ..coherent_data.fitting import Profile, SignalFit, fit_signal, profile
 from ..context import RunContext
