@@ -63,8 +63,7 @@ def main() -> None:
              ("CsI", csi, "neutron_radius_fm", csi_cfg.scans.neutron_radius_fm),
              ("LAr", lar, "sin2_theta_w", lar_cfg.scans.sin2_theta_w)]
     for label, model, name, grid in scans:
-        wall, cpu, prof = _timed(lambda m=model, n=name, g=grid: profile(
-            m.likelihood(free=(n,)), n, g.grid()), 1)
+        wall, cpu, prof = _timed(lambda m=model, n=name, g=grid: profile(m, n, g.grid()), 1)
         rows.append((f"{label} profile scan of {name} ({grid.points} points)", wall, cpu,
                      "< 10 s", (f"{prof.best:.3f} (+{prof.high - prof.best:.3f} "
                                f"−{prof.best - prof.low:.3f})")))

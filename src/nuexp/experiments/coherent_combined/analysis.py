@@ -129,8 +129,7 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
     models: dict[str, CsiModel | LarModel] = {"CsI": csi, "LAr": lar}
     grid = cfg.sin2_theta_w.grid()
     with ctx.timer("sin2_theta_w"):
-        profiles = {k: profile(m.likelihood(free=("sin2_theta_w",)), "sin2_theta_w", grid)
-                    for k, m in models.items()}
+        profiles = {k: profile(m, "sin2_theta_w", grid, ctx) for k, m in models.items()}
         joint = JointLikelihood({k: m.likelihood(free=("sin2_theta_w",))
                                  for k, m in models.items()}, shared=("sin2_theta_w",))
         best = fit(joint, hesse=False)
@@ -159,7 +158,7 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
         curves = {}
         for label, count in (("CsI", csi_nue), ("LAr", lar_nue)):
             model = models[label]
-            scan = profile(model.likelihood(free=("nue_scale",)), "nue_scale", scales)
+            scan = profile(model, "nue_scale", scales, ctx)
             curves[label] = (nue_quadratic(count), scan)
         z = np.linspace(-cfg.nsi.zoom, cfg.nsi.zoom, cfg.nsi.zoom_points)
         maps = _maps(curves, u, d)

@@ -139,13 +139,11 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
                             lambda v: float(model.components(v)["cevns"].sum()))
     sm_events, sm_error, variants = sm_prediction(model)
     with ctx.timer("sin2_theta_w_scan"):
-        sin2 = profile(model.likelihood(free=("sin2_theta_w",)), "sin2_theta_w",
-                       cfg.scans.sin2_theta_w.grid())
+        sin2 = profile(model, "sin2_theta_w", cfg.scans.sin2_theta_w.grid(), ctx)
     radius = None
     if cfg.scans.neutron_radius_fm is not None:
         with ctx.timer("neutron_radius_scan"):
-            radius = profile(model.likelihood(free=("neutron_radius_fm",)), "neutron_radius_fm",
-                             cfg.scans.neutron_radius_fm.grid())
+            radius = profile(model, "neutron_radius_fm", cfg.scans.neutron_radius_fm.grid(), ctx)
     return Outcome(model, signal, sm_events, sm_error, variants, sin2, radius)
 
 

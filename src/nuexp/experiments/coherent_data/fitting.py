@@ -6,9 +6,9 @@
   √(χ²_min(no CEvNS) − χ²_min), the likelihood-ratio significance over the
   background-only hypothesis (one parameter at its boundary: Wilks/Chernoff, Cowan et al.,
   Eur. Phys. J. C 71 (2011) 1554, Eq. 12 with q₀).
-* :func:`profile` — a profile-likelihood scan of one physics parameter
-  (:func:`nuexp.stats.scan.profile_scan`) with the best value and the Δχ² = 1 interval
-  read from the curve (asymmetric).
+* :func:`profile` — a profile-likelihood scan of one physics parameter (independent fits
+  per grid point through ``ctx.map``) with the best value and the Δχ² = 1 interval read
+  from the curve (asymmetric).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 
 from ...exceptions import FitDidNotConverge
 from ...stats.fit import FitResult, fit
-from ...stats.scan import profile_scan
+from ..context import RunContext
 
 __all__ = ["Profile", "SignalFit", "fit_signal", "interval", "profile"]
 
@@ -132,10 +132,43 @@ def interval(points: np.ndarray, delta: np.ndarray, best: float,
     return float(low), float(high)
 
 
-def profile(likelihood, name: str, grid: np.ndarray) -> Profile:
-    """Global fit with ``name`` free, then the profile scan on ``grid``."""
-    best = fit(likelihood)
-    scan = profile_scan(likelihood, name, grid, start=best.values, reference=best.fval)
-    delta = np.maximum(scan.delta_chi2, 0.0)
-    low, high = interval(scan.points, delta, best.values[name])
-    return Profile(name, scan.points, delta, best.values[name], low, high, best)
+def _scan_point(model, name: str, value: float, start: dict[str, float]) -> float | None:
+    """Profiled −2 ln L at ``name = value`` (None when the fit does not converge)."""
+    likelihood = model.likelihood(free=(name,))
+    try:
+        return fit(likelihood, start={**start, name: value}, fix=[name], hesse=False).fval
+    except FitDidNotConverge:
+        return None
+
+
+def profile(model, name: str, grid: np.ndarray, ctx: RunContext | None = None) -> Profile:
+    """Global fit with ``name`` free, then the profile on ``grid``.
+
+    Each grid point is an independent fit started from the global best fit, run through
+    ``ctx.map`` (serial, or a dask cluster with ``--scheduler``); a point that does not
+    converge is left out of the curve.
+
+    Parameters
+    ----------
+    model
+        A data model with ``likelihood(free=...)`` (picklable for a cluster).
+    name : str
+        Physics parameter to profile.
+    grid : ndarray
+        Its values.
+    ctx : RunContext, optional
+        Run context; without one the points run serially here.
+    """
+    best = fit(model.likelihood(free=(name,)))
+    items = [(model, name, float(v), best.values) for v in grid]
+    if ctx is None:
+        fvals = [_scan_point(*item) for item in items]
+    else:
+        fvals = ctx.map(_scan_point, items, label=f"profile of {name}", unpack=True)
+    ok = [i for i, f in enumerate(fvals) if f is not None]
+    if len(ok) < 3:
+        raise FitDidNotConverge(f"profile of {name!r}: fewer than 3 grid points converged")
+    points = np.asarray(grid, dtype=float)[ok]
+    delta = np.maximum(np.array([fvals[i] for i in ok]) - best.fval, 0.0)
+    low, high = interval(points, delta, best.values[name])
+    return Profile(name, points, delta, best.values[name], low, high, best)

@@ -98,8 +98,7 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
     qf_shift = max(abs(model.predicted(nominal, t) - sm) for t in (-1.0, 1.0))
     sm_error = float(np.hypot(cfg.source.flux_uncertainty * sm, qf_shift))
     with ctx.timer("sin2_theta_w_scan"):
-        sin2 = profile(model.likelihood(free=("sin2_theta_w",)), "sin2_theta_w",
-                       cfg.scans.sin2_theta_w.grid())
+        sin2 = profile(model, "sin2_theta_w", cfg.scans.sin2_theta_w.grid(), ctx)
     return Outcome(model, signal, sm, sm_error, by_flavour, sin2)
 
 
