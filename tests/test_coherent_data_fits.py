@@ -204,3 +204,39 @@ def test_presets_run_and_carry_their_published_values(preset, override, keys, tm
     assert data["config"]["data_citation"] == raw["data_citation"]
     if write:
         assert (tmp_path / preset / "results.json").is_file() and res.figures
+
+
+def test_figures_have_no_layout_problems(csi, lar, tmp_path):
+    from hepunits import microsecond
+
+    from nuexp.experiments.coherent_data.plots import (
+        nsi_figure,
+        profile_figure,
+        projections_figure,
+    )
+    from nuexp.report.figure_check import layout_problems
+    from nuexp.report.plots import save_figure
+
+    figures = {}
+    nominal = csi.parameters().to_dict(csi.parameters().values)
+    figures["csi"] = projections_figure(
+        csi.data, csi.components(nominal),
+        [(csi.setup.pe_edges, "PE"), (csi.setup.time_edges / microsecond, "arrival time [µs]")],
+        "COHERENT CsI[Na] 2021 data, best fit")
+    rel = lar.release
+    figures["lar"] = projections_figure(
+        lar.data, lar.components(lar.parameters().to_dict(lar.parameters().values)),
+        [(rel.energy_edges / keV, "energy [keVee]"), (rel.f90_edges, "F90"),
+         (rel.time_edges / microsecond, "time [µs]")], "CENNS-10 LAr 2020, best fit")
+    x = np.linspace(0.1, 0.4, 30)
+    figures["profile"] = profile_figure({"CsI": (x, ((x - 0.22) / 0.026) ** 2)},
+                                        r"$\sin^2\theta_W$", (0.22, 0.027, "published"))
+    u = np.linspace(-1.0, 1.0, 81)
+    uu, dd = np.meshgrid(u, u)
+    chi2 = {"CsI alone": 100 * (uu + 1.12 * dd) ** 2, "LAr alone": 30 * (uu + 1.07 * dd) ** 2,
+            "combined": 130 * (uu + 1.1 * dd) ** 2}
+    figures["nsi"] = nsi_figure([(u, u, chi2), (u, u, chi2)], 4.61)
+    for name, fig in figures.items():
+        save_figure(fig, tmp_path, name, caption="A caption of a typical length, long enough "
+                    "to need more than one line in the narrower figures of this set.")
+        assert layout_problems(fig) == [], name
