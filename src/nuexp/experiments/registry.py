@@ -55,7 +55,10 @@ ENTRY_POINT_GROUP = "nuexp.experiments"
 BUILTIN_FAMILIES: dict[str, str] = {
     "cicenns": "nuexp.experiments.cicenns.analysis",
     "clovers": "nuexp.experiments.clovers.analysis",
+    "coherent-combined": "nuexp.experiments.coherent_combined.analysis",
     "coherent-csi": "nuexp.experiments.coherent_csi.analysis",
+    "coherent-csi-2021": "nuexp.experiments.coherent_csi_2021.analysis",
+    "coherent-lar-2020": "nuexp.experiments.coherent_lar_2020.analysis",
     "dayabay": "nuexp.experiments.dayabay.analysis",
     "jsns2-events": "nuexp.experiments.jsns2_events.analysis",
     "jsns2-flux": "nuexp.experiments.jsns2_flux.analysis",

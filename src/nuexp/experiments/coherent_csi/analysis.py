@@ -22,7 +22,14 @@ from pydantic import Field, model_validator
 
 from ...config import ExperimentConfig, StrictModel
 from ..analysis import Family
-from ..cevns.blocks import FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, TargetBlock, run_chain
+from ..cevns.blocks import (
+    FLUX_UNIT,
+    CevnsBlock,
+    ResponseBlock,
+    SourceBlock,
+    TargetBlock,
+    run_chain,
+)
 from ..context import RunContext
 
 __all__ = ["FAMILY", "Config", "analyse", "coherent_2017_acceptance", "report"]
