@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from hepunits import MeV, cm2
+from hepunits import MeV, cm2, second
 from pydantic import Field, field_validator, model_validator
 
 from ...config import ExperimentConfig, StrictModel
@@ -82,6 +82,11 @@ class IbdSection(StrictModel):
     """IBD folding."""
 
     cross_section: str = Field("vogel-beacom", description=f"one of {ibd.MODELS}")
+    neutron_lifetime_s: float = Field(
+        878.4, ge=870.0, le=900.0,
+        description="τ_n normalising the Vogel–Beacom cross sections [s], 870–900; default "
+                    "PDG 2024 (Review of Particle Physics, neutron mean life 878.4 ± 0.5 s); "
+                    "Vogel & Beacom used 886.8 s")
     energy_max_mev: float = Field(12.0, ge=8.0, le=15.0,
                                   description="upper end of the σ_f integral [MeV], 8–15")
 
@@ -138,9 +143,19 @@ class Config(ExperimentConfig):
         return self
 
 
+def ibd_cross_section(E: np.ndarray, model: str, neutron_lifetime: float | None) -> np.ndarray:
+    """σ_IBD from :mod:`nuexp.interactions.ibd`; τ_n (hepunits time) renormalises the
+    Vogel–Beacom models (the Strumia–Vissani ones fix their own couplings)."""
+    if neutron_lifetime is not None and model == "vogel-beacom":
+        return ibd.cross_section_vogel_beacom(E, neutron_lifetime=neutron_lifetime)
+    if neutron_lifetime is not None and model == "vogel-beacom-0":
+        return ibd.cross_section_vogel_beacom_zeroth(E, neutron_lifetime=neutron_lifetime)
+    return ibd.cross_section(E, model=model)
+
+
 def ibd_yield(model: str, fractions: FissionFractions | str, *, library: str = "endfb-viii.0",
               cross_section: str = "vogel-beacom", energy_max: float = 12.0 * MeV,
-              n_points: int = 4001) -> float:
+              n_points: int = 4001, neutron_lifetime: float | None = None) -> float:
     """σ_f = ∫ S(E) σ_IBD(E) dE from threshold to ``energy_max`` (hepunits area per fission).
 
     Parameters
@@ -158,10 +173,12 @@ def ibd_yield(model: str, fractions: FissionFractions | str, *, library: str = "
     n_points : int
         Trapezoid nodes (the summation tables have 10 keV nodes; 4001 nodes over ~10 MeV
         resolve them).
+    neutron_lifetime : float, optional
+        τ_n (hepunits time) for the Vogel–Beacom models (default: theirs, 886.8 s).
     """
     E = np.linspace(ibd.THRESHOLD, energy_max, n_points)
     S = reactor_spectrum(E, fractions, model=model, library=library, outside="extrapolate")
-    return float(np.trapezoid(S * ibd.cross_section(E, model=cross_section), E))
+    return float(np.trapezoid(S * ibd_cross_section(E, cross_section, neutron_lifetime), E))
 
 
 @dataclass
@@ -199,16 +216,18 @@ def compute(config: Config, ctx) -> Outcome:
     fr = config.fission_fractions.fractions()
     emax = config.ibd.energy_max_mev * MeV
     xs = config.ibd.cross_section
+    tau_n = config.ibd.neutron_lifetime_s * second
     labels = ["huber-mueller"] + list(config.summation.libraries)
     yields: dict[str, dict[str, float]] = {}
     for label in labels:
         model, lib = ("huber-mueller", summation.DEFAULT_VARIANT) if label == "huber-mueller" \
             else ("summation", label)
         yields[label] = {iso: ibd_yield(model, iso, library=lib, cross_section=xs,
-                                        energy_max=emax) / cm2 for iso in ISOTOPES}
+                                        energy_max=emax, neutron_lifetime=tau_n) / cm2
+                         for iso in ISOTOPES}
         yields[label]["mix"] = float(sum(getattr(fr, i) * yields[label][i] for i in ISOTOPES))
     E = np.linspace(ibd.THRESHOLD, emax, 4001)
-    sig = ibd.cross_section(E, model=xs)
+    sig = ibd_cross_section(E, xs, tau_n)
     gap_share, diagnostics = {}, {}
     for v in config.summation.libraries:
         table = summation.load_table(v)
@@ -263,7 +282,8 @@ def report(config: Config, outcome: Outcome, ctx) -> None:
            uncertainty=spread,
            note=(f"Summation ({ref}); uncertainty = half the spread of "
                  + ", ".join(f"{v}: {x:.4g}" for v, x in vals.items())
-                 + f". Huber–Mueller with the same σ_IBD ({config.ibd.cross_section}): "
+                 + f". Huber–Mueller with the same σ_IBD ({config.ibd.cross_section}, "
+                   f"τ_n = {config.ibd.neutron_lifetime_s} s): "
                    f"{hm[iso]:.4g} (ibd_yield_{iso.lower()}_hm). Gap-model share of σ_f: "
                  + ", ".join(f"{v} {100 * outcome.gap_share[v][iso]:.1f} %" for v in libs)
                  + "."))

@@ -265,7 +265,7 @@ def shape_factor(kind: str, Z: int, W: ArrayLike, W0: float, R: float) -> np.nda
     if kind not in FORBIDDENNESS:
         raise UnphysicalParameter(f"forbiddenness {kind!r}: choose one of {FORBIDDENNESS}")
     W = np.asarray(W, dtype=float)
-    if not kind.endswith("U"):
+    if kind == "allowed" or kind.endswith("NU"):
         return np.ones_like(W)
     n = int(kind[0])
     p = _momentum(W)
