@@ -345,12 +345,16 @@ def _gap_note(outcome: Outcome, config: Config) -> str:
     fr = config.fission_fractions.fractions()
     share = sum(getattr(fr, i) * outcome.gap_share[ref][i] * outcome.yields[ref][i]
                 for i in ISOTOPES) / outcome.yields[ref]["mix"]
-    return (f"No factor is tuned. Known gaps ({ref}): {100 * share:.1f} % of σ_f comes from "
-            "the statistical gap-filling model (nuclides without measured β branches); "
-            "non-unique forbidden branches (e.g. ⁹²Rb, ⁹⁶Y, ¹⁴²Cs ground-state transitions) "
-            "use the allowed shape; weak magnetism is the CVC slope for every allowed branch; "
-            "the spectra are at equilibrium (no irradiation-time cut); Pandemonium-affected "
-            "decay schemes without TAGS data over-weight high-energy branches.")
+    c, n = summation.load_table(ref).gap_model
+    return (f"No factor is tuned to any reactor measurement. Known gaps ({ref}): "
+            f"{100 * share:.1f} % of σ_f comes from the statistical gap-filling model "
+            f"(nuclides without complete β branches; level-density scale c = {c:.3f} "
+            f"calibrated on {n} nuclides of the same decay library with complete schemes); "
+            "non-unique forbidden branches (e.g. the ⁹²Rb, ⁹⁶Y, ¹⁴²Cs ground-state "
+            "transitions) use the allowed shape; weak magnetism is the CVC slope for every "
+            "allowed branch; the spectra are at equilibrium (no irradiation-time cut); "
+            "decay schemes without total-absorption (TAGS) data are Pandemonium-prone (too "
+            "hard), which is what drives the ENSDF variant high.")
 
 
 def _report_bump(config: Config, b: BumpOutcome, ctx) -> None:

@@ -29,12 +29,14 @@ def spectra_and_ratio(outcome, config, ctx) -> None:
             bot.plot(E, outcome.spectra[v][iso] / hm, color=f"C{j}", lw=1)
         top.set_yscale("log")
         top.set_title(_LABEL[iso])
-        top.set_ylabel(r"$\bar\nu_e$ / (MeV fission)")
         bot.axhline(1.0, color="k", lw=0.8)
         bot.axvspan(5.0, 7.0, color="grey", alpha=0.15)
         bot.set_ylim(0.6, 1.4)
+        bot.set_xlim(1.8, 8.5)
         bot.set_xlabel(r"$E_\nu$ [MeV]")
-        bot.set_ylabel("summation / Huber–Mueller")
+        if k == 0:
+            top.set_ylabel(r"$\bar\nu_e$ / (MeV fission)")
+            bot.set_ylabel("summation / Huber–Mueller")
     axes[0][0].legend(fontsize=10)
     ctx.figure(fig, "spectra_ratio_to_hm", caption=(
         "Summation spectra per fission (tables on a 10 keV grid; the saw-tooth is the sum of "

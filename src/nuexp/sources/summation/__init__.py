@@ -92,6 +92,13 @@ class SummationTable:
             raise UnknownName(f"summation table diagnostic {name!r} does not exist")
         return float(self._data[key])
 
+    @property
+    def gap_model(self) -> tuple[float, int]:
+        """(c, n): level-density scale of the gap model (a = c A/8 MeV⁻¹) and the number of
+        library nuclides it was calibrated on (see :mod:`.build`)."""
+        return (float(self._data["gap_level_density_scale"]),
+                int(self._data["gap_calibration_nuclides"]))
+
     def __call__(self, isotope: str, E_nu: ArrayLike) -> np.ndarray:
         """Linear interpolation of :meth:`spectrum` at ``E_nu`` (0 above the table)."""
         E = require_positive("neutrino energy E_nu", E_nu)
