@@ -104,3 +104,21 @@ def test_cumulative_yield_sums_against_library_chain_totals():
             chains[a] = max(chains.get(a, 0.0), y)
         assert sum(ind.values()) == pytest.approx(2.0, abs=1e-3), iso
         assert sum(chains.values()) == pytest.approx(2.0, rel=0.02), iso
+
+
+@pytest.mark.parametrize("variant", summation.VARIANTS)
+def test_gap_models_bracket(variant):
+    # the textbook Fermi-gas gap model is softer than the calibrated one (module docstring of
+    # nuexp.sources.summation.build): fewer ν̄ above the IBD threshold, same count of decays
+    t = summation.load_table(variant)
+    c, n = t.gap_model
+    assert 0.0 <= c < 1.0 and n > 100
+    above = t.energy > 1.8 * MeV
+    for iso in ISOTOPES:
+        soft, hard = t.spectrum(iso, "fermi-gas"), t.spectrum(iso)
+        assert np.trapezoid(soft[above], t.energy[above]) < np.trapezoid(hard[above],
+                                                                         t.energy[above])
+        assert np.trapezoid(soft, t.energy) == pytest.approx(np.trapezoid(hard, t.energy),
+                                                             rel=0.01)
+    with pytest.raises(UnknownName):
+        t.spectrum("U235", "gross-theory")

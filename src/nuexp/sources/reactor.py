@@ -194,7 +194,7 @@ FLUX_MODELS: tuple[str, ...] = ("huber-mueller", "summation", "tabulated")
 
 def reactor_spectrum(E_nu: ArrayLike, fractions: FissionFractions | str, *,
                      model: str = "huber-mueller", library: str = "endfb-viii.0",
-                     table: TabulatedSpectrum | None = None,
+                     table: TabulatedSpectrum | None = None, gap_model: str = "calibrated",
                      outside: str = "raise") -> np.ndarray:
     """ν̄e per fission per unit energy (1/hepunits energy) for a named flux model.
 
@@ -213,6 +213,8 @@ def reactor_spectrum(E_nu: ArrayLike, fractions: FissionFractions | str, *,
         Summation table variant (:data:`nuexp.sources.summation.VARIANTS`).
     table : TabulatedSpectrum, optional
         Required for ``model="tabulated"``.
+    gap_model : str
+        Summation gap-filling model (:data:`nuexp.sources.summation.GAP_MODELS`).
     outside : {"raise", "extrapolate", "zero"}
         Outside the model's validity range (see the module docstring).
     """
@@ -234,7 +236,8 @@ def reactor_spectrum(E_nu: ArrayLike, fractions: FissionFractions | str, *,
     if outside == "raise" and np.any(E > top):
         raise UnphysicalParameter(f"neutrino energy {E.max() / MeV:.4g} MeV is above the "
                                   f"summation table ({top / MeV:.4g} MeV)")
-    return sum(w * summation.isotope_spectrum(n, E, variant=library) for n, w in weights.items())
+    return sum(w * summation.isotope_spectrum(n, E, variant=library, gap_model=gap_model)
+               for n, w in weights.items())
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ __all__ = [
 #: Table variants shipped (see :data:`nuexp.sources.summation.build.VARIANTS`).
 VARIANTS: tuple[str, ...] = ("endfb-viii.0", "jeff-3.3", "endfb-viii.0+ensdf")
 DEFAULT_VARIANT = "endfb-viii.0"
+#: Gap-filling models: "calibrated" (level density scaled to reproduce the library's complete
+#: schemes; the tables' default) and "fermi-gas" (textbook a = A/8 MeV⁻¹, far too soft on
+#: the complete schemes): the two ends of the gap-model uncertainty (see :mod:`.build`).
+GAP_MODELS: tuple[str, ...] = ("calibrated", "fermi-gas")
 ISOTOPES: tuple[str, ...] = ("U235", "U238", "Pu239", "Pu241")
 _TABLES = Path(__file__).parent / "tables"
 
@@ -68,13 +72,17 @@ class SummationTable:
         #: Energy nodes (hepunits energy), shape (n,).
         self.energy = self._data["energy_mev"] * MeV
 
-    def spectrum(self, isotope: str) -> np.ndarray:
+    def spectrum(self, isotope: str, gap_model: str = "calibrated") -> np.ndarray:
         """ν̄e per fission per unit energy at :attr:`energy` (1/hepunits energy)."""
-        return self._data[f"{_check(isotope)}_spectrum"] / MeV
+        total = self._data[f"{_check(isotope)}_spectrum"] / MeV
+        if _gap(gap_model) == "calibrated":
+            return total
+        return total - self.gap_spectrum(isotope) + self.gap_spectrum(isotope, gap_model)
 
-    def gap_spectrum(self, isotope: str) -> np.ndarray:
+    def gap_spectrum(self, isotope: str, gap_model: str = "calibrated") -> np.ndarray:
         """Part of :meth:`spectrum` from the statistical gap-filling model."""
-        return self._data[f"{_check(isotope)}_gap_spectrum"] / MeV
+        suffix = "" if _gap(gap_model) == "calibrated" else "_fermi_gas"
+        return self._data[f"{_check(isotope)}_gap_spectrum{suffix}"] / MeV
 
     def top_nuclides(self, isotope: str) -> tuple[list[str], np.ndarray, list[str]]:
         """Names, spectra (n_top, n; 1/hepunits energy) and data origin of the nuclides
@@ -99,10 +107,11 @@ class SummationTable:
         return (float(self._data["gap_level_density_scale"]),
                 int(self._data["gap_calibration_nuclides"]))
 
-    def __call__(self, isotope: str, E_nu: ArrayLike) -> np.ndarray:
+    def __call__(self, isotope: str, E_nu: ArrayLike, gap_model: str = "calibrated"
+                 ) -> np.ndarray:
         """Linear interpolation of :meth:`spectrum` at ``E_nu`` (0 above the table)."""
         E = require_positive("neutrino energy E_nu", E_nu)
-        return np.interp(E, self.energy, self.spectrum(isotope), right=0.0)
+        return np.interp(E, self.energy, self.spectrum(isotope, gap_model), right=0.0)
 
 
 def _check(isotope: str) -> str:
@@ -111,14 +120,20 @@ def _check(isotope: str) -> str:
     return isotope
 
 
+def _gap(gap_model: str) -> str:
+    if gap_model not in GAP_MODELS:
+        raise UnknownName(f"gap model {gap_model!r}: choose one of {', '.join(GAP_MODELS)}")
+    return gap_model
+
+
 @cache
 def load_table(variant: str = DEFAULT_VARIANT) -> SummationTable:
     """The shipped table of ``variant`` (cached)."""
     return SummationTable(variant)
 
 
-def isotope_spectrum(isotope: str, E_nu: ArrayLike, *,
-                     variant: str = DEFAULT_VARIANT) -> np.ndarray:
+def isotope_spectrum(isotope: str, E_nu: ArrayLike, *, variant: str = DEFAULT_VARIANT,
+                     gap_model: str = "calibrated") -> np.ndarray:
     """Summation ν̄e spectrum per fission of one isotope, dN/dE (1/hepunits energy).
 
     Parameters
@@ -130,8 +145,10 @@ def isotope_spectrum(isotope: str, E_nu: ArrayLike, *,
         the spectrum is 0 (no fission product has Q_β > 15 MeV).
     variant : str
         Table variant (:data:`VARIANTS`).
+    gap_model : str
+        :data:`GAP_MODELS` entry for the nuclides without complete β branches.
     """
-    return load_table(variant)(isotope, E_nu)
+    return load_table(variant)(isotope, E_nu, gap_model)
 
 
 def spectrum_per_fission(E_nu: ArrayLike, fractions, *,

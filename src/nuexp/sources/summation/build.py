@@ -45,7 +45,9 @@ on the library's own nuclides with complete schemes and Q_β > 4 MeV it gives �
 IBD yield per decay (constant feeding per MeV, a = 0, gives ≈ 1.15). So a = c·A/8 MeV⁻¹ with
 c fixed per library by :func:`calibrate_gap_model` on those nuclides (decay data only, no
 reactor measurement); c and the number of calibration nuclides are stored in the table. The
-gap model's share of the IBD yield is stored (``gap_*`` arrays) and reported.
+gap model's share of the IBD yield is stored (``gap_*`` arrays) and reported, and the gap
+spectrum of the textbook c = 1 is stored too (``*_gap_spectrum_fermi_gas``) as the soft end
+of the gap-model uncertainty.
 
 Not included: non-equilibrium (finite irradiation time) — every nuclide is at equilibrium,
 which over-counts long-lived pairs such as ¹⁴⁴Ce/¹⁴⁴Pr, ¹⁰⁶Ru/¹⁰⁶Rh, ⁹⁰Sr/⁹⁰Y relative to
@@ -123,6 +125,7 @@ class Nuclide:
     q_beta: float                        # hepunits energy (0 if unknown)
     branches: list[Branch] = field(default_factory=list)
     origin: str = "library"              # "library", "ensdf", "gap", "rescaled", "library+gap"
+    fermi_gas_gap: list[Branch] = field(default_factory=list)   # same deficit, c = 1
 
     @property
     def Z(self) -> int:
@@ -358,23 +361,24 @@ def _complete(nuc: Nuclide, level_density_scale: float) -> Nuclide:
     nuc.branches = nuc.branches + [
         Branch(b.endpoint, b.intensity, "gap")
         for b in gap_branches(nuc.Z, nuc.A, nuc.q_beta, deficit, level_density_scale)]
+    nuc.fermi_gas_gap = gap_branches(nuc.Z, nuc.A, nuc.q_beta, deficit, 1.0)
     nuc.origin = "gap" if total == 0 else nuc.origin + "+gap"
     return nuc
 
 
-def _nuclide_spectra(nuc: Nuclide, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(measured-branch spectrum, gap-model spectrum) per decay on ``grid``."""
-    measured = np.zeros_like(grid)
-    gap = np.zeros_like(grid)
-    for b in nuc.branches:
+def _nuclide_spectra(nuc: Nuclide, grid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(measured-branch, gap-model, Fermi-gas gap-model) spectra per decay on ``grid``."""
+    out = [np.zeros_like(grid) for _ in range(3)]
+    tagged = [(b, 1 if b.kind == "gap" else 0) for b in nuc.branches]
+    tagged += [(b, 2) for b in nuc.fermi_gas_gap]
+    for b, slot in tagged:
         if b.endpoint < 1.0 * keV or b.intensity <= 0:
             continue
         kind = "allowed" if b.kind == "gap" else b.kind
         sel = grid < b.endpoint
-        s = b.intensity * antineutrino_spectrum(grid[sel], nuc.Z + 1, nuc.A, b.endpoint,
-                                                kind=kind)
-        (gap if b.kind == "gap" else measured)[sel] += s
-    return measured, gap
+        out[slot][sel] += b.intensity * antineutrino_spectrum(grid[sel], nuc.Z + 1, nuc.A,
+                                                              b.endpoint, kind=kind)
+    return tuple(out)
 
 
 def _name(zam: int) -> str:
@@ -393,7 +397,7 @@ def build_variant(variant: str, grid: np.ndarray = GRID) -> dict[str, np.ndarray
     ensdf = read_ensdf()
     scale, n_calibration = calibrate_gap_model(decay, yields["U235"][1])
     needed = sorted({z for _, cum in yields.values() for z in cum})
-    spectra: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    spectra: dict[int, tuple[np.ndarray, ...]] = {}
     origin: dict[int, str] = {}
     for zam in needed:
         nuc = decay.get(zam)
@@ -419,13 +423,15 @@ def build_variant(variant: str, grid: np.ndarray = GRID) -> dict[str, np.ndarray
     for iso, (ind, cum) in yields.items():
         total = np.zeros_like(grid)
         gap = np.zeros_like(grid)
+        gap_fg = np.zeros_like(grid)
         contrib = {}
         n_beta = n_gap = missing = 0.0
         for zam, y in cum.items():
             if zam in spectra:
-                m, g = spectra[zam]
+                m, g, g_fg = spectra[zam]
                 total += y * (m + g)
                 gap += y * g
+                gap_fg += y * g_fg
                 contrib[zam] = y * (m + g)
                 n_beta += y * decay[zam].br_beta
                 n_gap += y * sum(b.intensity for b in decay[zam].branches if b.kind == "gap")
@@ -437,6 +443,7 @@ def build_variant(variant: str, grid: np.ndarray = GRID) -> dict[str, np.ndarray
         top = sorted(contrib, key=lambda z: -np.trapezoid(contrib[z][band], grid[band]))[:_N_TOP]
         out[f"{iso}_spectrum"] = total * MeV                    # ν̄ / (MeV fission)
         out[f"{iso}_gap_spectrum"] = gap * MeV
+        out[f"{iso}_gap_spectrum_fermi_gas"] = gap_fg * MeV
         out[f"{iso}_top_names"] = np.array([_name(z) for z in top])
         out[f"{iso}_top_spectra"] = (np.array([contrib[z] for z in top]) * MeV).astype(np.float32)
         out[f"{iso}_top_origin"] = np.array([origin[z] for z in top])
