@@ -64,6 +64,7 @@ BUILTIN_FAMILIES: dict[str, str] = {
     "jsns2-flux": "nuexp.experiments.jsns2_flux.analysis",
     "jsns2-sterile": "nuexp.experiments.jsns2_sterile.analysis",
     "juno": "nuexp.experiments.juno.analysis",
+    "reactor-flux": "nuexp.experiments.reactor_flux.analysis",
     "relics": "nuexp.experiments.relics.analysis",
 }
 

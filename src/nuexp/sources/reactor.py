@@ -45,7 +45,7 @@ from ..validation import require_in_range, require_non_negative, require_positiv
 __all__ = [
     "ISOTOPES", "ENERGY_PER_FISSION", "HUBER_MUELLER_COEFFICIENTS", "VALID_RANGE",
     "FissionFractions", "ReactorCore", "TabulatedSpectrum", "isotope_spectrum", "spectrum_per_fission",
-    "mean_energy_per_fission", "JUNO_CORES", "juno_cores",
+    "mean_energy_per_fission", "JUNO_CORES", "juno_cores", "FLUX_MODELS", "reactor_spectrum",
 ]
 
 #: Fissile isotopes, in the order used by every array of this module.
@@ -184,6 +184,60 @@ def spectrum_per_fission(E_nu: ArrayLike, fractions: FissionFractions, *,
     """Σ_i f_i S_i(E): ν̄e per MeV per fission of the fuel mix (1/hepunits energy)."""
     return sum(getattr(fractions, n) * isotope_spectrum(n, E_nu, outside=outside)
                for n in ISOTOPES)
+
+
+#: Flux models selectable by name (``flux.model`` of a reactor TOML): the Huber–Mueller fits
+#: above, the summation tables of :mod:`nuexp.sources.summation`, or a
+#: :class:`TabulatedSpectrum`.
+FLUX_MODELS: tuple[str, ...] = ("huber-mueller", "summation", "tabulated")
+
+
+def reactor_spectrum(E_nu: ArrayLike, fractions: FissionFractions | str, *,
+                     model: str = "huber-mueller", library: str = "endfb-viii.0",
+                     table: TabulatedSpectrum | None = None, gap_model: str = "calibrated",
+                     outside: str = "raise") -> np.ndarray:
+    """ν̄e per fission per unit energy (1/hepunits energy) for a named flux model.
+
+    Parameters
+    ----------
+    E_nu : array_like
+        Antineutrino energy (hepunits energy, > 0).
+    fractions : FissionFractions or str
+        Fuel mix, or one isotope of :data:`ISOTOPES` (pure isotope).
+    model : {"huber-mueller", "summation", "tabulated"}
+        :func:`isotope_spectrum` fits; the summation tables
+        (:func:`nuexp.sources.summation.isotope_spectrum`, 0–15 MeV, ``outside`` applies
+        beyond); or ``table`` (a measured spectrum of the whole mix; ``fractions`` must then
+        be a :class:`FissionFractions` and only sets the energy per fission elsewhere).
+    library : str
+        Summation table variant (:data:`nuexp.sources.summation.VARIANTS`).
+    table : TabulatedSpectrum, optional
+        Required for ``model="tabulated"``.
+    gap_model : str
+        Summation gap-filling model (:data:`nuexp.sources.summation.GAP_MODELS`).
+    outside : {"raise", "extrapolate", "zero"}
+        Outside the model's validity range (see the module docstring).
+    """
+    if model not in FLUX_MODELS:
+        raise UnknownName(f"flux model {model!r}: choose one of {', '.join(FLUX_MODELS)}")
+    if model == "tabulated":
+        if table is None or isinstance(fractions, str):
+            raise UnknownName("flux model 'tabulated' needs table=TabulatedSpectrum and a "
+                              "FissionFractions mix")
+        return table(E_nu, outside=outside)
+    weights = ({fractions: 1.0} if isinstance(fractions, str)
+               else {n: getattr(fractions, n) for n in ISOTOPES})
+    if model == "huber-mueller":
+        return sum(w * isotope_spectrum(n, E_nu, outside=outside) for n, w in weights.items())
+    from . import summation
+
+    E = require_positive("neutrino energy E_nu", E_nu)
+    top = float(summation.load_table(library).energy[-1])
+    if outside == "raise" and np.any(E > top):
+        raise UnphysicalParameter(f"neutrino energy {E.max() / MeV:.4g} MeV is above the "
+                                  f"summation table ({top / MeV:.4g} MeV)")
+    return sum(w * summation.isotope_spectrum(n, E, variant=library, gap_model=gap_model)
+               for n, w in weights.items())
 
 
 @dataclass(frozen=True)
