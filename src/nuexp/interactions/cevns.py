@@ -73,6 +73,8 @@ from .form_factors import default_rms_radius, form_factor_of_radius, momentum_tr
 __all__ = [
     "FERMI_CONSTANT",
     "ELECTRON_MASS",
+    "MAGNETIC_PREFACTOR",
+    "weak_prefactor",
     "SIN2_THETA_W_LOW_ENERGY",
     "SIN2_THETA_W_MZ",
     "SIN2_THETA_W",
@@ -112,8 +114,8 @@ RADIATIVE_COUPLINGS: dict[str, float] = {"proton_e": 0.0401, "proton_mu": 0.0318
 _FLAVOURS = ("e", "mu", "tau")
 #: Electron mass m_e c² (CODATA via scipy), hepunits energy.
 ELECTRON_MASS: float = physical_constants["electron mass energy equivalent in MeV"][0] * MeV
-#: μ_B-normalised magnetic-moment prefactor π α² (ħc)² / m_e² (area).
-_MAGNETIC_PREFACTOR = np.pi * FINE_STRUCTURE**2 * hbarc**2 / ELECTRON_MASS**2
+#: Magnetic-moment prefactor π α² (ħc)² / m_e² (area; μ_ν in Bohr magnetons).
+MAGNETIC_PREFACTOR = np.pi * FINE_STRUCTURE**2 * hbarc**2 / ELECTRON_MASS**2
 
 
 class Nucleus(Protocol):
@@ -278,7 +280,7 @@ def min_neutrino_energy(recoil: ArrayLike, nuclear_mass: float) -> np.ndarray:
     return 0.5 * (t + np.sqrt(t * t + 2.0 * m * t))
 
 
-def _weak_prefactor(nucleus: Nucleus) -> float:
+def weak_prefactor(nucleus: Nucleus) -> float:
     """G_F² M (ħc)² / (4π): area / energy after multiplying Q² and the kinematic bracket."""
     return FERMI_CONSTANT**2 * nucleus.nuclear_mass * hbarc**2 / (4.0 * np.pi)
 
@@ -377,10 +379,10 @@ def differential_cross_section(
         magnetic = np.where(t > 0, 1.0 / t - 1.0 / e, 0.0)
     allowed = (e > 0) & (t <= max_recoil(e, m))
     bracket = np.where(allowed, np.clip(bracket, 0.0, None), 0.0)
-    out = _weak_prefactor(nucleus) * bracket * effective_charge(t, nucleus, phys, flavour) ** 2
+    out = weak_prefactor(nucleus) * bracket * effective_charge(t, nucleus, phys, flavour) ** 2
     if phys.magnetic_moment > 0:
         fp, _ = nucleon_form_factors(t, nucleus, phys)
-        out = out + (_MAGNETIC_PREFACTOR * phys.magnetic_moment**2 * float(nucleus.Z) ** 2
+        out = out + (MAGNETIC_PREFACTOR * phys.magnetic_moment**2 * float(nucleus.Z) ** 2
                      * np.where(allowed, np.clip(magnetic, 0.0, None), 0.0) * fp**2)
     return out
 
@@ -480,10 +482,10 @@ def folded_differential_cross_section(
     phys = _legacy_physics(form_factor, sin2_theta_w, physics)
     t = require_non_negative("recoil energy", recoil)
     k_weak, k_mag = folded_kernels(t, spectrum, nucleus.nuclear_mass)
-    out = _weak_prefactor(nucleus) * k_weak * effective_charge(t, nucleus, phys, flavour) ** 2
+    out = weak_prefactor(nucleus) * k_weak * effective_charge(t, nucleus, phys, flavour) ** 2
     if phys.magnetic_moment > 0:
         fp, _ = nucleon_form_factors(t, nucleus, phys)
-        out = out + (_MAGNETIC_PREFACTOR * phys.magnetic_moment**2 * float(nucleus.Z) ** 2
+        out = out + (MAGNETIC_PREFACTOR * phys.magnetic_moment**2 * float(nucleus.Z) ** 2
                      * k_mag * fp**2)
     return out
 
