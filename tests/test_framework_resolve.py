@@ -72,9 +72,9 @@ def test_extends_chain_of_files_and_presets_merges_outermost_last(tmp_path):
 
 def test_default_values_are_reported_as_defaults(tmp_path):
     resolved = resolve("clovers")
-    assert "quenching_factor" not in resolved.data["response"]   # the model's default
-    assert resolved.origin("response.quenching_factor") == DEFAULT_ORIGIN
-    assert "preset 'clovers'" in resolved.origin("response.light_yield_pe_per_kevee")
+    assert "protons_on_target" not in resolved.data["exposure"]   # the model's default
+    assert resolved.origin("exposure.protons_on_target") == DEFAULT_ORIGIN
+    assert "preset 'clovers'" in resolved.origin("response.yield_per_kevee")
 
 
 def test_extends_cycle_is_an_error_naming_the_chain(tmp_path):

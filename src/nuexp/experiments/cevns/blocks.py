@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from hepunits import GeV, cm, hour, kW, keV, kg, m
+from hepunits import GeV, cm, hour, keV, kg, kW, m
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ...config import StrictModel
-from ...exceptions import UnknownName
 from ...detector.quenching import Quenching, get_quenching
+from ...exceptions import UnknownName
 from ...interactions.cevns import SIN2_THETA_W
 from ...interactions.form_factors import get_form_factor
 from ...rates import LabelledSpectra, npe_spectra, recoil_spectra

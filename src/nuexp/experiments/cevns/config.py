@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from hepunits import GeV, MeV, fermi, keV, kg, kW, m, microsecond
+from hepunits import GeV, MeV, fermi, keV, kg, kW, m, microsecond, ns
 from pydantic import Field, field_validator, model_validator
 
 from ...config import ExperimentConfig, StrictModel
@@ -30,10 +30,11 @@ from ...sources.spallation import flux_per_flavour
 from ...targets.compound import Compound
 from ...targets.isotopic_composition import ElementTarget
 
-__all__ = ["StoppedPionSource", "ReactorSource", "ExposureBlock", "TargetBlock",
+__all__ = ["SourceBlock", "ExposureBlock", "TargetBlock",
            "InteractionBlock", "QuenchingBlock", "ResolutionBlock", "CoincidenceBlock",
            "XenonBlock", "BinsBlock", "ResponseBlock", "EfficiencyBlock", "TimingBlock",
-           "BackgroundComponent", "StatisticsBlock", "ReachBlock", "CevnsConfig"]
+           "BackgroundComponent", "StatisticsBlock", "ReachBlock", "PublishedValue",
+           "CevnsConfig"]
 
 _FLAVOURS = ("e", "mu", "tau")
 
@@ -46,43 +47,81 @@ def _check(build, label: str):
         raise ValueError(f"{label}: {err}") from None
 
 
-class StoppedPionSource(StrictModel):
-    """A pulsed stopped-pion source: flux = (P/E_p) · yield / (4π L²) per flavour."""
+class SourceBlock(StrictModel):
+    """The neutrino source: a pulsed stopped-pion facility or a reactor core (``kind``).
 
-    kind: Literal["stopped-pion"] = Field(description="source type")
-    facility: str = Field("", description="facility name, for labels only")
-    beam_power_kw: float = Field(gt=0, le=1e5, description="proton beam power [kW], (0, 1e5]")
-    proton_energy_gev: float = Field(gt=0, le=100, description="proton kinetic energy [GeV]")
-    nu_per_proton_per_flavour: float = Field(gt=0, le=10,
-                                             description="neutrinos per proton per flavour, (0, 10]")
-    distance_m: float = Field(gt=0, le=1e4, description="target-detector distance [m]")
-    repetition_rate_hz: float = Field(60.0, gt=0, le=1e4, description="beam pulse rate [Hz]")
-    pulse_sigma_ns: float = Field(150.0, gt=0, le=1e5,
-                                  description="Gaussian width (1 sigma) of the proton pulse [ns]")
+    Stopped pion: flux = (P/E_p) · yield / (4π L²) per flavour (νμ, νe, ν̄μ). Reactor:
+    isotropic ν̄e with the library reactor flux (Kopeikin below ``join_energy_mev``,
+    Huber–Mueller above). Keys of the other kind are refused.
+    """
+
+    kind: Literal["stopped-pion", "reactor"] = Field(description="source type")
+    distance_m: float = Field(gt=0, le=1e5, description="source-detector distance [m], (0, 1e5]")
+    facility: str = Field("", description="facility or site name, for labels only")
+    beam_power_kw: float | None = Field(None, gt=0, le=1e5,
+                                        description="stopped pion: proton beam power [kW]")
+    proton_energy_gev: float | None = Field(None, gt=0, le=100,
+                                            description="stopped pion: proton kinetic energy [GeV]")
+    nu_per_proton_per_flavour: float | None = Field(
+        None, gt=0, le=10, description="stopped pion: neutrinos per proton per flavour, (0, 10]")
+    repetition_rate_hz: float | None = Field(None, gt=0, le=1e4,
+                                             description="stopped pion: beam pulse rate [Hz]")
+    pulse_sigma_ns: float | None = Field(
+        None, gt=0, le=1e5, description="stopped pion: Gaussian width (1 sigma) of the proton "
+                                        "pulse [ns] (default 150)")
+    pulse_centre_ns: float | None = Field(
+        None, ge=-1e5, le=1e5, description="stopped pion: centre of the proton pulse on the "
+                                           "time axis of [timing] [ns] (default 0)")
+    thermal_power_gw: float | None = Field(None, gt=0, le=20,
+                                           description="reactor: thermal power [GW], (0, 20]")
+    fission_fractions: dict[str, float] | None = Field(
+        None, description="reactor: fission fractions of U235, U238, Pu239, Pu241 (sum 1)")
+    join_energy_mev: float | None = Field(
+        None, gt=1.8, lt=8.0, description="reactor: centre of the Kopeikin -> Huber-Mueller "
+                                          "blend [MeV] (default 2.5)")
+    join_width_mev: float | None = Field(None, gt=0, le=1.0,
+                                         description="reactor: width of the blend [MeV] "
+                                                     "(default 0.2)")
+
+    @model_validator(mode="after")
+    def _kind(self):
+        pion = ("beam_power_kw", "proton_energy_gev", "nu_per_proton_per_flavour")
+        pion_opt = ("repetition_rate_hz", "pulse_sigma_ns", "pulse_centre_ns")
+        reactor = ("thermal_power_gw", "fission_fractions")
+        reactor_opt = ("join_energy_mev", "join_width_mev")
+        need, other = (pion, reactor + reactor_opt) if self.kind == "stopped-pion" else \
+            (reactor, pion + pion_opt)
+        missing = [f for f in need if getattr(self, f) is None]
+        extra = [f for f in other if getattr(self, f) is not None]
+        if missing:
+            raise ValueError(f"a {self.kind} source needs {missing}")
+        if extra:
+            raise ValueError(f"{extra} do not apply to a {self.kind} source")
+        if self.fission_fractions is not None:
+            _check(lambda: FissionFractions.from_mapping(self.fission_fractions),
+                   "fission_fractions")
+        return self
+
+    @property
+    def pulse_sigma(self) -> float:
+        """Proton-pulse width (hepunits time)."""
+        return (150.0 if self.pulse_sigma_ns is None else self.pulse_sigma_ns) * ns
+
+    @property
+    def pulse_centre(self) -> float:
+        """Proton-pulse centre on the time axis (hepunits time)."""
+        return (0.0 if self.pulse_centre_ns is None else self.pulse_centre_ns) * ns
+
+    @property
+    def join(self) -> dict[str, float]:
+        """Keyword arguments of the reactor low-energy join (hepunits)."""
+        return {"join_energy": (2.5 if self.join_energy_mev is None else self.join_energy_mev) * MeV,
+                "join_width": (0.2 if self.join_width_mev is None else self.join_width_mev) * MeV}
 
     def flux(self) -> float:
-        """Flux per flavour (hepunits 1/(area·time))."""
+        """Stopped pion: flux per flavour (hepunits 1/(area·time))."""
         return float(flux_per_flavour(self.beam_power_kw * kW, self.proton_energy_gev * GeV,
                                       self.nu_per_proton_per_flavour, self.distance_m * m))
-
-
-class ReactorSource(StrictModel):
-    """A reactor core (isotropic ν̄e, the library reactor flux incl. its low-energy part)."""
-
-    kind: Literal["reactor"] = Field(description="source type")
-    thermal_power_gw: float = Field(gt=0, le=20, description="thermal power [GW], (0, 20]")
-    distance_m: float = Field(gt=0, le=1e5, description="core-detector distance [m]")
-    fission_fractions: dict[str, float] = Field(
-        description="fission fractions of U235, U238, Pu239, Pu241 (sum 1)")
-    join_energy_mev: float = Field(2.5, gt=1.8, lt=8.0,
-                                   description="centre of the Kopeikin -> Huber-Mueller blend [MeV]")
-    join_width_mev: float = Field(0.2, gt=0, le=1.0, description="width of the blend [MeV]")
-
-    @field_validator("fission_fractions")
-    @classmethod
-    def _fractions(cls, value: dict[str, float]) -> dict[str, float]:
-        _check(lambda: FissionFractions.from_mapping(value), "fission_fractions")
-        return value
 
 
 class ExposureBlock(StrictModel):
@@ -356,8 +395,8 @@ class EfficiencyBlock(StrictModel):
 class TimingBlock(StrictModel):
     """Time bins after the proton pulse (stopped-pion sources)."""
 
-    edges_us: list[float] = Field(description="increasing time-bin edges [us] after the pulse "
-                                              "centre")
+    edges_us: list[float] = Field(description="increasing time-bin edges [us] on the time axis "
+                                              "(the pulse is centred at source.pulse_centre_ns)")
     steady_window_us: float | None = Field(
         None, gt=0, description="time over which steady-state backgrounds are spread [us] "
                                 "(default: the span of edges_us)")
@@ -442,11 +481,22 @@ class ReachBlock(StrictModel):
         default_factory=list, description="exposure multiples for the precision-vs-exposure plot")
 
 
+class PublishedValue(StrictModel):
+    """A published reference value of a result key (CONTRACT: ``[published.<key>]``)."""
+
+    value: float | str = Field(description="the published number (a string for bounds)")
+    uncertainty: float | None = Field(None, ge=0, description="its 1 sigma, same unit")
+    source: str = Field(min_length=1, description="paper, section / table / equation")
+    note: str | None = Field(None, description="how to read it")
+
+
 class CevnsConfig(ExperimentConfig):
     """A CEvNS experiment: any detector at a stopped-pion source or a reactor."""
 
-    source: StoppedPionSource | ReactorSource = Field(discriminator="kind",
-                                                      description="neutrino source")
+    published: dict[str, PublishedValue] = Field(
+        default_factory=dict, description="published reference values by result key")
+
+    source: SourceBlock = Field(description="neutrino source")
     exposure: ExposureBlock = Field(description="live time / protons on target")
     target: TargetBlock = Field(description="detector material and mass")
     interaction: InteractionBlock = Field(description="cross-section options")

@@ -1,7 +1,6 @@
 """The CEvNS family: any detector at any stopped-pion source or reactor, from TOML.
 
-A TOML with ``family = "cevns"`` (today: ``analysis = "nuexp.experiments.cevns.family"``)
-describes source, target, interaction, response, efficiency, timing, backgrounds,
+A TOML with ``family = "cevns"`` describes source, target, interaction, response, efficiency, timing, backgrounds,
 statistics and physics reach (:class:`~nuexp.experiments.cevns.config.CevnsConfig`);
 :func:`compute` predicts the counts with :class:`~nuexp.experiments.cevns.model.CevnsModel`
 and evaluates the significance and the requested physics reach;
@@ -24,19 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from hepunits import cm, hour, keV, s
+from hepunits import MeV, cm, hour, keV, s
 
 from ...detector.xenon import XenonS2Response
 from ...stats.asimov import asimov_discovery_significance
 from ...stats.counting import exposure_for_significance, significance, significance_map
+from ..analysis import Family
 from .config import CevnsConfig
 from .model import CevnsModel
 from .statistics import discovery_significance, interval_1d, nsi_plane, precision
 
-__all__ = ["Config", "CevnsOutcome", "compute", "report", "analyse", "conventions"]
-
-#: The configuration model of the family (the name the preset registry looks for).
-Config = CevnsConfig
+__all__ = ["FAMILY", "CevnsOutcome", "compute", "report", "quantity", "conventions"]
 
 
 @dataclass
@@ -179,11 +176,14 @@ def _published(config: CevnsConfig, name: str) -> dict[str, Any]:
     pub = getattr(config, "published", {}).get(name)
     if pub is None:
         return {}
-    note = {"note": pub.note} if pub.note else {}
-    return {"published": pub.value, "source": pub.source, **note}
+    out: dict[str, Any] = {"published": pub.value, "source": pub.source}
+    if pub.note:
+        out["note"] = pub.note
+    return out
 
 
-def _quantity(ctx, config: CevnsConfig, name: str, value: float, unit: str, **kwargs) -> None:
+def quantity(ctx, config: CevnsConfig, name: str, value: float, unit: str, **kwargs) -> None:
+    """``ctx.quantity`` with the published value and source of ``[published.<name>]``."""
     extra = _published(config, name)
     if "note" in extra and "note" in kwargs:
         kwargs["note"] = f"{kwargs['note']}; {extra.pop('note')}"
@@ -206,43 +206,43 @@ def report(config: CevnsConfig, outcome: CevnsOutcome, ctx) -> None:
                  "(table cevns_choices)")
     src = cfg.source
     if src.kind == "stopped-pion":
-        _quantity(ctx, cfg, "flux_per_flavour", model.flux * cm**2 * hour, "cm^-2 h^-1",
+        quantity(ctx, cfg, "flux_per_flavour", model.flux * cm**2 * hour, "cm^-2 h^-1",
                   note=f"P/E_p x yield / (4 pi L^2): {src.beam_power_kw:g} kW, "
                        f"{src.proton_energy_gev:g} GeV, {src.nu_per_proton_per_flavour:g} "
                        f"nu/p/flavour, L = {src.distance_m:g} m")
     else:
-        _quantity(ctx, cfg, "flux", model.flux * cm**2 * s, "cm^-2 s^-1",
+        quantity(ctx, cfg, "flux", model.flux * cm**2 * s, "cm^-2 s^-1",
                   note=f"{src.thermal_power_gw:g} GW at {src.distance_m:g} m (Kopeikin below "
-                       f"{src.join_energy_mev:g} MeV, Huber-Mueller above)")
-    _quantity(ctx, cfg, "cevns_total_events", o.total, per, note=f"all recoils, no threshold; {conv}")
-    _quantity(ctx, cfg, "cevns_total_rate", o.total / kg_day, "day^-1 kg^-1")
+                       f"{src.join['join_energy'] / MeV:g} MeV, Huber-Mueller above)")
+    quantity(ctx, cfg, "cevns_total_events", o.total, per, note=f"all recoils, no threshold; {conv}")
+    quantity(ctx, cfg, "cevns_total_rate", o.total / kg_day, "day^-1 kg^-1")
     window = f"{model.edges[0]:g}-{model.edges[-1]:g} ({resp.observable})"
-    _quantity(ctx, cfg, "signal_events", o.signal_events, per,
+    quantity(ctx, cfg, "signal_events", o.signal_events, per,
               note=f"bins {window}, {resp.statistics} statistics, efficiency "
                    f"{cfg.efficiency.curve} x {dict(cfg.efficiency.factors)}; {conv}")
-    _quantity(ctx, cfg, "signal_rate", o.signal_events / kg_day, "day^-1 kg^-1")
+    quantity(ctx, cfg, "signal_rate", o.signal_events / kg_day, "day^-1 kg^-1")
     if o.total > 0:
-        _quantity(ctx, cfg, "signal_fraction", o.signal_events / o.total, "fraction",
+        quantity(ctx, cfg, "signal_fraction", o.signal_events / o.total, "fraction",
                   note="selected / all recoils (independent of the flux normalisation)")
     if o.backgrounds:
         parts = ", ".join(f"{k} {float(v.sum()):.4g}" for k, v in o.backgrounds.items())
-        _quantity(ctx, cfg, "background_events", o.background_events, per,
+        quantity(ctx, cfg, "background_events", o.background_events, per,
                   note=f"configured budget: {parts}")
-        _quantity(ctx, cfg, "significance", o.significance, "sigma",
+        quantity(ctx, cfg, "significance", o.significance, "sigma",
                   note="S/sqrt(S+B) (CLOVERS Eq. 1), statistics only")
-        _quantity(ctx, cfg, "significance_asimov", o.significance_asimov, "sigma",
+        quantity(ctx, cfg, "significance_asimov", o.significance_asimov, "sigma",
                   note="binned Asimov discovery significance (Cowan et al. 2011, Eq. 97), "
                        "statistics only")
         if o.significance_profiled is not None:
-            _quantity(ctx, cfg, "significance_profiled", o.significance_profiled, "sigma",
+            quantity(ctx, cfg, "significance_profiled", o.significance_profiled, "sigma",
                       note="Asimov data, background-only vs signal fit with the nuisances of "
                            "[statistics] and the background norm uncertainties (iminuit)")
     if o.exposure_for_target is not None and o.backgrounds:
         level = cfg.statistics.target_sigma
-        _quantity(ctx, cfg, f"exposure_for_{level:g}sigma", o.exposure_for_target, "kg day",
+        quantity(ctx, cfg, f"exposure_for_{level:g}sigma", o.exposure_for_target, "kg day",
                   note="Z^2 (s + b) / s^2 with rates per kg day (S/sqrt(S+B))")
     if o.threshold_nr is not None:
-        _quantity(ctx, cfg, "threshold_nr", o.threshold_nr / keV, "keV",
+        quantity(ctx, cfg, "threshold_nr", o.threshold_nr / keV, "keV",
                   note=f"T_nr whose mean {resp.observable} equals the first bin edge "
                        f"{model.edges[0]:g}")
     _report_reach(ctx, cfg, o)
@@ -279,18 +279,18 @@ def _report_reach(ctx, cfg: CevnsConfig, o: CevnsOutcome) -> None:
                 + ", ".join(f"{k} {b.norm_uncertainty:g}" for k, b in cfg.backgrounds.items()))
     if "weak_coupling_precision" in r:
         best, err = r["sin2_theta_w_fit"]
-        _quantity(ctx, cfg, "weak_coupling_precision", r["weak_coupling_precision"], "fraction",
+        quantity(ctx, cfg, "weak_coupling_precision", r["weak_coupling_precision"], "fraction",
                   note=f"relative 1 sigma on sin2(theta_W) = {best:.5f} +- {err:.5f} "
                        f"(HESSE, profile likelihood); {exposure}")
     if "neutron_radius_precision" in r:
         best, err = r["neutron_radius_fit"]
-        _quantity(ctx, cfg, "neutron_radius_precision", r["neutron_radius_precision"], "fraction",
+        quantity(ctx, cfg, "neutron_radius_precision", r["neutron_radius_precision"], "fraction",
                   note=f"relative 1 sigma on the common neutron rms radius R_n = {best:.3f} +- "
                        f"{err:.3f} fm (one R_n for all nuclei, sin2(theta_W) fixed); {exposure}")
     if "nsi_ee_uv" in r:
         iv = r["nsi_ee_uv"]
         parts = ", ".join(f"[{lo:.4f}, {hi:.4f}]" for lo, hi in iv.intervals)
-        _quantity(ctx, cfg, "nsi_ee_uv_interval_90cl", iv.width, "1",
+        quantity(ctx, cfg, "nsi_ee_uv_interval_90cl", iv.width, "1",
                   note=f"total width of the 90% CL (Delta chi2 <= 2.71) allowed region of "
                        f"eps^uV_ee, other NSI at 0: {parts} (the rate is quadratic in eps, "
                        f"hence a second, degenerate interval); profile scan with iminuit; "
@@ -303,9 +303,6 @@ def _report_reach(ctx, cfg: CevnsConfig, o: CevnsOutcome) -> None:
         ctx.spectrum("nsi_plane", r["nsi_plane"])
 
 
-def analyse(config: CevnsConfig, ctx) -> None:
-    """Run the family (``compute`` then ``report``), timing each stage."""
-    with ctx.timer("compute"):
-        outcome = compute(config, ctx)
-    with ctx.timer("report"):
-        report(config, outcome, ctx)
+FAMILY = Family(name="cevns", config=CevnsConfig, compute=compute, report=report,
+                description="CEvNS: any detector at a stopped-pion source or a reactor — "
+                            "counts, significance, sin2(theta_W) / R_n / NSI reach")

@@ -20,9 +20,10 @@ and three small matrix products: well under a millisecond for the CsI presets (s
 100 × 100 grid is a handful of array operations.
 
 Parameters of :meth:`predict` (all optional; defaults are the configuration's):
-``flux_norm``, ``efficiency_norm``, ``quenching`` (−1 … 1 interpolates between the
-``minus`` / nominal / ``plus`` quenching variants, or scales the quenching factor by
-(1 + quenching × statistics.quenching_uncertainty) without variants), ``sin2_theta_w``,
+``flux_norm``, ``efficiency_norm``, ``quenching`` (in σ: interpolates linearly between
+the nominal response and that of the ``plus`` / ``minus`` quenching variant, or of the
+quenching factor scaled by 1 ± statistics.quenching_uncertainty without variants),
+``sin2_theta_w``,
 ``neutron_radius_fm`` / ``proton_radius_fm`` (one radius for every nucleus),
 ``nsi_uv`` / ``nsi_dv`` (``{"e": ..., "mu": ...}``), ``magnetic_moment_mub``,
 ``mediator_mass_mev``, ``mediator_coupling``.
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from hepunits import GW, MeV, day, fermi, keV, m, ns
+from hepunits import GW, MeV, day, fermi, keV, m
 from scipy.special import ndtr
 
 from ...detector.coincidence import two_pmt_coincidence_efficiency
@@ -158,18 +159,18 @@ class CevnsModel:
             return {f: s.scaled(fluence) for f, s in stopped_pion_spectra().items()}
         fractions = FissionFractions.from_mapping(src.fission_fractions)
         spectrum = rle.reactor_flux_spectrum(src.thermal_power_gw * GW, src.distance_m * m,
-                                             fractions,
-                                             join_energy=src.join_energy_mev * MeV,
-                                             join_width=src.join_width_mev * MeV)
+                                             fractions, **src.join)
         return {"nuebar": spectrum.scaled(live)}
 
     @cached_property
     def flux(self) -> float:
-        """Source flux per flavour (hepunits 1/(area·time)) at the detector."""
+        """Flux per flavour at the detector (hepunits 1/(area·time)): from the beam power, or
+        the mean over the exposure when it is given in protons on target (and reactors)."""
         src = self.config.source
-        if src.kind == "stopped-pion":
+        if src.kind == "stopped-pion" and self.config.exposure.protons_on_target is None:
             return src.flux()
-        return self.fluences["nuebar"].total() / (self.config.exposure.live_days * day)
+        # the mean flux of the exposure (protons on target or reactor): fluence / live time
+        return self.fluences[self.components[0]].total() / (self.config.exposure.live_days * day)
 
     def _kernels(self) -> None:
         t = self.recoil
@@ -193,17 +194,18 @@ class CevnsModel:
         if cfg.timing is None:
             return np.array([0.0, np.inf]), np.ones((nc, 1))
         edges = cfg.timing.edges()
-        sigma = cfg.source.pulse_sigma_ns * ns
-        fine = np.linspace(min(edges[0], -6 * sigma), edges[-1], 20001)
+        sigma, centre = cfg.source.pulse_sigma, cfg.source.pulse_centre
+        fine = np.linspace(min(edges[0], centre - 6 * sigma), edges[-1], 20001)
         frac = np.zeros((nc, edges.size - 1))
         for c, comp in enumerate(self.components):
-            pdf = timing_pdf(comp, fine, sigma)
+            pdf = timing_pdf(comp, fine, sigma, centre)
             cdf = np.concatenate([[0.0], np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(fine))])
             frac[c] = np.diff(np.interp(edges, fine, cdf))
         return edges, frac
 
     # ---- response -------------------------------------------------------------------
-    def _efficiency(self, x: np.ndarray) -> np.ndarray:
+    def efficiency(self, x: np.ndarray) -> np.ndarray:
+        """Efficiency curve × factors × interval multipliers at observable values ``x``."""
         eff = self.config.efficiency
         out = np.ones_like(x, dtype=float)
         if eff.curve == "sigmoid":
@@ -241,7 +243,7 @@ class CevnsModel:
             top = int(np.ceil(edges[-1]))
             n = np.arange(top, dtype=float)
             p = poisson_matrix(mu, top - 1)
-            eff = self._efficiency(n)
+            eff = self.efficiency(n)
             if resp.coincidence is not None:
                 eff = eff * two_pmt_coincidence_efficiency(n, resp.coincidence.split,
                                                            resp.coincidence.min_pe_each)
@@ -251,12 +253,18 @@ class CevnsModel:
             agg[np.flatnonzero(inside), which[inside]] = eff[inside]
             return (w[:, None] * p) @ agg
         if resp.observable == "energy":
+            # the efficiency is a function of the measured energy: each bin is split into
+            # _SUB sub-bins, each weighted by the efficiency at its centre
             e = energy_ee / keV
             sig = np.sqrt(resp.resolution.sigma0_kev**2 + resp.resolution.stochastic_kev * e)
             sig = np.maximum(sig, 1e-9)
-            cdf = ndtr((edges[None, :] - e[:, None]) / sig[:, None])
-            centres = 0.5 * (edges[1:] + edges[:-1])
-            return w[:, None] * np.diff(cdf, axis=1) * self._efficiency(centres)[None, :]
+            frac = np.linspace(0.0, 1.0, _SUB + 1)
+            fine = (edges[:-1, None] + np.diff(edges)[:, None] * frac[None, :-1]).ravel()
+            fine = np.append(fine, edges[-1])
+            cdf = ndtr((fine[None, :] - e[:, None]) / sig[:, None])
+            eff = self.efficiency(0.5 * (fine[1:] + fine[:-1]))
+            p = np.diff(cdf, axis=1) * eff[None, :]
+            return w[:, None] * p.reshape(grid.size, nb, _SUB).sum(axis=2)
         if resp.observable == "recoil":
             return self._deterministic(grid, energy_ee / keV)
         # xenon-s2
@@ -270,7 +278,7 @@ class CevnsModel:
         for b in range(nb):
             out[:, b] = w * s2.window_probability(t, edges[b], edges[b + 1])
         centres = 0.5 * (edges[1:] + edges[:-1])
-        return out * self._efficiency(centres)[None, :]
+        return out * self.efficiency(centres)[None, :]
 
     def _deterministic(self, grid: np.ndarray, value: np.ndarray) -> np.ndarray:
         """Exact bin integrals when the observable is a monotonic function of the grid."""
@@ -282,7 +290,7 @@ class CevnsModel:
         # invert value(grid) on its strictly increasing part
         keep = np.concatenate([[True], inc > 0])
         t_edges = np.interp(edges, value[keep], grid[keep], left=grid[0], right=np.inf)
-        eff = self._efficiency(value)
+        eff = self.efficiency(value)
         out = np.zeros((grid.size, edges.size - 1))
         for b in range(edges.size - 1):
             out[:, b] = interval_weights(grid, t_edges[b], t_edges[b + 1]) * eff
@@ -310,16 +318,20 @@ class CevnsModel:
         nominal = self.response_for("nominal")
         if quenching == 0.0:
             return nominal
+        side = "plus" if quenching > 0 else "minus"
         if resp.quenching_variants:
-            side = "plus" if quenching > 0 else "minus"
             if side not in resp.quenching_variants:
                 raise InvalidConfiguration(f"quenching = {quenching}: needs the quenching "
                                            f"variant {side!r} in [response.quenching_variants]")
-            return nominal + abs(quenching) * (self.response_for(side) - nominal)
-        scale = 1.0 + quenching * stats.quenching_uncertainty
-        if scale <= 0:
-            raise InvalidConfiguration(f"quenching = {quenching}: quenching factor scale {scale} <= 0")
-        return self.response_for("nominal", round(scale, 12))
+            shifted = self.response_for(side)
+        else:
+            # QF × (1 ± σ_QF): the ±1σ responses, interpolated linearly like the variants
+            if stats.quenching_uncertainty <= 0:
+                raise InvalidConfiguration("quenching: no quenching_variants and "
+                                           "statistics.quenching_uncertainty = 0")
+            sign = 1.0 if quenching > 0 else -1.0
+            shifted = self.response_for("nominal", 1.0 + sign * stats.quenching_uncertainty)
+        return nominal + abs(quenching) * (shifted - nominal)
 
     # ---- backgrounds ------------------------------------------------------------------
     def _background(self, b) -> np.ndarray:
@@ -506,6 +518,9 @@ class _IsoView:
     def __str__(self) -> str:
         return self.nuc.name
 
+
+#: Sub-bins per analysis bin of the 'energy' observable (efficiency vs measured energy).
+_SUB = 20
 
 _PARAMETERS = {"flux_norm", "efficiency_norm", "quenching", "sin2_theta_w", "neutron_radius_fm",
                "proton_radius_fm", "nsi_uv", "nsi_dv", "magnetic_moment_mub",

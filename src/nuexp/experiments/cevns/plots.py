@@ -5,7 +5,7 @@ the NSI plane)."""
 from __future__ import annotations
 
 import numpy as np
-from hepunits import keV, microsecond
+from hepunits import MeV, cm, keV, microsecond
 
 from ...report.plots import new_figure
 
@@ -19,6 +19,30 @@ def draw_all(ctx, cfg, o) -> None:
     """Draw every figure the outcome supports (only called when writing files)."""
     model = o.model
     name = cfg.experiment
+    # neutrino fluences
+    fig, ax = new_figure()
+    for comp, spec in model.fluences.items():
+        if spec.energies.size:
+            ax.plot(spec.energies / MeV, spec.density * MeV * cm**2, label=comp)
+        for e, w in zip(spec.line_energies, spec.line_weights):
+            ax.vlines(e / MeV, 0, w * cm**2 / 2, color="k", lw=2, label=f"{comp} line ({w * cm**2:.3g} / cm²)")
+    ax.set_xlabel(r"$E_\nu$ [MeV]")
+    ax.set_ylabel(r"fluence [cm$^{-2}$ MeV$^{-1}$]")
+    ax.legend(fontsize=11)
+    ctx.figure(fig, "neutrino_spectra", caption=f"{name}: neutrino fluence at the detector.")
+
+    # efficiency vs observable
+    edges = model.edges
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    fig, ax = new_figure()
+    ax.step(centres, model.efficiency(centres), where="mid", color="k",
+            label="efficiency curve x factors")
+    ax.set_xlabel(_UNITS[cfg.response.observable])
+    ax.set_ylabel("efficiency")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=11)
+    ctx.figure(fig, "selection_efficiency", caption=f"{name}: efficiency in the analysis bins "
+                                                    "(PMT coincidence, if any, not included).")
     # recoil spectra per component
     fig, ax = new_figure()
     rate = model.recoil_spectrum() * keV
@@ -34,7 +58,6 @@ def draw_all(ctx, cfg, o) -> None:
     ctx.figure(fig, "recoil_spectrum", caption=f"{name}: CEvNS recoil spectra (no response).")
 
     # observable: signal and stacked backgrounds
-    edges = model.edges
     fig, ax = new_figure()
     bottom = np.zeros(edges.size - 1)
     for label, counts in o.backgrounds.items():

@@ -50,9 +50,7 @@ def _parameters(model: CevnsModel, free: Sequence[str]) -> list[Parameter]:
         params.append(Parameter("efficiency_norm", 1.0, limits=(0.0, None),
                                 prior=(1.0, st.efficiency_uncertainty)))
     if model.config.response.quenching_variants or st.quenching_uncertainty > 0:
-        params.append(Parameter("quenching", 0.0, limits=(-1.0, 1.0) if
-                                model.config.response.quenching_variants else (-5.0, 5.0),
-                                prior=(0.0, 1.0)))
+        params.append(Parameter("quenching", 0.0, limits=(-3.0, 3.0), prior=(0.0, 1.0)))
     rn = model.mean_neutron_radius_fm()
     if inter.form_factor != "none":
         if "neutron_radius_fm" in free:
