@@ -147,7 +147,7 @@ def test_replace_through_an_experiment_file_and_its_origins(tmp_path):
     mine = _write(tmp_path / "u235-only.toml", """
         schema_version = 2
         extends = "relics"
-        [reactor.fission_fractions]
+        [source.fission_fractions]
         _replace = true
         U235 = 0.564
         U238 = 0.076
@@ -155,10 +155,10 @@ def test_replace_through_an_experiment_file_and_its_origins(tmp_path):
         Pu241 = 0.0
     """)
     resolved = resolve(mine)
-    assert resolved.data["reactor"]["fission_fractions"] == {
+    assert resolved.data["source"]["fission_fractions"] == {
         "U235": 0.564, "U238": 0.076, "Pu239": 0.36, "Pu241": 0.0}
-    assert str(mine) in resolved.origin("reactor.fission_fractions.U238")
-    assert "preset 'relics'" in resolved.origin("reactor.thermal_power_gw")
+    assert str(mine) in resolved.origin("source.fission_fractions.U238")
+    assert "preset 'relics'" in resolved.origin("source.thermal_power_gw")
 
 
 def test_override_cannot_change_family_or_name():

@@ -55,7 +55,8 @@ def profiled_scale_deviance(data: ArrayLike, signal: ArrayLike, background: Arra
     sigma : float
         Prior width of f (> 0).
     iterations : int
-        Newton steps (the function is convex in f; 30 reach machine precision).
+        Most Newton steps (the function is convex in f; they stop when the largest step
+        is below 1e-12).
 
     Returns
     -------
@@ -69,9 +70,13 @@ def profiled_scale_deviance(data: ArrayLike, signal: ArrayLike, background: Arra
     f = np.ones(s.shape[:-1])
     for _ in range(int(iterations)):
         mu = np.maximum(f[..., None] * s + b, 1e-300)
-        grad = 2.0 * np.sum(s * (1.0 - n / mu), axis=-1) + 2.0 * (f - 1.0) / sig**2
-        hess = 2.0 * np.sum(s * s * n / mu**2, axis=-1) + 2.0 / sig**2
-        f = np.maximum(f - grad / hess, 0.0)
+        r = n / mu
+        grad = 2.0 * np.sum(s * (1.0 - r), axis=-1) + 2.0 * (f - 1.0) / sig**2
+        hess = 2.0 * np.sum(s * s * r / mu, axis=-1) + 2.0 / sig**2
+        step = grad / hess
+        f = np.maximum(f - step, 0.0)
+        if np.max(np.abs(step)) < 1e-12:
+            break
     mu = np.maximum(f[..., None] * s + b, 1e-300)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_term = np.where(n > 0, n * np.log(np.where(n > 0, n, 1.0) / mu), 0.0)

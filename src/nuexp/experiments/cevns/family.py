@@ -62,7 +62,8 @@ def _variant(model: CevnsModel, form_factor: str, sin2: str | float) -> CevnsMod
     inter = cfg.interaction.model_copy(update={"form_factor": form_factor, "sin2_theta_w": sin2})
     clone = copy.copy(model)
     clone.config = cfg.model_copy(update={"interaction": inter})
-    clone._ff_cache = {}
+    clone._ff_cache, clone._terms_cache = {}, {}
+    clone.__dict__.pop("_g_at_sin2_zero", None)
     return clone
 
 
@@ -281,7 +282,7 @@ def _report_reach(ctx, cfg: CevnsConfig, o: CevnsOutcome) -> None:
         best, err = r["sin2_theta_w_fit"]
         quantity(ctx, cfg, "weak_coupling_precision", r["weak_coupling_precision"], "fraction",
                   note=f"relative 1 sigma on sin2(theta_W) = {best:.5f} +- {err:.5f} "
-                       f"(HESSE, profile likelihood); {exposure}")
+                       f"(profile likelihood: MIGRAD minimum, expected-information error); {exposure}")
     if "neutron_radius_precision" in r:
         best, err = r["neutron_radius_fit"]
         quantity(ctx, cfg, "neutron_radius_precision", r["neutron_radius_precision"], "fraction",

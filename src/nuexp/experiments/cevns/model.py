@@ -53,6 +53,7 @@ from ...interactions import electron_scattering
 from ...interactions.cevns import (
     FERMI_CONSTANT,
     MAGNETIC_PREFACTOR,
+    SIN2_THETA_W_LOW_ENERGY,
     flavour_of,
     folded_kernels,
     nucleon_couplings,
@@ -141,6 +142,7 @@ class CevnsModel:
         self.time_edges, self.time_fractions = self._timing()
         self._responses: dict[str, np.ndarray] = {}
         self._ff_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._terms_cache: dict[tuple, np.ndarray] = {}
         self.background_templates = {name: self._background(b)
                                      for name, b in cfg.backgrounds.items()}
         if cfg.interaction.electron_scattering:
@@ -405,13 +407,26 @@ class CevnsModel:
         """(a_p, a_n) per component, shape (nc, 2)."""
         inter = self.config.interaction
         s2 = inter.sin2_value() if sin2_theta_w is None else float(sin2_theta_w)
-        uv = dict(inter.nsi_uv) if nsi_uv is None else dict(nsi_uv)
-        dv = dict(inter.nsi_dv) if nsi_dv is None else dict(nsi_dv)
+        if not 0.0 < s2 < 1.0:
+            raise InvalidConfiguration(f"sin2_theta_w = {s2}: must be in (0, 1)")
+        uv = inter.nsi_uv if nsi_uv is None else nsi_uv
+        dv = inter.nsi_dv if nsi_dv is None else nsi_dv
+        out = self._g_at_sin2_zero.copy()
+        out[:, 0] -= 2.0 * s2
+        for c, fl in enumerate(self.flavours):
+            eu, ed = float(uv.get(fl, 0.0)), float(dv.get(fl, 0.0))
+            out[c, 0] += 2 * eu + ed
+            out[c, 1] += eu + 2 * ed
+        return out
+
+    @cached_property
+    def _g_at_sin2_zero(self) -> np.ndarray:
+        """(g_p + 2 sin²θ_W, g_n) per component: g_p is linear in sin²θ_W with slope −2."""
+        rad = self.config.interaction.radiative_corrections
         out = np.empty((len(self.components), 2))
         for c, fl in enumerate(self.flavours):
-            gp, gn = nucleon_couplings(s2, fl, inter.radiative_corrections)
-            eu, ed = float(uv.get(fl, 0.0)), float(dv.get(fl, 0.0))
-            out[c] = gp + 2 * eu + ed, gn + eu + 2 * ed
+            gp, gn = nucleon_couplings(SIN2_THETA_W_LOW_ENERGY, fl, rad)
+            out[c] = gp + 2.0 * SIN2_THETA_W_LOW_ENERGY, gn
         return out
 
     def recoil_spectrum(self, **params) -> np.ndarray:
@@ -436,15 +451,49 @@ class CevnsModel:
         """Expected CEvNS counts in (observable bin, time bin), shape (nb, nt).
 
         Keyword parameters are listed in the module docstring; unknown names are refused.
+        Without a Z′ or a magnetic moment the counts are the quadratic form of
+        :meth:`coupling_terms`, cached per (radii, quenching side): a call is then a few
+        small array operations.
         """
         unknown = set(params) - _PARAMETERS
         if unknown:
             raise InvalidConfiguration(f"predict: unknown parameter(s) {sorted(unknown)}; "
                                        f"known: {sorted(_PARAMETERS)}")
-        rate = self.recoil_spectrum(**params)
-        obs = rate @ self._response_at(float(params.get("quenching", 0.0)))   # (nc, nb)
-        out = obs.T @ self.time_fractions                                      # (nb, nt)
-        return params.get("efficiency_norm", 1.0) * out
+        inter = self.config.interaction
+        q = float(params.get("quenching", 0.0))
+        norm = params.get("flux_norm", 1.0) * params.get("efficiency_norm", 1.0)
+        if not params.get("mediator_coupling", inter.mediator_coupling) and \
+                not params.get("magnetic_moment_mub", inter.magnetic_moment_mub):
+            a = self.couplings(params.get("sin2_theta_w"), params.get("nsi_uv"),
+                               params.get("nsi_dv"))
+            w = np.stack([a[:, 0] ** 2, 2 * a[:, 0] * a[:, 1], a[:, 1] ** 2], axis=1)  # (nc, 3)
+            rp, rn = params.get("proton_radius_fm"), params.get("neutron_radius_fm")
+            obs = np.einsum("ck,ckb->cb", w, self._terms(rp, rn, 0.0))
+            if q != 0.0:
+                shifted = np.einsum("ck,ckb->cb", w, self._terms(rp, rn, q))
+                obs = obs + abs(q) * (shifted - obs)
+            return norm * (obs.T @ self.time_fractions)
+        rate = self.recoil_spectrum(**params) / params.get("flux_norm", 1.0)
+        obs = rate @ self._response_at(q)                                     # (nc, nb)
+        return norm * (obs.T @ self.time_fractions)                            # (nb, nt)
+
+    def _terms(self, rp: float | None, rn: float | None, quenching: float) -> np.ndarray:
+        """Σ_T k_weak (Z F_p, N F_n products) R: shape (nc, 3, nb), cached; ``quenching``
+        selects the nominal (0) or the ±1σ response (its sign)."""
+        side = 0.0 if quenching == 0.0 else float(np.sign(quenching))
+        key = (rp, rn, side)
+        hit = self._terms_cache.get(key)
+        if hit is not None:
+            return hit
+        fp, fn = self._form_factors(rp, rn)
+        zf, nf = self._z[:, None] * fp, self._n[:, None] * fn
+        resp = self._response_at(side)
+        out = np.stack([np.einsum("cit,it->ct", self.k_weak, prod) @ resp
+                        for prod in (zf * zf, zf * nf, nf * nf)], axis=1)
+        if len(self._terms_cache) > 64:
+            self._terms_cache.clear()
+        self._terms_cache[key] = out
+        return out
 
     def backgrounds(self, norms: Mapping[str, float] | None = None) -> dict[str, np.ndarray]:
         """Background counts by name, shape (nb, nt) each, times ``norms[name]`` (default 1)."""

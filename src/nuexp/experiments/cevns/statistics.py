@@ -9,7 +9,8 @@ parameters free; every fit is iminuit (:func:`nuexp.stats.fit.fit`).
 Physics reach on Asimov data (the nominal prediction as data, so the best fit is the
 truth and the HESSE error is the median 1σ precision):
 
-* :func:`precision` — relative 1σ of sin²θ_W or of the common R_n, nuisances profiled;
+* :func:`precision` — 1σ of sin²θ_W or of the common R_n, nuisances profiled (MIGRAD
+  minimum, expected-information error);
 * :func:`interval_1d` — a profile-likelihood scan (one iminuit fit per point) and the
   allowed intervals at a Δχ² level;
 * :func:`nsi_plane` — Δχ² over an (ε^{uV}_{αα}, ε^{dV}_{αα}) grid from the quadratic form
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...stats.asimov import profiled_scale_deviance
-from ...stats.fit import fit
+from ...stats.fit import asimov_errors, fit
 from ...stats.likelihood import BinnedLikelihood
 from ...stats.nuisances import Parameter, ParameterSet
 from ...stats.scan import profile_scan
@@ -124,10 +125,15 @@ def likelihood(model: CevnsModel, free: Sequence[str] = (), data: np.ndarray | N
 
 
 def precision(model: CevnsModel, name: str, scale: float = 1.0) -> tuple[float, float]:
-    """(best value, HESSE 1σ) of physics parameter ``name`` on Asimov data, nuisances profiled."""
+    """(best value, 1σ) of physics parameter ``name`` on Asimov data, nuisances profiled.
+
+    MIGRAD (iminuit) finds the minimum; the 1σ is that of the expected information at it
+    (:func:`nuexp.stats.fit.asimov_errors`), which for Asimov data is the HESSE error
+    without HESSE's numerical noise at large exposures (a few % there).
+    """
     lik = likelihood(model, [name], scale=scale)
-    res = fit(lik)
-    return res.values[name], res.errors[name]
+    res = fit(lik, hesse=False)
+    return res.values[name], asimov_errors(lik, res.x)[name]
 
 
 @dataclass(frozen=True)
