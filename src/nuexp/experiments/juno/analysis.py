@@ -378,6 +378,17 @@ def _far_rate(cfg: Config, model: JunoModel, params: OscillationParameters) -> f
     return total * cfg.reactor.duty_cycle
 
 
+def _precisions(full: JunoAnalysis, stat_only: JunoAnalysis,
+                days: float) -> tuple[dict[str, float], dict[str, float]]:
+    """Relative precisions with all systematics and statistics only (a ``ctx.map`` task)."""
+    return full.precision(days), stat_only.precision(days)
+
+
+def _profile(ana: JunoAnalysis, days: float, name: str, grid: np.ndarray):
+    """Profile scan of one oscillation parameter on the Asimov data (a ``ctx.map`` task)."""
+    return profile_scan(ana.likelihood(days), name, grid, reference=0.0, strategy=0)
+
+
 def _q(ctx, name, value, unit, published=None, source=None, note=None, **kw):
     ctx.quantity(name, float(value), unit, published=published, source=source, note=note, **kw)
 
@@ -420,10 +431,10 @@ def analyse(config: Config, ctx: RunContext) -> None:
     stat_only = JunoAnalysis(cfg, model, systematics=False)
     rows = []
     with ctx.timer("precision_table"):
-        for label, days in ctx.progress(list(cfg.sensitivity.precision_exposures_days.items()),
-                                        "precision table"):
-            full = ana.precision(days)
-            stat = stat_only.precision(days)
+        exposures = list(cfg.sensitivity.precision_exposures_days.items())
+        precisions = ctx.map(_precisions, [(ana, stat_only, days) for _, days in exposures],
+                             unpack=True, label="precision table")
+        for (label, days), (full, stat) in zip(exposures, precisions):
             for k in OSC_NAMES:
                 pub = published[k].get(label)
                 _q(ctx, f"precision_{k}_{label}", full[k], "", published=pub, source=_TALK,
@@ -444,6 +455,7 @@ def analyse(config: Config, ctx: RunContext) -> None:
     alt_start = None
     best_ref = None
     with ctx.timer("mass_ordering"):
+        # sequential on purpose: each exposure starts from the previous alternative fit
         for y in ctx.progress(years, "mass ordering"):
             t0 = time.perf_counter()
             r = ana.nmo(y * dpy, alternative_start=alt_start)
@@ -523,16 +535,18 @@ def analyse(config: Config, ctx: RunContext) -> None:
             raise InvalidConfiguration(
                 f"sensitivity.profile_scan_exposure = {cfg.sensitivity.profile_scan_exposure!r}: "
                 f"not one of {list(cfg.sensitivity.precision_exposures_days)}")
-        lik = ana.likelihood(days)
-        names, cov = asimov_covariance(lik)
+        names, cov = asimov_covariance(ana.likelihood(days))
         with ctx.timer("profile_scans"):
+            tasks = []
             for p in cfg.sensitivity.profile_scan:
                 if p not in OSC_NAMES:
                     raise InvalidConfiguration(f"sensitivity.profile_scan: {p!r} not in {OSC_NAMES}")
                 s = float(np.sqrt(cov[names.index(p), names.index(p)]))
                 scan_sigma[p] = s
                 grid = ana.truth[p] + s * np.linspace(-2.5, 2.5, cfg.sensitivity.profile_scan_points)
-                scans[p] = profile_scan(lik, p, grid, reference=0.0, strategy=0)
+                tasks.append((ana, days, p, grid))
+            scans = dict(zip(cfg.sensitivity.profile_scan,
+                             ctx.map(_profile, tasks, unpack=True, label="profile scans")))
     ctx.table("performance", [
         {"stage": "mass_ordering", "objective_calls": int(sum(r["nfcn"] for r in nmo_rows))},
         {"stage": "profile_scans", "objective_calls": int(sum(s.nfcn for s in scans.values()))},
