@@ -117,16 +117,20 @@ def _reach(model: CevnsModel, ctx) -> dict[str, Any]:
         best, err = precision(model, "neutron_radius_fm")
         out["neutron_radius_precision"] = err / best
         out["neutron_radius_fit"] = (best, err)
-    if rc.exposure_scales and (rc.weak_coupling or rc.neutron_radius):
+    names = [n for n, on in (("sin2_theta_w", rc.weak_coupling),
+                             ("neutron_radius_fm", rc.neutron_radius
+                              and cfg.interaction.form_factor != "none")) if on]
+    if rc.exposure_scales and names:
+        tasks = [(model, name, scale) for scale in rc.exposure_scales for name in names]
+        fits = iter(ctx.map(precision, tasks, label="precision vs exposure", unpack=True))
         rows = []
         for scale in rc.exposure_scales:
             row: dict[str, Any] = {"exposure_scale": scale, "kg_day": scale * cfg.kg_day}
-            if rc.weak_coupling:
-                b, e = precision(model, "sin2_theta_w", scale=scale)
-                row["weak_coupling_precision"] = e / b
-            if rc.neutron_radius and cfg.interaction.form_factor != "none":
-                b, e = precision(model, "neutron_radius_fm", scale=scale)
-                row["neutron_radius_precision"] = e / b
+            for name in names:
+                best, err = next(fits)
+                key = "weak_coupling_precision" if name == "sin2_theta_w" else \
+                    "neutron_radius_precision"
+                row[key] = err / best
             rows.append(row)
         out["precision_vs_exposure"] = rows
     lo, hi = rc.nsi_range
