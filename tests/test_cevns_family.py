@@ -9,7 +9,11 @@ import pytest
 import nuexp
 from nuexp.exceptions import InvalidConfiguration
 from nuexp.experiments.cevns.model import CevnsModel, interval_weights
-from nuexp.experiments.cevns.statistics import likelihood, nsi_plane
+from nuexp.experiments.cevns.statistics import (
+    likelihood,
+    magnetic_moment_limit,
+    nsi_plane,
+)
 from nuexp.experiments.resolve import resolve
 from nuexp.experiments.template import init_text, toml_key, toml_value
 
@@ -169,3 +173,29 @@ def test_electron_scattering_adds_a_background_channel(tmp_path):
     rows = {r["component"]: r["events"] for r in res.tables["backgrounds"]}
     assert rows["nu_e_scattering"] > 0
     assert res["background_events"].value == pytest.approx(833.0 + rows["nu_e_scattering"])
+
+
+def test_new_physics_terms_match_the_prediction(clovers_model):
+    """μ_ν adds μ² M incoherently; a Z′ gives T0 + g² T1 + g⁴ T2 exactly."""
+    m = clovers_model
+    mu = 3e-9
+    assert m.predict(magnetic_moment_mub=mu) - m.predict() == pytest.approx(
+        mu**2 * m.magnetic_terms(), rel=1e-9)
+    g, mass = 2e-5, 30.0
+    t0, t1, t2 = m.mediator_terms(mass)
+    assert m.predict(mediator_coupling=g, mediator_mass_mev=mass) == pytest.approx(
+        t0 + g**2 * t1 + g**4 * t2, rel=1e-9)
+    assert t0 == pytest.approx(m.predict(), rel=1e-12)
+
+
+def test_magnetic_moment_limit_sits_on_the_90cl_level(clovers_model):
+    from nuexp.stats.asimov import profiled_scale_deviance
+
+    m = clovers_model
+    limit = magnetic_moment_limit(m)
+    bkg = sum(m.backgrounds().values()).ravel()
+    data = m.predict().ravel() + bkg
+    sm, mag = m.predict().ravel(), m.magnetic_terms().ravel()
+    sigma = m.config.statistics.flux_uncertainty
+    chi2 = profiled_scale_deviance(data, np.stack([sm, sm + limit**2 * mag]), bkg, sigma)
+    assert chi2[1] - chi2[0] == pytest.approx(2.706, rel=2e-2)

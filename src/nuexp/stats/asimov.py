@@ -19,6 +19,9 @@ from ..validation import require_non_negative, require_positive
 
 __all__ = ["asimov_discovery_significance", "profiled_scale_deviance"]
 
+#: Smallest expected count per bin in :func:`profiled_scale_deviance`.
+_FLOOR = 1e-12
+
 
 def asimov_discovery_significance(signal: ArrayLike, background: ArrayLike) -> float:
     """Median discovery significance of binned counts (Cowan et al. 2011, Eq. 97).
@@ -61,23 +64,26 @@ def profiled_scale_deviance(data: ArrayLike, signal: ArrayLike, background: Arra
     Returns
     -------
     ndarray
-        The profiled deviance, shape (...).
+        The profiled deviance, shape (...); +inf for hypotheses whose counts overflow.
     """
     n = require_non_negative("data", data)
     s = require_non_negative("signal", signal)
     b = require_non_negative("background", background)
     sig = float(require_positive("prior sigma", sigma))
     f = np.ones(s.shape[:-1])
-    for _ in range(int(iterations)):
-        mu = np.maximum(f[..., None] * s + b, 1e-300)
-        r = n / mu
-        grad = 2.0 * np.sum(s * (1.0 - r), axis=-1) + 2.0 * (f - 1.0) / sig**2
-        hess = 2.0 * np.sum(s * s * r / mu, axis=-1) + 2.0 / sig**2
-        step = grad / hess
-        f = np.maximum(f - step, 0.0)
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    mu = np.maximum(f[..., None] * s + b, 1e-300)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # μ is floored at _FLOOR counts: a hypothesis predicting nothing where data exist is
+    # excluded either way, and the floor keeps the Newton steps finite
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(int(iterations)):
+            mu = np.maximum(f[..., None] * s + b, _FLOOR)
+            r = n / mu
+            grad = 2.0 * np.sum(s * (1.0 - r), axis=-1) + 2.0 * (f - 1.0) / sig**2
+            hess = 2.0 * np.sum(s * s * r / mu, axis=-1) + 2.0 / sig**2
+            step = np.nan_to_num(grad / hess)
+            f = np.maximum(f - step, 0.0)
+            if np.max(np.abs(step)) < 1e-12:
+                break
+        mu = np.maximum(f[..., None] * s + b, _FLOOR)
         log_term = np.where(n > 0, n * np.log(np.where(n > 0, n, 1.0) / mu), 0.0)
-    return 2.0 * np.sum(mu - n + log_term, axis=-1) + ((f - 1.0) / sig) ** 2
+        out = 2.0 * np.sum(mu - n + log_term, axis=-1) + ((f - 1.0) / sig) ** 2
+    return np.where(np.isfinite(out), out, np.inf)

@@ -475,6 +475,10 @@ class ReachBlock(StrictModel):
     neutron_radius: bool = Field(False, description="relative 1 sigma on the common R_n")
     nsi_ee_uv: bool = Field(False, description="90% CL interval on eps^{uV}_ee")
     nsi_plane: bool = Field(False, description="90% CL region in (eps^{uV}_ee, eps^{dV}_ee)")
+    magnetic_moment: bool = Field(False, description="90% CL upper limit on the neutrino "
+                                                     "magnetic moment")
+    mediator_masses_mev: list[Annotated[float, Field(gt=0, le=1e5)]] = Field(
+        default_factory=list, description="Z' masses [MeV] for 90% CL limits on its coupling")
     nsi_range: tuple[float, float] = Field((-1.0, 1.0), description="NSI scan range")
     nsi_points: int = Field(100, ge=10, le=1000, description="NSI scan points per axis")
     exposure_scales: list[Annotated[float, Field(gt=0, le=1e4)]] = Field(

@@ -31,7 +31,14 @@ from ...stats.counting import exposure_for_significance, significance, significa
 from ..analysis import Family
 from .config import CevnsConfig
 from .model import CevnsModel
-from .statistics import discovery_significance, interval_1d, nsi_plane, precision
+from .statistics import (
+    discovery_significance,
+    interval_1d,
+    magnetic_moment_limit,
+    mediator_limits,
+    nsi_plane,
+    precision,
+)
 
 __all__ = ["FAMILY", "CevnsOutcome", "compute", "report", "quantity", "conventions"]
 
@@ -141,6 +148,11 @@ def _reach(model: CevnsModel, ctx) -> dict[str, Any]:
     if rc.nsi_plane:
         axis = np.linspace(lo, hi, rc.nsi_points)
         out["nsi_plane"] = {"uv": axis, "dv": axis, "delta_chi2": nsi_plane(model, "e", axis, axis)}
+    if rc.magnetic_moment:
+        out["magnetic_moment_limit"] = magnetic_moment_limit(model)
+    if rc.mediator_masses_mev:
+        out["mediator_limits"] = (np.asarray(rc.mediator_masses_mev, dtype=float),
+                                  mediator_limits(model, rc.mediator_masses_mev))
     out["sin2_theta_w"] = s2
     return out
 
@@ -302,6 +314,17 @@ def _report_reach(ctx, cfg: CevnsConfig, o: CevnsOutcome) -> None:
                        f"{exposure}")
         ctx.table("nsi_ee_uv_scan", [{"eps_uv_ee": float(x), "delta_chi2": float(y)}
                                      for x, y in zip(iv.grid, iv.delta_chi2)])
+    if "magnetic_moment_limit" in r and np.isfinite(r["magnetic_moment_limit"]):
+        _flux = cfg.statistics.flux_uncertainty
+        quantity(ctx, cfg, "magnetic_moment_limit_90cl", r["magnetic_moment_limit"], "mu_B",
+                 note=f"one-sided 90% CL (Delta chi2 = 2.71) on SM Asimov data, flux "
+                      f"normalisation ({_flux:g}) profiled, other nuisances at nominal; "
+                      f"{exposure}")
+    if "mediator_limits" in r:
+        masses, limits = r["mediator_limits"]
+        ctx.table("mediator_limits_90cl", [
+            {"mass_mev": float(mm), "coupling_limit": float(g) if np.isfinite(g) else None}
+            for mm, g in zip(masses, limits)])
     if "precision_vs_exposure" in r:
         ctx.table("precision_vs_exposure", r["precision_vs_exposure"])
     if "nsi_plane" in r:

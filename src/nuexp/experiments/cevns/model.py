@@ -538,6 +538,29 @@ class CevnsModel:
         w = np.stack([ap * ap, 2 * ap * an, an * an], axis=-1)              # (..., nc, 3)
         return np.einsum("...ck,ckbt->...bt", w, terms)
 
+    def _to_bins(self, rate: np.ndarray) -> np.ndarray:
+        """(nc, nT) recoil rates → counts (nb, nt) through the nominal response and timing."""
+        return (rate @ self._response_at(0.0)).T @ self.time_fractions
+
+    def magnetic_terms(self) -> np.ndarray:
+        """Counts per μ_ν² (μ_ν in Bohr magnetons), shape (nb, nt): the magnetic term is
+        added incoherently, so counts(μ_ν) = predict() + μ_ν² × this."""
+        fp, _ = self._form_factors(None, None)
+        return self._to_bins(np.einsum("cit,it->ct", self.k_mag, fp * fp))
+
+    def mediator_terms(self, mass_mev: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(T0, T1, T2), shape (nb, nt) each, with counts = T0 + g′² T1 + g′⁴ T2 for a
+        universal vector mediator of mass ``mass_mev`` (configured couplings and radii)."""
+        fp, fn = self._form_factors(None, None)
+        zf, nf = self._z[:, None] * fp, self._n[:, None] * fn
+        a = self.couplings()
+        q = a[:, 0, None, None] * zf[None] + a[:, 1, None, None] * nf[None]
+        mass = float(mass_mev) * MeV
+        h = 3.0 / (np.sqrt(2.0) * FERMI_CONSTANT * (self._q2 + mass**2)) * (zf + nf)
+        return (self._to_bins(np.einsum("cit,cit->ct", self.k_weak, q * q)),
+                self._to_bins(np.einsum("cit,cit->ct", self.k_weak, 2.0 * q * h[None])),
+                self._to_bins(np.einsum("cit,it->ct", self.k_weak, h * h)))
+
     def default_radii_fm(self) -> dict[str, tuple[float, float]]:
         """(R_p, R_n) in fm of each isotope as configured."""
         phys = self.config.interaction.physics()

@@ -120,6 +120,9 @@ def draw_all(ctx, cfg, o) -> None:
         ctx.figure(fig, "precision_vs_exposure",
                    caption=f"{name}: profile-likelihood precision vs exposure (Asimov data).")
 
+    if "mediator_limits" in o.reach:
+        _mediator(ctx, cfg, o)
+
     plane = o.reach.get("nsi_plane")
     if plane is not None:
         fig, ax = new_figure()
@@ -132,3 +135,19 @@ def draw_all(ctx, cfg, o) -> None:
         ctx.figure(fig, "nsi_plane",
                    caption=f"{name}: 90% CL allowed region (Δχ² < 4.61, two parameters) of "
                            "ε^uV_ee and ε^dV_ee on Asimov SM data, flux normalisation profiled.")
+
+
+def _mediator(ctx, cfg, o) -> None:
+    masses, limits = o.reach["mediator_limits"]
+    ok = np.isfinite(limits)
+    fig, ax = new_figure()
+    ax.plot(masses[ok], limits[ok], marker="o", color="k")
+    ax.fill_between(masses[ok], limits[ok], 1.0, alpha=0.3, label="excluded (90% CL)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$M_{Z'}$ [MeV]")
+    ax.set_ylabel(r"$g'$")
+    ax.legend(fontsize=11)
+    ctx.figure(fig, "mediator_limits", caption=f"{cfg.experiment}: 90% CL upper limit on a "
+                                               "universal light vector mediator's coupling "
+                                               "(Asimov SM data, flux profiled).")
