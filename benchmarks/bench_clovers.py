@@ -24,20 +24,16 @@ import tempfile
 import time
 
 import numpy as np
-from hepunits import Hz, day, microsecond
+from hepunits import Hz, microsecond
 from rich.console import Console
 from rich.table import Table
 
 
 def _rate_chain(cfg) -> float:
-    from nuexp.detector.photoelectrons import npe_window
-    from nuexp.experiments.cevns.blocks import run_chain
-    from nuexp.experiments.clovers.analysis import selection_efficiency
+    from nuexp.experiments.cevns.model import CevnsModel
 
-    chain = run_chain(cfg.source, cfg.target, cfg.cevns, cfg.response, cfg.exposure.live_days * day)
-    eff = selection_efficiency(chain.npe.axis, cfg.selection)["total"]
-    window = npe_window(cfg.response.max_npe, cfg.selection.npe_low, cfg.selection.npe_high)
-    return chain.npe.total_events(eff * window)
+    # the CEvNS family model: kernels, response matrix, selection, counts in the window
+    return float(CevnsModel(cfg).predict().sum())
 
 
 def _child(code: str) -> tuple[float, float]:

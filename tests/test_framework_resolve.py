@@ -72,9 +72,9 @@ def test_extends_chain_of_files_and_presets_merges_outermost_last(tmp_path):
 
 def test_default_values_are_reported_as_defaults(tmp_path):
     resolved = resolve("clovers")
-    assert "quenching_factor" not in resolved.data["response"]   # the model's default
-    assert resolved.origin("response.quenching_factor") == DEFAULT_ORIGIN
-    assert "preset 'clovers'" in resolved.origin("response.light_yield_pe_per_kevee")
+    assert "protons_on_target" not in resolved.data["exposure"]   # the model's default
+    assert resolved.origin("exposure.protons_on_target") == DEFAULT_ORIGIN
+    assert "preset 'clovers'" in resolved.origin("response.yield_per_kevee")
 
 
 def test_extends_cycle_is_an_error_naming_the_chain(tmp_path):
@@ -149,7 +149,7 @@ def test_replace_through_an_experiment_file_and_its_origins(tmp_path):
     mine = _write(tmp_path / "u235-only.toml", """
         schema_version = 2
         extends = "relics"
-        [reactor.fission_fractions]
+        [source.fission_fractions]
         _replace = true
         U235 = 0.564
         U238 = 0.076
@@ -157,10 +157,10 @@ def test_replace_through_an_experiment_file_and_its_origins(tmp_path):
         Pu241 = 0.0
     """)
     resolved = resolve(mine)
-    assert resolved.data["reactor"]["fission_fractions"] == {
+    assert resolved.data["source"]["fission_fractions"] == {
         "U235": 0.564, "U238": 0.076, "Pu239": 0.36, "Pu241": 0.0}
-    assert str(mine) in resolved.origin("reactor.fission_fractions.U238")
-    assert "preset 'relics'" in resolved.origin("reactor.thermal_power_gw")
+    assert str(mine) in resolved.origin("source.fission_fractions.U238")
+    assert "preset 'relics'" in resolved.origin("source.thermal_power_gw")
 
 
 def test_override_cannot_change_family_or_name():

@@ -64,13 +64,13 @@ def test_init_comments_every_field_with_meaning_unit_and_range():
         if re.match(r"^[A-Za-z0-9_\"-]+ = ", line):
             assert lines[i - 1].startswith("# "), f"no comment above {line!r}"
     mass = lines.index("mass_kg = 12.0")
-    assert "in kg" in lines[mass - 1] and "allowed: > 0" in lines[mass - 1]
+    assert "[kg]" in lines[mass - 1] and "allowed: > 0" in lines[mass - 1]
     power = lines.index("beam_power_kw = 140.0")
     assert "kW" in lines[power - 1]
-    window = next(i for i, line in enumerate(lines) if line.startswith("npe_low = "))
+    window = next(i for i, line in enumerate(lines) if line.startswith("low = "))
     assert "≥ 0" in lines[window - 1]
-    assert '"helm", "klein-nystrand", "none"' in text    # the allowed choices
-    assert "# quenching_factor =   (not set)" in text      # optional fields are listed too
+    assert '"helm", "klein-nystrand", "symmetrized-fermi", "none"' in text  # allowed choices
+    assert "# protons_on_target =   (not set)" in text     # optional fields are listed too
 
 
 def test_init_never_overwrites(tmp_path):
@@ -114,7 +114,7 @@ def test_show_names_the_origin_of_each_value_and_is_valid_toml(tmp_path):
     text = result.output
     assert re.search(r"^mass_kg = 24\.0   # .*heavy\.toml$", text, re.MULTILINE)
     assert re.search(r"^distance_m = 10\.5   # preset 'clovers'$", text, re.MULTILINE)
-    assert re.search(r"^# quenching_factor = .*# default$", text, re.MULTILINE)
+    assert re.search(r"^# protons_on_target = .*# default$", text, re.MULTILINE)
     assert re.search(r"^experiment = \"heavy\"   # file name of", text, re.MULTILINE)
     # the shown file is the resolved configuration itself
     shown = resolve(path).family.validate(tomllib.loads(text), "show output")
@@ -149,8 +149,8 @@ def test_schema_of_an_unknown_name_fails_cleanly():
 
 def test_schema_lets_every_table_hold_replace_but_not_the_top():
     schema = json_schema("relics")
-    fractions = schema["$defs"]["ReactorBlock"]["properties"]["fission_fractions"]
+    fractions = schema["$defs"]["SourceBlock"]["properties"]["fission_fractions"]["anyOf"][0]
     assert fractions["properties"]["_replace"]["type"] == "boolean"
     assert fractions["additionalProperties"] == {"type": "number"}
-    assert "_replace" in schema["$defs"]["ReactorBlock"]["properties"]
+    assert "_replace" in schema["$defs"]["SourceBlock"]["properties"]
     assert "_replace" not in schema["properties"]

@@ -45,15 +45,15 @@ distance_m = {distance}
     higher.write_text("""
 schema_version = 2
 extends = "farther.toml"
-[selection]
-npe_low = 10
+[response.bins]
+low = 10
 """)
     far = _run(farther, tmp_path / "far")
     high = _run(higher, tmp_path / "high")
     assert far["experiment"] == "farther" and high["experiment"] == "higher-threshold"
     assert far["config"]["target"]["mass_kg"] == mass
     assert high["config"]["source"]["distance_m"] == distance       # inherited two levels
-    assert high["config"]["selection"]["npe_low"] == 10
+    assert high["config"]["response"]["bins"]["low"] == 10
     r = {k: q.value for k, q in nuexp.run("clovers").quantities.items()}   # the preset
     f, h = _values(far), _values(high)
 

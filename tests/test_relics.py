@@ -19,9 +19,9 @@ def test_flux_of_order_1e13(res):
 
 def test_cevns_events_vs_published(res):
     # Talk / arXiv:2405.05554 v2: 4902 CEvNS per 32 kg·yr in 120–240 PE (25 % tolerance)
-    assert res["cevns_events"].value == pytest.approx(4902, rel=0.25)
+    assert res["signal_events"].value == pytest.approx(4902, rel=0.25)
     # the paper's own power (3 GW)
-    assert res["cevns_events_paper_power"].value == pytest.approx(4902.4, rel=0.25)
+    assert res["signal_events_paper_power"].value == pytest.approx(4902.4, rel=0.25)
 
 
 def test_background_total_from_table(res):
@@ -30,7 +30,7 @@ def test_background_total_from_table(res):
 
 
 def test_significance_identity(res):
-    s, b = res["cevns_events"].value, res["background_events"].value
+    s, b = res["signal_events"].value, res["background_events"].value
     assert res["significance"].value == pytest.approx(s / (s + b) ** 0.5, rel=1e-12)
 
 
@@ -40,27 +40,27 @@ def test_threshold_is_about_four_electrons(res):
 
 
 def test_poisson_model_gives_more_events(res):
-    assert res["cevns_events_poisson_fluctuations"].value > res["cevns_events"].value
+    assert res["signal_events_poisson_statistics"].value > res["signal_events"].value
 
 
 def test_events_scale_with_exposure():
-    a = nuexp.run("relics", config={"target": {"live_time_years": 0.5}})
+    a = nuexp.run("relics", config={"exposure": {"live_days": 0.5 * 365.25}})
     full = nuexp.run("relics")
-    assert a["cevns_events"].value == pytest.approx(0.5 * full["cevns_events"].value, rel=1e-9)
+    assert a["signal_events"].value == pytest.approx(0.5 * full["signal_events"].value, rel=1e-9)
     assert a["background_events"].value == pytest.approx(0.5 * 1318.2, rel=1e-12)
 
 
 @pytest.mark.parametrize("override", [
-    {"target": {"element": "Xx"}},                                        # unknown element
+    {"target": {"formula": "Xx"}},                                        # unknown element
     {"target": {"composition": {"Xe136": 0.7, "Xe134": 0.2}}},            # sum != 1
     {"target": {"composition": {"Cs133": 1.0}}},                          # wrong element
-    {"detector": {"s2_window_pe": [-10.0, 240.0]}},                       # threshold < 0
-    {"detector": {"s2_window_pe": [240.0, 120.0]}},
-    {"reactor": {"thermal_power_gw": -3.4}},
-    {"reactor": {"fission_fractions": {"U235": 0.5, "U238": 0.1, "Pu239": 0.1, "Pu241": 0.1}}},
-    {"detector": {"fluctuations": "gaussian"}},
-    {"backgrounds": {"events": {"delayed_electrons": -1.0}}},
-    {"target": {"fiducial_mas_kg": 32.0}},                                # typo: unknown key
+    {"response": {"bins": {"edges": [-10.0, 240.0]}}},                    # threshold < 0
+    {"response": {"bins": {"edges": [240.0, 120.0]}}},
+    {"source": {"thermal_power_gw": -3.4}},
+    {"source": {"fission_fractions": {"U235": 0.5, "U238": 0.1, "Pu239": 0.1, "Pu241": 0.1}}},
+    {"response": {"statistics": "gaussian"}},
+    {"backgrounds": {"delayed_electrons": {"events": -1.0}}},
+    {"target": {"mas_kg": 32.0}},                                         # typo: unknown key
 ])
 def test_bad_input_refused(override):
     with pytest.raises((InvalidConfiguration, NuexpError)):
@@ -68,15 +68,15 @@ def test_bad_input_refused(override):
 
 
 def test_poisson_model_switch(res):
-    pois = nuexp.run("relics", config={"detector": {"fluctuations": "poisson"}})
-    assert pois["cevns_events"].value == pytest.approx(
-        res["cevns_events_poisson_fluctuations"].value, rel=1e-12)
+    pois = nuexp.run("relics", config={"response": {"statistics": "poisson"}})
+    assert pois["signal_events"].value == pytest.approx(
+        res["signal_events_poisson_statistics"].value, rel=1e-12)
 
 
-@pytest.mark.parametrize("preset, field, value, message", [
-    ("relics", "events", -1.0, "greater than or equal to 0"),
-    ("cicenns", "events_per_kg_year", float("nan"), "finite number"),
+@pytest.mark.parametrize("preset, value, message", [
+    ("relics", -1.0, "greater than or equal to 0"),
+    ("cicenns", float("nan"), "finite number"),
 ])
-def test_background_counts_must_be_finite_and_non_negative(preset, field, value, message):
-    with pytest.raises(InvalidConfiguration, match=rf"backgrounds\.{field}\.neutrons.*{message}"):
-        nuexp.run(preset, config={"backgrounds": {field: {"neutrons": value}}})
+def test_background_counts_must_be_finite_and_non_negative(preset, value, message):
+    with pytest.raises(InvalidConfiguration, match=rf"backgrounds\.neutrons\.events.*{message}"):
+        nuexp.run(preset, config={"backgrounds": {"neutrons": {"events": value}}})

@@ -13,6 +13,11 @@ Models (select by name with :func:`get_quenching`):
 ``"constant"``
     E_ee = QF · T with a constant QF (e.g. COHERENT 2017: 0.0878, Akimov et al. 2017).
 
+Built from parameters (no name): :class:`LindhardQuenching` (Lindhard et al., Mat. Fys.
+Medd. Dan. Vid. Selsk. 33 (1963) no. 10, with the electronic-stopping constant k and the
+medium's Z) and :class:`TabulatedQuenching` (QF at tabulated recoil energies, linear in
+between, the end values held outside the table — stated in its docstring).
+
 All energies are hepunits energies.
 """
 
@@ -27,8 +32,8 @@ from numpy.typing import ArrayLike
 from ..exceptions import UnknownName, UnphysicalParameter
 from ..validation import require_in_range, require_non_negative
 
-__all__ = ["Quenching", "PolynomialQuenching", "ConstantQuenching", "COHERENT_CSI_2022",
-           "QUENCHING_MODELS", "get_quenching"]
+__all__ = ["Quenching", "PolynomialQuenching", "ConstantQuenching", "LindhardQuenching",
+           "TabulatedQuenching", "COHERENT_CSI_2022", "QUENCHING_MODELS", "get_quenching"]
 
 
 class Quenching:
@@ -92,6 +97,69 @@ class ConstantQuenching(Quenching):
     def electron_equivalent(self, recoil: ArrayLike) -> np.ndarray:
         """E_ee = QF · T (hepunits energy)."""
         return self.qf * require_non_negative("nuclear recoil energy", recoil)
+
+
+@dataclass(frozen=True)
+class LindhardQuenching(Quenching):
+    """Lindhard quenching: QF(T) = k g(ε) / (1 + k g(ε)), ε = 11.5 T[keV] Z^{−7/3}.
+
+    Attributes
+    ----------
+    k : float
+        Electronic-stopping constant (> 0; Lindhard's k = 0.133 Z^{2/3} A^{−1/2}, e.g.
+        0.157 for Ge, 0.166 for Xe).
+    Z : float
+        Atomic number of the medium (> 0).
+    """
+
+    k: float
+    Z: float
+    name: str = "lindhard"
+
+    def __post_init__(self) -> None:
+        if not (self.k > 0 and self.Z > 0):
+            raise UnphysicalParameter(f"Lindhard quenching: k = {self.k!r} and Z = {self.Z!r} "
+                                      "must both be > 0")
+
+    def electron_equivalent(self, recoil: ArrayLike) -> np.ndarray:
+        """E_ee = QF(T) · T (hepunits energy)."""
+        from .xenon import lindhard_quenching  # the one implementation of g(ε)
+
+        t = require_non_negative("nuclear recoil energy", recoil)
+        return lindhard_quenching(t, self.Z, self.k) * t
+
+
+@dataclass(frozen=True)
+class TabulatedQuenching(Quenching):
+    """QF tabulated at recoil energies, linear in between.
+
+    Below the first point the first QF and above the last the last QF are used (a
+    constant extrapolation, so a table should span the recoil range of the analysis).
+
+    Attributes
+    ----------
+    recoil : tuple of float
+        Strictly increasing recoil energies (hepunits energy, ≥ 0), at least two.
+    factor : tuple of float
+        QF at those energies, each in (0, 1].
+    """
+
+    recoil: tuple[float, ...]
+    factor: tuple[float, ...]
+    name: str = "tabulated"
+
+    def __post_init__(self) -> None:
+        t, f = np.asarray(self.recoil, float), np.asarray(self.factor, float)
+        if t.ndim != 1 or t.size < 2 or t.shape != f.shape or np.any(np.diff(t) <= 0) or t[0] < 0:
+            raise UnphysicalParameter("tabulated quenching: need >= 2 strictly increasing, "
+                                      "non-negative recoil energies and one QF per energy")
+        if np.any(f <= 0) or np.any(f > 1) or not np.all(np.isfinite(f)):
+            raise UnphysicalParameter(f"tabulated quenching: QF values must lie in (0, 1]; got {f}")
+
+    def electron_equivalent(self, recoil: ArrayLike) -> np.ndarray:
+        """E_ee = QF(T) · T (hepunits energy)."""
+        t = require_non_negative("nuclear recoil energy", recoil)
+        return np.interp(t, self.recoil, self.factor) * t
 
 
 #: Akimov et al., JINST 17 (2022) P10034, CsI[Na] global polynomial fit (3–60 keV_nr).

@@ -53,6 +53,7 @@ ENTRY_POINT_GROUP = "nuexp.experiments"
 #: The families shipped with nuexp: name → module defining ``FAMILY``. Until the CEvNS and
 #: reactor families land, each paper reproduction is a family of its preset's name.
 BUILTIN_FAMILIES: dict[str, str] = {
+    "cevns": "nuexp.experiments.cevns.family",
     "cicenns": "nuexp.experiments.cicenns.analysis",
     "clovers": "nuexp.experiments.clovers.analysis",
     "coherent-combined": "nuexp.experiments.coherent_combined.analysis",

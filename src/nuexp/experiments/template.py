@@ -223,6 +223,10 @@ class _Writer:
                 self._line(f"[{'.'.join(toml_key(p) for p in item_path)}]",
                            ".".join(item_path), name, None)
                 self.table(item_model, item, item_path)
+        elif model is None and info is not None:
+            # a table of plain values (e.g. efficiency factors by name): each entry is
+            # described by the table's field
+            self.table(None, value, sub_path, {k: info for k in value})
         else:
             self.table(model, value, sub_path)
 
