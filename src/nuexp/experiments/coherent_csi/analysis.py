@@ -25,9 +25,6 @@ from ..cevns.blocks import FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, Ta
 
 __all__ = ["Config", "analyse", "coherent_2017_acceptance"]
 
-_SRC = "COHERENT 2017 (Akimov et al., Science 357, 1123)"
-
-
 class ExposureBlock(StrictModel):
     """Protons on target and live time of the data set."""
 
@@ -99,18 +96,17 @@ def analyse(config: Config, ctx) -> None:
             + (f" {cfg.response.quenching_factor}" if cfg.response.quenching_factor else "")
             + f", {cfg.response.light_yield_pe_per_kevee} PE/keVee, Poisson PE, COHERENT "
               "acceptance; see table cevns_choices for the spread")
-    ctx.quantity("predicted_events", predicted, "events", published=173.0,
-                 source=f"{_SRC}: SM prediction 173 +/- 48",
+    ctx.quantity("predicted_events", predicted, "events",
                  note=f"{cfg.exposure.protons_on_target:.3g} POT, {cfg.target.mass_kg:g} kg at "
                       f"{cfg.source.distance_m:g} m; {conv}")
-    ctx.quantity("signal_rate", rate_nominal, "day^-1 kg^-1", published=0.053,
-                 source="CLOVERS 2023, abstract and Sec. 4 (quoting COHERENT 2017)",
+    ctx.quantity("signal_rate", rate_nominal, "day^-1 kg^-1",
                  note=f"predicted events per live day per kg scaled to the nominal "
                       f"{cfg.source.beam_power_kw / 1000:g} MW beam; at the 2017 mean power "
                       f"({mean_power / (1000 * kW):.2f} MW) it is "
                       f"{predicted / (cfg.exposure.live_days * cfg.target.mass_kg):.4f}")
-    ctx.quantity("cevns_total_events", total, "events", source="computed (no threshold)",
-                 note="all recoils of the 2017 exposure before detector response")
+    ctx.quantity("cevns_total_events", total, "events",
+                 note="computed, no threshold: all recoils of the 2017 exposure before detector "
+                      "response (no published counterpart)")
     ctx.quantity("flux_per_flavour", mean_flux / FLUX_UNIT, "cm^-2 h^-1",
                  note=f"2017 mean flux = POT x yield / (4 pi L^2) / live time "
                       f"({mean_flux * cm**2 * s:.3g} cm^-2 s^-1)")
