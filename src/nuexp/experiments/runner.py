@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..config import load_toml
 from ..exceptions import InvalidConfiguration
-from ..report.atomic import replace_directory
+from .._atomic import replace_directory
 from ..report.results import Results
 from .context import RunContext
 from .registry import resolve_config

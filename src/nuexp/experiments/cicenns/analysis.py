@@ -26,7 +26,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from hepunits import GW, MeV, cm, day, hour, keV, kg, kW, m
+from hepunits import GW, MeV, cm, day, hour, keV, kg, kW, m, year
 from pydantic import Field, field_validator
 from scipy.integrate import trapezoid
 
@@ -59,7 +59,7 @@ class SourceBlock(StrictModel):
     facility: str = "CSNS"
     beam_power_kw: float = Field(gt=0)
     distance_m: float = Field(gt=0)
-    beam_hours_per_year: float = Field(gt=0, le=8766)
+    beam_hours_per_year: float = Field(gt=0, le=year / hour)
     years: float = Field(gt=0)
 
     @field_validator("facility")
@@ -164,7 +164,7 @@ def analyse(config: Config, ctx) -> None:
     ctx.quantity("flux_per_flavour", phi * cm**2 * hour, "cm^-2 h^-1",
                  note=f"{fac.name}, {sc.beam_power_kw:g} kW, {fac.proton_energy / MeV / 1e3:g} GeV, "
                       f"{fac.nu_per_proton_per_flavour} ν/p/flavour, {sc.distance_m:g} m")
-    per_full_year = n_design / (sc.beam_hours_per_year * sc.years) * 8766.0
+    per_full_year = n_design / (sc.beam_hours_per_year * sc.years) * (year / hour)
     pub_design = _published_number(config, "cevns_events")
     ctx.quantity(
         "cevns_events", n_design, "events",

@@ -8,7 +8,7 @@ import threading
 import traceback
 
 import numpy as np
-from hepunits import MeV, keV
+from hepunits import MeV, day, keV, second
 
 from ...report.plots import new_figure
 from ...sources.decay_at_rest import NUMU_PROMPT_ENERGY
@@ -133,7 +133,7 @@ def _dark(ctx, cfg, toy):
     dc = cfg.dark_counts
     n = np.arange(toy.npe_without.size)
     # scale to the configured live time at the beam repetition rate
-    n_real = cfg.source.repetition_rate_hz * cfg.exposure.live_days * 86400.0
+    n_real = cfg.source.repetition_rate_hz * cfg.exposure.live_days * day / second
     scale = n_real / toy.n_triggers
     fig, ax = new_figure(figsize=(7, 5), layout="fixed")
     ax.step(n[1:], toy.npe_without[1:] * scale, where="mid", color="tab:orange",

@@ -52,6 +52,7 @@ from pydantic import Field, field_validator, model_validator
 from scipy.stats import norm
 
 from ...config import ExperimentConfig, StrictModel
+from ...constants import ELEMENTARY_CHARGE
 from ...exceptions import InvalidConfiguration, UnphysicalParameter
 from ...interactions import carbon12, ibd
 from ...interactions.beta_decay import N12_DECAY
@@ -73,8 +74,6 @@ from .lsnd import LSND_BEST_FIT
 __all__ = ["Config", "analyse", "SterileModel", "mixing_parameters",
            "two_flavour_probability", "LSND_BEST_FIT"]
 
-#: Proton charge for beam power → protons per spill.
-_ELEMENTARY_CHARGE_C = 1.602176634e-19
 
 
 # --------------------------------------------------------------------------- configuration
@@ -273,7 +272,7 @@ class SterileModel:
         self.fluence = self.pot * flux.nue_per_pot_cm2 / cm2          # per hepunits area
         # protons per spill and spills
         protons_per_s = beam.power_mw * 1e6 / (beam.proton_energy_gev * 1e9
-                                               * _ELEMENTARY_CHARGE_C)
+                                               * ELEMENTARY_CHARGE)
         self.spills = self.pot / (protons_per_s / beam.repetition_hz)
         # neutrino-energy grid and IBD response
         e_nu = np.linspace(ibd.THRESHOLD * 1.0001, MICHEL_ENDPOINT, 1500)

@@ -36,6 +36,7 @@ from ...stats.fit import asimov_covariance, fit
 from ...stats.likelihood import ProfiledChi2
 from ...stats.nuisances import Parameter, ParameterSet
 from ...stats.scan import ordering_delta_chi2, profile_scan
+from ...targets.protons import free_protons
 from .model import DAY, OSC_NAMES, OSC_UNITS, Background, JunoModel
 
 __all__ = ["Config", "analyse", "build_model", "JunoAnalysis"]
@@ -195,7 +196,7 @@ def build_model(cfg: Config) -> JunoModel:
                       parameters=tuple(nlb.parameters),
                       pull_curves=tuple(PullCurve(p.name, tuple(p.nodes_mev), tuple(p.delta))
                                         for p in nlb.pull_curves))
-    protons = ibd.free_protons(cfg.detector.target_mass_kt * 1e6 * kg, formula=cfg.detector.formula)
+    protons = free_protons(cfg.detector.target_mass_kt * 1e6 * kg, formula=cfg.detector.formula)
     bkgs = [Background(x.name, x.rate_per_day, x.rate_uncertainty, x.shape_uncertainty)
             for x in cfg.backgrounds]
     return JunoModel(cores=cores, edges=edges, resolution=Resolution(r.a, r.b, r.c),

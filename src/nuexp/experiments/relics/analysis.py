@@ -251,7 +251,7 @@ def _figures(ctx, config, fractions, join, recoil, dn_dt, response, window, mass
     ax.plot(hm_e / MeV, rle.huber_mueller_spectrum(hm_e, fractions) * MeV, ls="--",
             label="Huber–Mueller (extrapolated < 2 MeV)")
     ax.axvline(rle.IBD_THRESHOLD / MeV, color="k", lw=1)
-    ax.text(rle.IBD_THRESHOLD / MeV + 0.1, 4.5, "IBD threshold 1.806 MeV", fontsize=11)
+    ax.text(rle.IBD_THRESHOLD / MeV + 0.1, 4.5, f"IBD threshold {rle.IBD_THRESHOLD / MeV:.3f} MeV", fontsize=11)
     ax.set_xlabel(r"$E_{\bar\nu}$ [MeV]")
     ax.set_ylabel(r"$\bar\nu_e$ / (MeV fission)")
     ax.set_xlim(0, 10)
