@@ -82,3 +82,15 @@ def test_every_preset_carries_its_published_values_in_toml(name):
     assert bool(config.published) == (name != "jsns2-sterile"), name
     for key, entry in config.published.items():
         assert entry.source.strip(), f"{name}: published.{key} has no source"
+
+
+@pytest.mark.parametrize("name, key, words", [
+    ("jsns2-flux", "signal_events", ("46.6", "Table 2")),
+    ("jsns2-events", "signal_events", ("46.6", "Table 2")),
+    ("clovers", "flux_per_flavour", ("7.7 m", "8.2 m", "10.5 m")),
+])
+def test_contradicting_inputs_are_named_in_the_preset(name, key, words):
+    # issue 22, item 5: which of a document's contradicting values the preset uses, and why
+    _module, config = resolve_config(name, None, "preset")
+    note = config.published[key].note or ""
+    assert all(w in note for w in words), note
