@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .registry import available_presets, resolve_config
 
-__all__ = ["render", "main"]
+__all__ = ["main", "render"]
 
 _HEADER = """# Published numbers nuexp cannot reproduce from the documents' inputs
 
