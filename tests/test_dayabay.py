@@ -321,8 +321,13 @@ def test_analysis_runs_and_records_quantities():
     no files written: the figures are built but not rendered)."""
     import nuexp
     cfg = {"systematics": {"covariance": ["hm_corr", "iav"]},
-           "fit": {"orderings": ["normal"], "profile_points": 0, "stat_only": False}}
+           "fit": {"orderings": ["normal"], "profile_points": 0, "stat_only": True}}
     res = nuexp.run("dayabay", config=cfg)
+    # issue 22, item 6: systematics share of the total error, from total vs stats-only fits
+    share = res["systematic_share_sin2_2theta13"]
+    stat, total = res["sin2_2theta13_stat_only"].uncertainty, res["sin2_2theta13"].uncertainty
+    assert share.value == pytest.approx(1 - (stat / total) ** 2, rel=1e-9)
+    assert 0 < share.value < 1 and share.published == 0.5 and "σ_stat" in share.note
     assert res["sin2_2theta13"].value == pytest.approx(0.085, abs=0.003)
     assert "10.5281/zenodo.17587229" in res["sin2_2theta13"].note
     assert "PRL 130, 161802" in res["sin2_2theta13"].note

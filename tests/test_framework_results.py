@@ -8,7 +8,7 @@ import pytest
 
 from nuexp.config import ExperimentConfig, StrictModel, deep_merge, validate_config
 from nuexp.exceptions import InvalidConfiguration, NuexpError
-from nuexp.report.atomic import atomic_write_text, replace_directory
+from nuexp._atomic import atomic_write_text, replace_directory
 from nuexp.report.results import Quantity, Results
 from nuexp.report.tables import format_number, quantities_table
 

@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 
 from nuexp.exceptions import NuexpError, UnknownName, UnphysicalParameter
 from nuexp.interactions import ibd
+from nuexp.targets.protons import free_protons
 
 
 def test_threshold_value():
@@ -85,9 +86,9 @@ def test_positron_energy_within_limits(E, c):
 
 def test_free_protons_lab():
     # 20 kt of LAB (C18H30 on average, 12.3 % hydrogen by mass) holds ~1.45e33 free protons
-    n = ibd.free_protons(20e6 * kg, formula="C18H30")
+    n = free_protons(20e6 * kg, formula="C18H30")
     assert 1.40e33 < n < 1.50e33
-    m = ibd.free_protons(20e6 * kg, hydrogen_mass_fraction=0.1227)
+    m = free_protons(20e6 * kg, hydrogen_mass_fraction=0.1227)
     assert m == pytest.approx(n, rel=5e-3)
 
 
@@ -101,8 +102,8 @@ def test_bad_inputs():
     with pytest.raises(UnknownName, match="cross-section model"):
         ibd.cross_section(3 * MeV, "nope")
     with pytest.raises(UnphysicalParameter, match="hydrogen_mass_fraction"):
-        ibd.free_protons(1 * kg, hydrogen_mass_fraction=1.5)
+        free_protons(1 * kg, hydrogen_mass_fraction=1.5)
     with pytest.raises(NuexpError):
-        ibd.free_protons(1 * kg)
+        free_protons(1 * kg)
     with pytest.raises(UnphysicalParameter, match="threshold"):
         ibd.prompt_energy(1.0 * MeV)

@@ -203,3 +203,14 @@ def test_tabulated_spectrum_option(tmp_path, fast_analysis):
     ref = fast_analysis
     assert a.model.signal_rate_per_day(a.base, 2.45) == pytest.approx(
         ref.model.signal_rate_per_day(ref.base, 2.45), rel=2e-3)
+
+
+def test_notes_describe_the_run_that_was_made(fast_analysis):
+    # issue 22, item 7: "all nuisances profiled" only when the systematics are on
+    from nuexp.experiments.juno.analysis import _nuisance_text
+
+    a = fast_analysis
+    stat = JunoAnalysis(a.cfg, a.model, systematics=False)
+    assert _nuisance_text(stat).startswith("statistics only")
+    assert "profiled" not in _nuisance_text(stat).replace("no nuisance profiled", "")
+    assert _nuisance_text(JunoAnalysis(a.cfg, a.model, systematics=True)) == "all nuisances profiled"

@@ -16,8 +16,8 @@ from nuexp.oscillation.masses import (
     effective_mass_betabeta_band,
     lightest_mass_bound,
     neutrino_masses,
-    plot_effective_masses,
 )
+from nuexp.report.oscillation import plot_effective_masses
 
 NO = OscillationParameters.preset("nufit-5.2-no")
 IO = OscillationParameters.preset("nufit-5.2-io")

@@ -11,12 +11,7 @@ way out); configuration files and ``results.json`` use the units their keys name
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("nuexp")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+from ._version import __version__
 
 __all__ = ["__version__", "run", "available_presets"]
 

@@ -147,7 +147,7 @@ def oscillate_command(
 
     from rich.table import Table
 
-    from .oscillation.command import parse_energies, parse_params, run_oscillate
+    from .cli_oscillate import parse_energies, parse_params, run_oscillate
 
     try:
         extra_e, extra_p = [], []

@@ -12,18 +12,21 @@ described in :mod:`nuexp.experiments.resolve` and ``docs/experiments-as-data.md`
 from __future__ import annotations
 
 import copy
+import math
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .exceptions import InvalidConfiguration
 
 __all__ = [
     "REPLACE_KEY",
     "SCHEMA_VERSION",
+    "PublishedValue",
     "ExperimentConfig",
     "StrictModel",
     "deep_merge",
@@ -48,6 +51,54 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+#: Internal references a reader cannot follow (a seed file, an issue, a session).
+_INTERNAL_SOURCE = re.compile(r"\b(seed|issue|session)\s*#?\d", re.IGNORECASE)
+
+
+class PublishedValue(StrictModel):
+    """A number quoted by a paper or talk, shown beside the value nuexp computes.
+
+    Published values are reference data, never inputs: a TOML table
+    ``[published.<quantity key>]`` holds one, and
+    :meth:`nuexp.experiments.context.RunContext.quantity` attaches it to the quantity of
+    the same key in ``results.json``.
+    """
+
+    value: float | str = Field(
+        description="the published number in the quantity's unit, or a string for a bound or "
+                    "a statement that is not one number ('> 6 sigma', '0.6 vs 0.4'); finite")
+    uncertainty: float | None = Field(
+        default=None, ge=0, description="published one-standard-deviation uncertainty, same "
+                                        "unit as value, >= 0")
+    source: str = Field(
+        min_length=1, description="where a reader finds the number: paper or talk, section, "
+                                  "table or equation ('JSNS2 2025, Sec. VI'); no internal "
+                                  "references")
+    note: str | None = Field(
+        default=None, description="what the published number means or why nuexp differs")
+    reproduced: bool = Field(
+        default=True, description="false when the document's own inputs do not reproduce the "
+                                  "number; the note then says why (listed in "
+                                  "docs/not-reproduced.md)")
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: float | str) -> float | str:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"value = {value} must be finite")
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("value must not be an empty string")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _readable(cls, source: str) -> str:
+        if _INTERNAL_SOURCE.search(source):
+            raise ValueError(f"source = {source!r} is an internal reference; name the paper or "
+                             "talk and its section, table or equation")
+        return source
+
+
 class ExperimentConfig(StrictModel):
     """Keys common to every experiment (preset or user file), before the family's own."""
 
@@ -60,6 +111,9 @@ class ExperimentConfig(StrictModel):
     family: str = Field(
         min_length=1, description="family (analysis) that runs this experiment, e.g. "
                                   "'clovers'; `nuexp list` shows the families")
+    published: dict[str, PublishedValue] = Field(
+        default_factory=dict,
+        description="published reference values by quantity key (reference only, never inputs)")
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:

@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 
 from .exceptions import InvalidConfiguration, NuexpError
-from .report.atomic import atomic_write_bytes
+from ._atomic import atomic_write_bytes
 
 __all__ = [
     "map_tasks",

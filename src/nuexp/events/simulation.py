@@ -61,11 +61,12 @@ from hepunits import GeV, MeV, cm, cm2, ms, ns, s, us
 from pydantic import Field, model_validator
 
 from ..config import StrictModel
+from ..constants import ELEMENTARY_CHARGE
 from ..detector.geometry import JSNS2_ACRYLIC_VESSEL, Cylinder, fiducial_cylinder
 from ..exceptions import InvalidConfiguration
 from ..interactions.beta_decay import N12_DECAY
 from ..interactions.carbon12 import InteractingSpectrum
-from ..report.atomic import atomic_write_text, replace_directory
+from .._atomic import atomic_write_text, replace_directory
 from ..sources.decay_at_rest import (MICHEL_ENDPOINT, MUON_LIFETIME, PION_LIFETIME,
                                      numubar_spectrum)
 from ..targets.mixture import Liquid, Mixture
@@ -79,7 +80,6 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.json"
-_ELEMENTARY_CHARGE_J = 1.602176634e-19  # scipy.constants.e, exact SI value (J per eV)
 _RF_FREQUENCY_HZ = 25.0                 # JSNS2 2025, Sec. I: 25 Hz repetition
 
 
@@ -200,7 +200,7 @@ class SimulationConfig(StrictModel):
 
     def protons_per_spill(self, period: PeriodSimulation) -> float:
         """Beam power / (proton energy × 25 Hz)."""
-        joule_per_proton = self.proton_energy_gev * 1e9 * _ELEMENTARY_CHARGE_J
+        joule_per_proton = self.proton_energy_gev * 1e9 * ELEMENTARY_CHARGE  # J per eV
         return period.beam_power_mw * 1e6 / (joule_per_proton * _RF_FREQUENCY_HZ)
 
     def n_spills(self, period: PeriodSimulation) -> int:

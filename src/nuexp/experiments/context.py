@@ -17,6 +17,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
 from ..exceptions import InvalidConfiguration
+from ..config import PublishedValue
 from ..report.results import Quantity, Results
 
 __all__ = ["RunContext"]
@@ -63,11 +64,58 @@ class RunContext:
         mixed = np.random.SeedSequence([self.results.seed, *digest.tolist()])
         return int(mixed.generate_state(1, dtype=np.uint32)[0])
 
-    def quantity(self, name: str, value: float, unit: str, **kwargs: Any) -> Quantity:
-        """Record a headline quantity (see :class:`~nuexp.report.results.Quantity`)."""
+    def quantity(self, name: str, value: float, unit: str, *, compare: bool = True,
+                 **kwargs: Any) -> Quantity:
+        """Record a headline quantity (see :class:`~nuexp.report.results.Quantity`).
+
+        The published value, its uncertainty and source come from the configuration's
+        ``[published.<name>]`` table (:class:`~nuexp.config.PublishedValue`), never from
+        the analysis: ``published``/``source`` are not arguments.
+
+        Parameters
+        ----------
+        name : str
+            Key in ``results.json``; also the key of its ``[published.<name>]`` table.
+        value : float
+            What nuexp computed, in ``unit``.
+        unit : str
+            Unit string.
+        compare : bool
+            ``False`` when the published value does not apply to this run (a number quoted
+            for a reference exposure while the run uses another): the quantity is then
+            recorded without published value and source.
+        **kwargs
+            ``uncertainty``, ``uncertainty_low``, ``uncertainty_high``, ``note``.
+
+        Returns
+        -------
+        Quantity
+            The recorded quantity. A note of the published entry is appended to ``note``;
+            ``reproduced`` is ``False`` when the published entry says the document's inputs
+            do not reproduce it.
+        """
+        for key in ("published", "source"):
+            if key in kwargs:
+                raise TypeError(f"quantity {name!r}: {key}= is not an argument; published "
+                                f"values and sources live in the TOML's [published.{name}]")
+        entry = self.published_entry(name) if compare else None
+        if entry is not None:
+            kwargs["published"] = entry.value
+            kwargs["source"] = entry.source
+            if entry.uncertainty is not None:
+                kwargs["published_uncertainty"] = entry.uncertainty
+            if entry.note:
+                kwargs["note"] = "; ".join(filter(None, [kwargs.get("note"), entry.note]))
+            if not entry.reproduced:
+                kwargs["reproduced"] = False
         q = Quantity(name=name, value=value, unit=unit, **kwargs)
         self.results.quantities[name] = q
         return q
+
+    def published_entry(self, name: str) -> PublishedValue | None:
+        """The ``[published.<name>]`` entry of the configuration that is run, if any."""
+        published = getattr(self.results.config, "published", None) or {}
+        return published.get(name)
 
     def figure(self, fig, stem: str, *, caption: str | None = None) -> None:
         """Save a figure as ``stem.png`` + ``stem.pdf`` (when writing) and close it."""

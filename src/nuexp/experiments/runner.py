@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..config import load_toml
 from ..exceptions import InvalidConfiguration
-from ..report.atomic import replace_directory
+from .._atomic import replace_directory
 from ..report.html import write_run_index
 from ..report.results import Results
 from .context import RunContext

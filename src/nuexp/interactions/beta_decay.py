@@ -41,8 +41,8 @@ from hepunits import MeV, ms
 from numpy.typing import ArrayLike
 from scipy import integrate
 from scipy.constants import alpha as FINE_STRUCTURE
-from scipy.constants import physical_constants
 
+from ..constants import ELECTRON_MASS
 from ..exceptions import UnphysicalParameter
 from ..validation import require_finite, require_non_negative, require_positive
 
@@ -55,8 +55,6 @@ __all__ = [
     "decay_time_fraction",
 ]
 
-#: Electron mass m_e c² (CODATA via scipy), hepunits energy.
-ELECTRON_MASS: float = physical_constants["electron mass energy equivalent in MeV"][0] * MeV
 
 
 def fermi_function(Z: int, energy: ArrayLike, charge: int) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 Kinematics
 ----------
-With atomic masses, Q = M(¹²N) − M(¹²C) = 17.338 MeV (NIST masses via
-:mod:`nuexp.targets.isotopes`; the JSNS2 paper quotes 17.3 MeV, Sec. IV). The nuclear
+With atomic masses, Q = M(¹²N) − M(¹²C) = 17.338 MeV (NIST masses from
+``periodictable``, as in :mod:`nuexp.targets.isotopes`; the JSNS2 paper quotes 17.3 MeV, Sec. IV). The nuclear
 mass difference is Δ = Q − m_e = 16.827 MeV, which is also the total-energy endpoint of
 the ¹²N_gs β+ decay (the paper's E_max = 16.83 MeV). Neglecting the ¹²N recoil
 (< 0.12 MeV below 53 MeV), the prompt electron has total energy E_e = Eν − Δ and kinetic
@@ -45,17 +45,18 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import periodictable
 from hepunits import MeV, cm2
 from hepunits.constants import hbar, hbarc
 from hepunits import s as second
 from numpy.typing import ArrayLike
 from scipy import integrate
 
+from ..constants import ATOMIC_MASS_UNIT, ELECTRON_MASS
 from ..exceptions import UnknownName, UnphysicalParameter
 from ..sources.decay_at_rest import MICHEL_ENDPOINT, nue_spectrum
-from ..targets.isotopes import isotope
 from ..validation import require_finite, require_positive
-from .beta_decay import ELECTRON_MASS, fermi_function
+from .beta_decay import fermi_function
 
 __all__ = [
     "Q_VALUE",
@@ -73,7 +74,7 @@ __all__ = [
 ]
 
 #: Q = M_atom(¹²N) − M_atom(¹²C) (NIST via periodictable), hepunits energy (≈ 17.338 MeV).
-Q_VALUE: float = isotope("N12").atomic_mass - isotope("C12").atomic_mass
+Q_VALUE: float = (periodictable.N[12].mass - periodictable.C[12].mass) * ATOMIC_MASS_UNIT
 #: Nuclear mass difference Q − m_e (≈ 16.827 MeV) = ¹²N_gs β+ total-energy endpoint.
 NUCLEAR_MASS_DIFFERENCE: float = Q_VALUE - ELECTRON_MASS
 #: Reaction threshold in Eν (recoil neglected): E_e = m_e at Eν = Q.

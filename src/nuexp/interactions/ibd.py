@@ -24,9 +24,7 @@ Kinematics: :func:`positron_energy` (exact two-body, SV Eq. 21),
 (E_e + m_e: the positron's kinetic energy plus both 511 keV annihilation γ, ≈ E_ν − 0.78
 MeV) and its inverse :func:`neutrino_energy_from_prompt`.
 
-Targets: :func:`free_protons` counts hydrogen-1 nuclei in a scintillator of given mass,
-from a chemical formula (through :class:`nuexp.targets.compound.Compound`) or from a
-hydrogen mass fraction.
+The number of free protons of a target is :func:`nuexp.targets.protons.free_protons`.
 
 Examples
 --------
@@ -50,6 +48,7 @@ from numpy.typing import ArrayLike
 from particle import Particle
 from scipy.constants import fine_structure
 
+from ..constants import ELECTRON_MASS, IBD_THRESHOLD, NEUTRON_MASS, PROTON_MASS
 from ..exceptions import UnknownName
 from ..validation import require_finite, require_in_range, require_positive
 
@@ -58,21 +57,19 @@ __all__ = [
     "MODELS", "cross_section", "cross_section_vogel_beacom",
     "cross_section_vogel_beacom_zeroth", "cross_section_strumia_vissani",
     "cross_section_strumia_vissani_approx", "positron_energy", "mean_positron_energy",
-    "prompt_energy", "neutrino_energy_from_prompt", "free_protons",
+    "prompt_energy", "neutrino_energy_from_prompt",
     "vb_sigma0_times_f3g", "vb_dsigma_dcos",
 ]
 
-#: Masses from the PDG tables shipped with ``particle`` (hepunits energy).
-ELECTRON_MASS: float = float(Particle.from_pdgid(11).mass) * MeV
-PROTON_MASS: float = float(Particle.from_pdgid(2212).mass) * MeV
-NEUTRON_MASS: float = float(Particle.from_pdgid(2112).mass) * MeV
+#: Charged-pion mass from the PDG tables shipped with ``particle`` (hepunits energy);
+#: the electron, proton and neutron masses are those of :mod:`nuexp.constants`.
 PION_MASS: float = float(Particle.from_pdgid(211).mass) * MeV
 #: Neutron-proton mass difference Δ ≈ 1.293 MeV.
 DELTA_NP: float = NEUTRON_MASS - PROTON_MASS
 #: Average nucleon mass M used in the 1/M expansion of Vogel & Beacom (1999).
 NUCLEON_MASS: float = 0.5 * (NEUTRON_MASS + PROTON_MASS)
 #: IBD threshold on a proton at rest: ((m_n + m_e)² − m_p²)/(2 m_p) ≈ 1.806 MeV.
-THRESHOLD: float = ((NEUTRON_MASS + ELECTRON_MASS) ** 2 - PROTON_MASS**2) / (2 * PROTON_MASS)
+THRESHOLD: float = IBD_THRESHOLD
 
 # --- Vogel & Beacom, PRD 60, 053003 (1999), Sec. II -------------------------------
 #: Vector and axial couplings and the anomalous-moment difference μp − μn (VB Sec. II).
@@ -362,50 +359,3 @@ def neutrino_energy_from_prompt(E_prompt: ArrayLike) -> np.ndarray:
         df = (prompt_energy(E + h) - prompt_energy(E)) / h
         E = np.maximum(E - f / df, THRESHOLD * (1 + 1e-9))
     return E
-
-
-def free_protons(mass: float, *, formula: str | None = None,
-                 hydrogen_mass_fraction: float | None = None) -> float:
-    """Number of free protons (¹H nuclei) in a mass of (hydrogen-bearing) scintillator.
-
-    Parameters
-    ----------
-    mass : float
-        Target mass (hepunits mass; 1 kt = ``1e6 * kg``).
-    formula : str, optional
-        Chemical formula of the scintillator (e.g. linear alkylbenzene ``"C18H30"``);
-        natural isotopic abundances from periodictable (via
-        :class:`nuexp.targets.compound.Compound`), so only ¹H counts, not ²H.
-    hydrogen_mass_fraction : float, optional
-        Alternatively the hydrogen mass fraction (0, 1]; the ¹H share of natural
-        hydrogen is applied.
-
-    Returns
-    -------
-    float
-        Number of free protons.
-    """
-    from hepunits import kg
-    from scipy.constants import Avogadro
-
-    from ..targets.compound import Compound
-    from ..targets.isotopes import isotope, natural_composition
-
-    mass = float(require_positive("target mass", mass))
-    if (formula is None) == (hydrogen_mass_fraction is None):
-        raise UnknownName("free_protons: give exactly one of 'formula' or "
-                          "'hydrogen_mass_fraction'")
-    h1 = isotope("H1")
-    if formula is not None:
-        nuclei = Compound(formula).nuclei(mass)
-        if h1 not in nuclei:
-            raise UnknownName(f"formula {formula!r} contains no hydrogen")
-        return float(nuclei[h1])
-    frac = float(require_in_range("hydrogen_mass_fraction", hydrogen_mass_fraction,
-                                  0.0, 1.0, inclusive=True))
-    if frac == 0.0:
-        require_positive("hydrogen_mass_fraction", frac)
-    comp = natural_composition("H")
-    molar_h = sum(iso.mass_u * x for iso, x in comp.items())      # g/mol
-    atoms_h = mass / kg * 1e3 * frac / molar_h * Avogadro
-    return float(atoms_h * comp[h1])

@@ -35,7 +35,6 @@ __all__ = [
     "lightest_mass_bound",
     "effective_mass_betabeta",
     "effective_mass_betabeta_band",
-    "plot_effective_masses",
 ]
 
 #: KATRIN (Neutrino 2024, seed 004): m_ν < 0.45 eV at 90 % CL (Lokhov–Tkachov).
@@ -104,37 +103,3 @@ def effective_mass_betabeta_band(params: OscillationParameters,
     a = ue2 * neutrino_masses(params, lightest_ev)
     total = np.sum(a, axis=-1)
     return np.maximum(0.0, 2.0 * np.max(a, axis=-1) - total), total
-
-
-def plot_effective_masses(normal: OscillationParameters, inverted: OscillationParameters,
-                          *, lightest_range_ev: tuple[float, float] = (1e-4, 1.0),
-                          m_beta_limit_ev: float = KATRIN_M_BETA_LIMIT_EV):
-    """Figure with m_β and the m_ββ band against the lightest mass, both orderings.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two panels; the KATRIN limit and the implied lightest-mass bounds are drawn.
-    """
-    from ..report.plots import new_figure
-
-    if normal.dm2_31 <= 0 or inverted.dm2_31 >= 0:
-        raise UnphysicalParameter("plot_effective_masses needs (normal, inverted) parameter sets")
-    m0 = np.geomspace(*lightest_range_ev, 400)
-    fig, (ax1, ax2) = new_figure(1, 2)
-    for p, colour, label in ((normal, "tab:red", "NO"), (inverted, "tab:blue", "IO")):
-        ax1.plot(m0, effective_mass_beta(p, m0), color=colour, label=label)
-        bound = lightest_mass_bound(p, m_beta_limit_ev)
-        ax1.axvline(bound, color=colour, ls=":", lw=1)
-        lo, hi = effective_mass_betabeta_band(p, m0)
-        ax2.fill_between(m0, np.maximum(lo, 1e-5), hi, color=colour, alpha=0.35, label=label)
-    ax1.axhline(m_beta_limit_ev, color="k", ls="--", lw=1,
-                label=f"KATRIN $m_\\beta$ < {m_beta_limit_ev} eV (90% CL)")
-    for ax, ylabel in ((ax1, r"$m_\beta$ [eV]"), (ax2, r"$m_{\beta\beta}$ [eV]")):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("lightest neutrino mass [eV]")
-        ax.set_ylabel(ylabel)
-        ax.legend(loc="upper left", fontsize=12)
-    ax2.set_ylim(1e-4, 2.0)
-    return fig

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import NuexpError
-from .atomic import atomic_write_text
+from .._atomic import atomic_write_text
 
 __all__ = ["Quantity", "Results"]
 
@@ -56,6 +56,11 @@ class Quantity:
         Where the published value comes from (paper, section, table).
     note : str, optional
         How it was computed or why it differs from the published value.
+    published_uncertainty : float, optional
+        One-standard-deviation uncertainty of the published value, same unit.
+    reproduced : bool, optional
+        ``False`` when the document's own inputs do not reproduce the published value (the
+        note says why); ``None`` when not assessed.
     """
 
     name: str
@@ -67,12 +72,14 @@ class Quantity:
     note: str | None = None
     uncertainty_low: float | None = None
     uncertainty_high: float | None = None
+    published_uncertainty: float | None = None
+    reproduced: bool | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "value", _finite_number(self.name, "value", self.value))
         if self.value is None:
             raise NuexpError(f"quantity {self.name!r} has no value; leave it out instead")
-        for attr in ("uncertainty", "uncertainty_low", "uncertainty_high"):
+        for attr in ("uncertainty", "uncertainty_low", "uncertainty_high", "published_uncertainty"):
             number = _finite_number(self.name, attr, getattr(self, attr))
             if number is not None and number < 0:
                 raise NuexpError(f"quantity {self.name!r}: {attr} must be >= 0, got {number}")
@@ -98,7 +105,8 @@ class Quantity:
             "published": self.published,
             "source": self.source,
         }
-        for key in ("uncertainty_low", "uncertainty_high", "note"):
+        for key in ("uncertainty_low", "uncertainty_high", "published_uncertainty", "note",
+                    "reproduced"):
             if getattr(self, key) is not None:
                 record[key] = getattr(self, key)
         return record

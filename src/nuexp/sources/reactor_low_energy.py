@@ -45,6 +45,7 @@ from hepunits import MeV
 from numpy.typing import ArrayLike
 from scipy.integrate import trapezoid
 
+from ..constants import IBD_THRESHOLD  # ν̄e p → e⁺ n threshold, re-exported
 from ..exceptions import UnphysicalParameter
 from ..validation import require_non_negative, require_positive
 from .reactor import FissionFractions, mean_energy_per_fission, spectrum_per_fission
@@ -65,9 +66,6 @@ __all__ = [
     "reactor_flux_spectrum",
     "flux_at_distance",
 ]
-
-#: ν̄e p → e⁺ n threshold, ((m_n + m_e)² − m_p²)/(2 m_p) = 1.806 MeV (PDG masses).
-IBD_THRESHOLD: float = 1.806 * MeV
 
 #: Kopeikin (2012) PWR ν̄e spectrum per fission (fission fragments + ²³⁹U/²³⁹Np):
 #: columns E [MeV], ν̄/(MeV·fission), relative uncertainty [%]. Pairs of close energies

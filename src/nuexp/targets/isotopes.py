@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import periodictable
-from hepunits import MeV, eV
-from scipy.constants import physical_constants
+from hepunits import eV
 
+from ..constants import ATOMIC_MASS_UNIT, ELECTRON_MASS
 from ..exceptions import UnknownName
 
 __all__ = [
@@ -38,10 +38,6 @@ __all__ = [
     "electron_binding_energy",
 ]
 
-#: Unified atomic mass unit as an energy, u c² (CODATA via scipy), hepunits energy.
-ATOMIC_MASS_UNIT: float = physical_constants["atomic mass constant energy equivalent in MeV"][0] * MeV
-#: Electron mass m_e c² (CODATA via scipy), hepunits energy.
-ELECTRON_MASS: float = physical_constants["electron mass energy equivalent in MeV"][0] * MeV
 
 _NAME_PATTERNS = (
     re.compile(r"^\s*([A-Za-z]{1,3})\s*[-_ ]?\s*(\d{1,3})\s*$"),  # Cs133, Cs-133, Xe 131

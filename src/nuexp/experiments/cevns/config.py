@@ -33,7 +33,7 @@ from ...targets.isotopic_composition import ElementTarget
 __all__ = ["SourceBlock", "ExposureBlock", "TargetBlock",
            "InteractionBlock", "QuenchingBlock", "ResolutionBlock", "CoincidenceBlock",
            "XenonBlock", "BinsBlock", "ResponseBlock", "EfficiencyBlock", "TimingBlock",
-           "BackgroundComponent", "StatisticsBlock", "ReachBlock", "PublishedValue",
+           "BackgroundComponent", "StatisticsBlock", "ReachBlock",
            "CevnsConfig"]
 
 _FLAVOURS = ("e", "mu", "tau")
@@ -485,20 +485,8 @@ class ReachBlock(StrictModel):
         default_factory=list, description="exposure multiples for the precision-vs-exposure plot")
 
 
-class PublishedValue(StrictModel):
-    """A published reference value of a result key (CONTRACT: ``[published.<key>]``)."""
-
-    value: float | str = Field(description="the published number (a string for bounds)")
-    uncertainty: float | None = Field(None, ge=0, description="its 1 sigma, same unit")
-    source: str = Field(min_length=1, description="paper, section / table / equation")
-    note: str | None = Field(None, description="how to read it")
-
-
 class CevnsConfig(ExperimentConfig):
     """A CEvNS experiment: any detector at a stopped-pion source or a reactor."""
-
-    published: dict[str, PublishedValue] = Field(
-        default_factory=dict, description="published reference values by result key")
 
     source: SourceBlock = Field(description="neutrino source")
     exposure: ExposureBlock = Field(description="live time / protons on target")

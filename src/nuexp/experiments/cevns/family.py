@@ -40,7 +40,7 @@ from .statistics import (
     precision,
 )
 
-__all__ = ["FAMILY", "CevnsOutcome", "compute", "report", "quantity", "conventions"]
+__all__ = ["FAMILY", "CevnsOutcome", "compute", "report", "conventions"]
 
 
 @dataclass
@@ -188,25 +188,6 @@ def compute(config: CevnsConfig, ctx) -> CevnsOutcome:
                         _threshold_nr(model), x_target, rows, zmap, reach)
 
 
-def _published(config: CevnsConfig, name: str) -> dict[str, Any]:
-    """published/source of ``name`` from the TOML's ``[published.<name>]``."""
-    pub = getattr(config, "published", {}).get(name)
-    if pub is None:
-        return {}
-    out: dict[str, Any] = {"published": pub.value, "source": pub.source}
-    if pub.note:
-        out["note"] = pub.note
-    return out
-
-
-def quantity(ctx, config: CevnsConfig, name: str, value: float, unit: str, **kwargs) -> None:
-    """``ctx.quantity`` with the published value and source of ``[published.<name>]``."""
-    extra = _published(config, name)
-    if "note" in extra and "note" in kwargs:
-        kwargs["note"] = f"{kwargs['note']}; {extra.pop('note')}"
-    ctx.quantity(name, value, unit, **{**extra, **kwargs})
-
-
 def report(config: CevnsConfig, outcome: CevnsOutcome, ctx) -> None:
     """Record the family's quantities, tables, spectra and figures."""
     cfg, o, model = config, outcome, outcome.model
@@ -223,43 +204,43 @@ def report(config: CevnsConfig, outcome: CevnsOutcome, ctx) -> None:
                  "(table cevns_choices)")
     src = cfg.source
     if src.kind == "stopped-pion":
-        quantity(ctx, cfg, "flux_per_flavour", model.flux * cm**2 * hour, "cm^-2 h^-1",
+        ctx.quantity("flux_per_flavour", model.flux * cm**2 * hour, "cm^-2 h^-1",
                   note=f"P/E_p x yield / (4 pi L^2): {src.beam_power_kw:g} kW, "
                        f"{src.proton_energy_gev:g} GeV, {src.nu_per_proton_per_flavour:g} "
                        f"nu/p/flavour, L = {src.distance_m:g} m")
     else:
-        quantity(ctx, cfg, "flux", model.flux * cm**2 * s, "cm^-2 s^-1",
+        ctx.quantity("flux", model.flux * cm**2 * s, "cm^-2 s^-1",
                   note=f"{src.thermal_power_gw:g} GW at {src.distance_m:g} m (Kopeikin below "
                        f"{src.join['join_energy'] / MeV:g} MeV, Huber-Mueller above)")
-    quantity(ctx, cfg, "cevns_total_events", o.total, per, note=f"all recoils, no threshold; {conv}")
-    quantity(ctx, cfg, "cevns_total_rate", o.total / kg_day, "day^-1 kg^-1")
+    ctx.quantity("cevns_total_events", o.total, per, note=f"all recoils, no threshold; {conv}")
+    ctx.quantity("cevns_total_rate", o.total / kg_day, "day^-1 kg^-1")
     window = f"{model.edges[0]:g}-{model.edges[-1]:g} ({resp.observable})"
-    quantity(ctx, cfg, "signal_events", o.signal_events, per,
+    ctx.quantity("signal_events", o.signal_events, per,
               note=f"bins {window}, {resp.statistics} statistics, efficiency "
                    f"{cfg.efficiency.curve} x {dict(cfg.efficiency.factors)}; {conv}")
-    quantity(ctx, cfg, "signal_rate", o.signal_events / kg_day, "day^-1 kg^-1")
+    ctx.quantity("signal_rate", o.signal_events / kg_day, "day^-1 kg^-1")
     if o.total > 0:
-        quantity(ctx, cfg, "signal_fraction", o.signal_events / o.total, "fraction",
+        ctx.quantity("signal_fraction", o.signal_events / o.total, "fraction",
                   note="selected / all recoils (independent of the flux normalisation)")
     if o.backgrounds:
         parts = ", ".join(f"{k} {float(v.sum()):.4g}" for k, v in o.backgrounds.items())
-        quantity(ctx, cfg, "background_events", o.background_events, per,
+        ctx.quantity("background_events", o.background_events, per,
                   note=f"configured budget: {parts}")
-        quantity(ctx, cfg, "significance", o.significance, "sigma",
+        ctx.quantity("significance", o.significance, "sigma",
                   note="S/sqrt(S+B) (CLOVERS Eq. 1), statistics only")
-        quantity(ctx, cfg, "significance_asimov", o.significance_asimov, "sigma",
+        ctx.quantity("significance_asimov", o.significance_asimov, "sigma",
                   note="binned Asimov discovery significance (Cowan et al. 2011, Eq. 97), "
                        "statistics only")
         if o.significance_profiled is not None:
-            quantity(ctx, cfg, "significance_profiled", o.significance_profiled, "sigma",
+            ctx.quantity("significance_profiled", o.significance_profiled, "sigma",
                       note="Asimov data, background-only vs signal fit with the nuisances of "
                            "[statistics] and the background norm uncertainties (iminuit)")
     if o.exposure_for_target is not None and o.backgrounds:
         level = cfg.statistics.target_sigma
-        quantity(ctx, cfg, f"exposure_for_{level:g}sigma", o.exposure_for_target, "kg day",
+        ctx.quantity(f"exposure_for_{level:g}sigma", o.exposure_for_target, "kg day",
                   note="Z^2 (s + b) / s^2 with rates per kg day (S/sqrt(S+B))")
     if o.threshold_nr is not None:
-        quantity(ctx, cfg, "threshold_nr", o.threshold_nr / keV, "keV",
+        ctx.quantity("threshold_nr", o.threshold_nr / keV, "keV",
                   note=f"T_nr whose mean {resp.observable} equals the first bin edge "
                        f"{model.edges[0]:g}")
     _report_reach(ctx, cfg, o)
@@ -296,18 +277,18 @@ def _report_reach(ctx, cfg: CevnsConfig, o: CevnsOutcome) -> None:
                 + ", ".join(f"{k} {b.norm_uncertainty:g}" for k, b in cfg.backgrounds.items()))
     if "weak_coupling_precision" in r:
         best, err = r["sin2_theta_w_fit"]
-        quantity(ctx, cfg, "weak_coupling_precision", r["weak_coupling_precision"], "fraction",
+        ctx.quantity("weak_coupling_precision", r["weak_coupling_precision"], "fraction",
                   note=f"relative 1 sigma on sin2(theta_W) = {best:.5f} +- {err:.5f} "
                        f"(profile likelihood: MIGRAD minimum, expected-information error); {exposure}")
     if "neutron_radius_precision" in r:
         best, err = r["neutron_radius_fit"]
-        quantity(ctx, cfg, "neutron_radius_precision", r["neutron_radius_precision"], "fraction",
+        ctx.quantity("neutron_radius_precision", r["neutron_radius_precision"], "fraction",
                   note=f"relative 1 sigma on the common neutron rms radius R_n = {best:.3f} +- "
                        f"{err:.3f} fm (one R_n for all nuclei, sin2(theta_W) fixed); {exposure}")
     if "nsi_ee_uv" in r:
         iv = r["nsi_ee_uv"]
         parts = ", ".join(f"[{lo:.4f}, {hi:.4f}]" for lo, hi in iv.intervals)
-        quantity(ctx, cfg, "nsi_ee_uv_interval_90cl", iv.width, "1",
+        ctx.quantity("nsi_ee_uv_interval_90cl", iv.width, "1",
                   note=f"total width of the 90% CL (Delta chi2 <= 2.71) allowed region of "
                        f"eps^uV_ee, other NSI at 0: {parts} (the rate is quadratic in eps, "
                        f"hence a second, degenerate interval); profile scan with iminuit; "
@@ -316,7 +297,7 @@ def _report_reach(ctx, cfg: CevnsConfig, o: CevnsOutcome) -> None:
                                      for x, y in zip(iv.grid, iv.delta_chi2)])
     if "magnetic_moment_limit" in r and np.isfinite(r["magnetic_moment_limit"]):
         _flux = cfg.statistics.flux_uncertainty
-        quantity(ctx, cfg, "magnetic_moment_limit_90cl", r["magnetic_moment_limit"], "mu_B",
+        ctx.quantity("magnetic_moment_limit_90cl", r["magnetic_moment_limit"], "mu_B",
                  note=f"one-sided 90% CL (Delta chi2 = 2.71) on SM Asimov data, flux "
                       f"normalisation ({_flux:g}) profiled, other nuisances at nominal; "
                       f"{exposure}")

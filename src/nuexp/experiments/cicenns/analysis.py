@@ -23,7 +23,7 @@ from pydantic import Field
 from ...config import StrictModel
 from ..analysis import Family
 from ..cevns.config import BinsBlock, CevnsConfig, ReachBlock, StatisticsBlock
-from ..cevns.family import CevnsOutcome, quantity
+from ..cevns.family import CevnsOutcome
 from ..cevns.family import compute as cevns_compute
 from ..cevns.family import report as cevns_report
 from ..cevns.model import CevnsModel
@@ -92,16 +92,16 @@ def report(config: Config, outcome: CicennsOutcome, ctx: RunContext) -> None:
     cevns_report(config, outcome.cevns, ctx)
     cc, n_coh = config.coherent, outcome.coherent_events
     pot_300 = cc.protons_on_target * 300.0 / n_coh
-    quantity(ctx, config, "coherent_comparison_events", n_coh, "events",
+    ctx.quantity("coherent_comparison_events", n_coh, "events",
              note=f"COHERENT 2017 data set: {cc.mass_kg:g} kg, {cc.protons_on_target:.3g} POT, "
                   f"{cc.nu_per_proton_per_flavour:g} nu/p/flavour, {cc.distance_m:g} m, recoils "
                   f"above {cc.threshold_kevnr:g} keVnr, no efficiency, the design's CsI "
                   f"convention ({config.interaction.form_factor}, "
                   f"{config.interaction.sin2_theta_w}). 300 corresponds to {pot_300:.3g} POT "
                   f"({pot_300 / cc.protons_on_target:.2f} of the 2017 data set)")
-    quantity(ctx, config, "coherent_exposure_for_300", pot_300, "protons on target",
+    ctx.quantity("coherent_exposure_for_300", pot_300, "protons on target",
              note=f"at {cc.distance_m:g} m, {cc.mass_kg:g} kg, {cc.threshold_kevnr:g} keVnr")
-    quantity(ctx, config, "signal_gain_over_coherent", outcome.cevns.signal_events / n_coh, "1",
+    ctx.quantity("signal_gain_over_coherent", outcome.cevns.signal_events / n_coh, "1",
              note="design events / COHERENT events, each for its own exposure")
 
 

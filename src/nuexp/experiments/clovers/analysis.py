@@ -26,7 +26,7 @@ from ...report.plots import new_figure
 from ...sources.spallation import flux_per_flavour
 from ..analysis import Family
 from ..cevns.config import CevnsConfig
-from ..cevns.family import CevnsOutcome, quantity
+from ..cevns.family import CevnsOutcome
 from ..cevns.family import compute as cevns_compute
 from ..cevns.family import report as cevns_report
 from ..context import RunContext
@@ -103,13 +103,13 @@ def report(config: Config, outcome: CloversOutcome, ctx: RunContext) -> None:
     """The family's report, plus the toy and the flux ratio with their figure."""
     cevns_report(config, outcome.cevns, ctx)
     dc, toy = config.dark_counts, outcome.toy
-    quantity(ctx, config, "dark_count_suppression", toy.suppression, "ratio",
+    ctx.quantity("dark_count_suppression", toy.suppression, "ratio",
              uncertainty=toy.suppression_uncertainty,
              note=f"toy MC: {dc.n_triggers:.3g} triggers, {dc.n_pairs} PMT pairs, "
                   f"{dc.rate_per_pmt_hz:g} Hz/PMT, {dc.window_us:g} us window; sub-detector "
                   "events with NPE>=1 without / with criterion 3")
     flux = outcome.cevns.model.flux
-    quantity(ctx, config, "flux_ratio_to_coherent", outcome.flux_ratio, "ratio",
+    ctx.quantity("flux_ratio_to_coherent", outcome.flux_ratio, "ratio",
              note=f"CLOVERS flux / COHERENT 2017 mean flux "
                   f"({outcome.coherent_mean_flux * cm**2 * s:.3g} cm^-2 s^-1 from the "
                   "configured POT x yield over the live days at the distance). Sec. 2.1 "

@@ -36,7 +36,7 @@ from ...stats.joint import JointLikelihood
 from ..analysis import Family
 from ..coherent_csi_2021.analysis import build_model as build_csi
 from ..coherent_csi_2021.model import CsiModel
-from ..coherent_data.config import PublishedValue, ScanRange
+from ..coherent_data.config import ScanRange
 from ..coherent_data.fitting import Profile, interval, profile
 from ..coherent_lar_2020.analysis import build_model as build_lar
 from ..coherent_lar_2020.model import LarModel
@@ -61,8 +61,6 @@ class Config(ExperimentConfig):
     """The ``coherent-combined`` preset."""
 
     data_citation: str = Field(min_length=1, description="citations of both data releases")
-    published: dict[str, PublishedValue] = Field(default_factory=dict,
-                                                 description="published reference values by key")
     csi: str = Field(min_length=1, description="CsI data set: a preset name or a TOML path")
     lar: str = Field(min_length=1, description="LAr data set: a preset name or a TOML path")
     sin2_theta_w: ScanRange = Field(description="common sin²θW grid of the profiles")
@@ -169,8 +167,6 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
 
 def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
     """Record sin²θW and the NSI region (table of its extent, figure)."""
-    pub = cfg.published.get("sin2_theta_w")
-    kwargs = {} if pub is None else {"published": pub.value, "source": pub.source}
     singles = ", ".join(f"{k} {p.best:.3f} (+{p.high - p.best:.3f} −{p.best - p.low:.3f})"
                         for k, p in out.profiles.items())
     ctx.quantity("sin2_theta_w", out.combined_best, "1",
@@ -178,7 +174,7 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
                  uncertainty_low=out.combined_best - out.combined_low,
                  uncertainty_high=out.combined_high - out.combined_best,
                  note=f"joint fit of CsI[Na] 2021 and CENNS-10 2020 (sum of the profiles, "
-                      f"Δχ² = 1); alone: {singles}. data: {cfg.data_citation}", **kwargs)
+                      f"Δχ² = 1); alone: {singles}. data: {cfg.data_citation}")
     rows = []
     for label, chi2 in out.maps.items():
         allowed = chi2 <= out.level
@@ -201,6 +197,7 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
 
     curves = {f"{k}": (p.points, p.delta_chi2) for k, p in out.profiles.items()}
     curves["combined"] = (out.combined_points, out.combined_delta)
+    pub = ctx.published_entry("sin2_theta_w")
     fig = profile_figure(curves, r"$\sin^2\theta_W$",
                          None if pub is None or pub.uncertainty is None
                          else (pub.value, pub.uncertainty, "reference"))

@@ -19,7 +19,7 @@ from hepunits import GeV, day, kW
 
 from ..analysis import Family
 from ..cevns.config import CevnsConfig
-from ..cevns.family import CevnsOutcome, compute, quantity
+from ..cevns.family import CevnsOutcome, compute
 from ..cevns.family import report as cevns_report
 from ..context import RunContext
 
@@ -33,7 +33,7 @@ def report(config: CevnsConfig, outcome: CevnsOutcome, ctx: RunContext) -> None:
     live = exp.live_days * day
     mean_power = exp.protons_on_target * src.proton_energy_gev * GeV / live
     rate_2017 = outcome.signal_events / config.kg_day
-    quantity(ctx, config, "signal_rate_nominal_power", rate_2017 * src.flux() / model.flux,
+    ctx.quantity("signal_rate_nominal_power", rate_2017 * src.flux() / model.flux,
              "day^-1 kg^-1",
              note=f"selected events per live day per kg scaled to the nominal "
                   f"{src.beam_power_kw / 1000:g} MW beam; at the 2017 mean power "

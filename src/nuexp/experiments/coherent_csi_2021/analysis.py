@@ -25,7 +25,6 @@ from ...events.coherent_csi_2021 import load_csi_2021
 from ..analysis import Family
 from ..coherent_data.config import (
     CevnsPhysicsBlock,
-    PublishedValue,
     ScanBlock,
     SnsExposureBlock,
     TargetBlock,
@@ -76,8 +75,6 @@ class Config(ExperimentConfig):
     """The ``coherent-csi-2021`` preset."""
 
     data_citation: str = Field(min_length=1, description="citation of the data release")
-    published: dict[str, PublishedValue] = Field(default_factory=dict,
-                                                 description="published reference values by key")
     source: SnsExposureBlock
     target: TargetBlock
     physics: CevnsPhysicsBlock
@@ -147,22 +144,13 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
     return Outcome(model, signal, sm_events, sm_error, variants, sin2, radius)
 
 
-def _record(ctx: RunContext, cfg: Config, name: str, value: float, unit: str, **kwargs) -> None:
-    pub = cfg.published.get(name)
-    if pub is not None:
-        kwargs.update(published=pub.value, source=pub.source)
-        if pub.note:
-            kwargs["note"] = f"{kwargs.get('note', '')} Published: {pub.note}".strip()
-    ctx.quantity(name, value, unit, **kwargs)
-
-
 def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
     """Record the keys of issue #17 and draw the fit projections and profiles."""
     m, sig = out.model, out.signal
     best = sig.best.values
     comps = m.components(best)
     data_note = f"data: {cfg.data_citation}"
-    _record(ctx, cfg, "cevns_events_fit", sig.events, "events", uncertainty=sig.events_error,
+    ctx.quantity("cevns_events_fit", sig.events, "events", uncertainty=sig.events_error,
             note=f"binned Poisson fit of {int(m.data.sum())} coincidence events in "
                  f"{cfg.binning.pe_edges[0]:g}–{cfg.binning.pe_edges[-1]:g} PE × "
                  f"{cfg.binning.time_edges_us[0]:g}–{cfg.binning.time_edges_us[-1]:g} µs; "
@@ -172,23 +160,23 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
                  f"alone (nuisances fixed) ±{sig.events_stat_error:.1f}, so the published ±20 "
                  f"is not reached with the released coincidence sample in this binned fit. "
                  f"{data_note}")
-    _record(ctx, cfg, "sm_prediction", out.sm_events, "events", uncertainty=out.sm_error,
+    ctx.quantity("sm_prediction", out.sm_events, "events", uncertainty=out.sm_error,
             note="nominal model (sin2_theta_w "
                  f"{cfg.physics.sin2_theta_w}, Helm with R_n = {m.default_radius / fermi:.2f} fm) "
                  "in the fit region; 1σ = flux ⊕ the largest ±1σ shift of each response "
                  "variant (" + ", ".join(f"{k} {v:.1f}" for k, v in out.sm_variants.items())
                  + "); no theory uncertainty")
-    _record(ctx, cfg, "cevns_significance", sig.significance, "sigma",
+    ctx.quantity("cevns_significance", sig.significance, "sigma",
             note=f"sqrt(chi2(no CEvNS) - chi2(best)) = sqrt({sig.null.fval - sig.best.fval:.1f}),"
                  " nuisances profiled in both fits (Wilks)")
     s2 = out.sin2
-    _record(ctx, cfg, "sin2_theta_w", s2.best, "1", uncertainty=0.5 * (s2.high - s2.low),
+    ctx.quantity("sin2_theta_w", s2.best, "1", uncertainty=0.5 * (s2.high - s2.low),
             uncertainty_low=s2.best - s2.low, uncertainty_high=s2.high - s2.best,
             note="profile likelihood (Δχ² = 1), CEvNS strength fixed to the prediction with "
                  f"the {cfg.source.flux_uncertainty:.0%} flux prior, R_n fixed")
     if out.radius is not None:
         r = out.radius
-        _record(ctx, cfg, "neutron_radius_fm", r.best, "fm", uncertainty=0.5 * (r.high - r.low),
+        ctx.quantity("neutron_radius_fm", r.best, "fm", uncertainty=0.5 * (r.high - r.low),
                 uncertainty_low=r.best - r.low, uncertainty_high=r.high - r.best,
                 note="one neutron rms radius for Cs and I (Helm, s = 0.9 fm), proton radii "
                      "from the Lewin-Smith Helm parameters (4.80, 4.74 fm), sin2_theta_w "

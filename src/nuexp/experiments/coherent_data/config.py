@@ -13,18 +13,8 @@ from pydantic import Field, field_validator
 from ...config import StrictModel
 from ...sources.pulse_timing import ProtonPulse
 
-__all__ = ["CevnsPhysicsBlock", "PublishedValue", "ScanBlock", "ScanRange", "SnsExposureBlock",
+__all__ = ["CevnsPhysicsBlock", "ScanBlock", "ScanRange", "SnsExposureBlock",
            "TargetBlock"]
-
-
-class PublishedValue(StrictModel):
-    """A published reference value (data, never computed)."""
-
-    value: float = Field(allow_inf_nan=False, description="published value, in the key's unit")
-    uncertainty: float | None = Field(None, ge=0, allow_inf_nan=False,
-                                      description="published 1σ, same unit (optional)")
-    source: str = Field(min_length=1, description="paper, section/table/equation")
-    note: str | None = Field(None, description="how the published number is defined")
 
 
 class SnsExposureBlock(StrictModel):

@@ -19,7 +19,6 @@ from ...events.coherent_lar_2020 import load_lar_2020
 from ..analysis import Family
 from ..coherent_data.config import (
     CevnsPhysicsBlock,
-    PublishedValue,
     ScanBlock,
     SnsExposureBlock,
     TargetBlock,
@@ -50,8 +49,6 @@ class Config(ExperimentConfig):
     """The ``coherent-lar-2020`` preset."""
 
     data_citation: str = Field(min_length=1, description="citation of the data release")
-    published: dict[str, PublishedValue] = Field(default_factory=dict,
-                                                 description="published reference values by key")
     source: SnsExposureBlock
     target: TargetBlock
     physics: CevnsPhysicsBlock
@@ -102,21 +99,12 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
     return Outcome(model, signal, sm, sm_error, by_flavour, sin2)
 
 
-def _record(ctx: RunContext, cfg: Config, name: str, value: float, unit: str, **kwargs) -> None:
-    pub = cfg.published.get(name)
-    if pub is not None:
-        kwargs.update(published=pub.value, source=pub.source)
-        if pub.note:
-            kwargs["note"] = f"{kwargs.get('note', '')} Published: {pub.note}".strip()
-    ctx.quantity(name, value, unit, **kwargs)
-
-
 def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
     """Record the keys of issue #17 and draw the fit projections and the profile."""
     m, sig = out.model, out.signal
     p = m.release.parameters
     comps = m.components(sig.best.values)
-    _record(ctx, cfg, "cevns_events_fit", sig.events, "events", uncertainty=sig.events_error,
+    ctx.quantity("cevns_events_fit", sig.events, "events", uncertainty=sig.events_error,
             note=f"binned Poisson fit of the {int(m.data.sum())} events on the release's "
                  "12 x 8 x 10 (energy, F90, time) grid; fitted prompt BRN "
                  f"{comps['brn'].sum():.0f}, delayed BRN {comps['delayed_brn'].sum():.1f}, "
@@ -126,16 +114,16 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
                  + ", ".join(f"{label} {p[key]['value']:g} ± {p[key]['uncertainty']:g}"
                              for label, key in _BEST_FIT.items())
                  + f". data: {cfg.data_citation}")
-    _record(ctx, cfg, "sm_prediction", out.sm_events, "events", uncertainty=out.sm_error,
+    ctx.quantity("sm_prediction", out.sm_events, "events", uncertainty=out.sm_error,
             note="nuexp's prediction in the release's window (0–"
                  f"{cfg.energy_max_kevee:g} keVee, −0.1–4.9 µs, its acceptance and QF): "
                  + ", ".join(f"{f} {n:.1f}" for f, n in out.sm_by_flavour.items())
                  + f"; 1σ = flux {cfg.source.flux_uncertainty:.0%} ⊕ QF ±1σ (a and b together)")
-    _record(ctx, cfg, "cevns_significance", sig.significance, "sigma",
+    ctx.quantity("cevns_significance", sig.significance, "sigma",
             note=f"sqrt(chi2(no CEvNS) - chi2(best)) = sqrt({sig.null.fval - sig.best.fval:.1f}),"
                  " nuisances profiled in both fits (Wilks)")
     s2 = out.sin2
-    _record(ctx, cfg, "sin2_theta_w", s2.best, "1", uncertainty=0.5 * (s2.high - s2.low),
+    ctx.quantity("sin2_theta_w", s2.best, "1", uncertainty=0.5 * (s2.high - s2.low),
             uncertainty_low=s2.best - s2.low, uncertainty_high=s2.high - s2.best,
             note="profile likelihood (Δχ² = 1): CEvNS count predicted at each sin2θW with the "
                  f"{cfg.source.flux_uncertainty:.0%} flux and QF priors, shape from the release")

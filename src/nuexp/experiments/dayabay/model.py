@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from hepunits import m
+from hepunits import day, m, second
 from scipy.constants import physical_constants
 from numpy.typing import ArrayLike
 
@@ -55,7 +55,7 @@ __all__ = ["DayaBayModel", "Prediction", "oscillation_parameters", "gaussian_sme
 
 _N_EDEP_NODES = 5      # Gauss–Legendre order in E_dep per 50 keV bin (official model)
 _N_COS_NODES = 3       # Gauss–Legendre order in cosθ on [−1, 1] (official model)
-_SECONDS_PER_DAY = 86400.0
+_SECONDS_PER_DAY = day / second
 
 
 def oscillation_parameters(sin2_2theta13: float, dm2_32: float, *, ordering: str = "normal",

@@ -45,25 +45,6 @@ from ..context import RunContext
 __all__ = ["FAMILY", "Config", "Outcome", "compute", "efficiency_config", "report",
            "selection_cuts", "simulate_dataset"]
 
-PAPER = "JSNS2 2025"
-
-#: Published values (JSNS2 2025) shown beside the computed ones.
-PUBLISHED = {
-    "observed_pairs": (79, "Table 2"),
-    "background_fake_trigger": (42.2, "Table 2"),
-    "background_spill_shift": (37.7, "Table 2"),
-    "signal_events": (36.8, "Sec. VIII.1"),
-    "flux": (6.7e-9, "Sec. IX"),
-    "p_value": (2.9e-7, "Sec. VI"),
-}
-PUBLISHED_UNC = {"background_fake_trigger": 1.7, "background_spill_shift": 0.6}
-
-#: Table 1 efficiencies (2021, 2022) used as references in the efficiency table.
-TABLE1 = {
-    "prompt_energy": (0.673, 0.673), "timing": (0.498, 0.468), "delayed_energy": (0.379, 0.379),
-    "dt": (0.518, 0.781), "dvtx": (0.881, 0.881), "muon": (0.885, 0.901),
-    "michel": (0.970, 0.970),
-}
 
 
 class DataBlock(StrictModel):
@@ -115,6 +96,24 @@ class MeasurementBlock(StrictModel):
     target_relative_uncertainty: float = Field(ge=0, le=1)
 
 
+Pair = tuple[float, float]
+
+
+class Table1Reference(StrictModel):
+    """Published Table 1 efficiencies (2021, 2022 periods): the reference column of the
+    ``efficiency`` table, never an input."""
+
+    source: str = Field(min_length=1, description="paper and table of the numbers")
+    prompt_energy: Pair = Field(description="prompt-energy cut efficiency (2021, 2022)")
+    timing: Pair = Field(description="beam-timing cut efficiency (2021, 2022)")
+    delayed_energy: Pair = Field(description="delayed-energy cut efficiency (2021, 2022)")
+    dt: Pair = Field(description="prompt-delayed ΔT cut efficiency (2021, 2022)")
+    dvtx: Pair = Field(description="vertex-distance cut efficiency (2021, 2022)")
+    muon: Pair = Field(description="muon-rejection efficiency (2021, 2022)")
+    michel: Pair = Field(description="Michel-rejection efficiency (2021, 2022)")
+    total: Pair = Field(description="efficiency for Eq. 3, per FV interaction (2021, 2022)")
+
+
 class Config(ExperimentConfig):
     """Validated `jsns2-events` configuration."""
 
@@ -123,6 +122,7 @@ class Config(ExperimentConfig):
     selection: SelectionBlock
     measurement: MeasurementBlock
     simulation: SimulationConfig
+    table1_reference: Table1Reference
 
 
 def selection_cuts(config: Config) -> SelectionCuts:
@@ -214,10 +214,6 @@ def simulate_dataset(detector: str, out: str | Path, *, pot: float | None = None
     return simulate_to_directory(sim, out, seed, progress=progress)
 
 
-def _src(where: str) -> str:
-    return f"{PAPER}, {where}"
-
-
 def _efficiency_flows(mc: StreamSummary, manifest: dict) -> tuple[dict[int, CutFlow], dict]:
     """Table-1-like cut flows per period from the signal simulation."""
     flows, info = {}, {}
@@ -237,19 +233,21 @@ def _efficiency_flows(mc: StreamSummary, manifest: dict) -> tuple[dict[int, CutF
 PROMPT_COMBINED = "prompt stages combined (read-out x E_p x timing)"
 
 
-def _table1_reference(period_index: int, window: float) -> dict[str, float]:
+def _table1_reference(table1: Table1Reference, period_index: int,
+                      window: float) -> dict[str, float]:
     """Table 1 numbers mapped onto our cut-flow stages (pairs need the delayed event inside
     the read-out window, so Table 1's ΔT efficiency is split in two)."""
     i = period_index
+    t1 = table1.model_dump()
     tau = N12_DECAY.lifetime
     in_window = 1.0 - math.exp(-window / tau)
     # the read-out stage (prompt trigger: > 5 MeV at 1.7-10 µs) already removes most of what
     # Table 1's energy and timing cuts remove: compare their product (row added below)
     return {
-        PROMPT_COMBINED: TABLE1["prompt_energy"][i] * TABLE1["timing"][i],
-        CUT_STAGES[4]: TABLE1["delayed_energy"][i] * in_window,
-        CUT_STAGES[5]: TABLE1["dt"][i] / in_window, CUT_STAGES[6]: TABLE1["dvtx"][i],
-        CUT_STAGES[7]: TABLE1["muon"][i], CUT_STAGES[8]: TABLE1["michel"][i],
+        PROMPT_COMBINED: t1["prompt_energy"][i] * t1["timing"][i],
+        CUT_STAGES[4]: t1["delayed_energy"][i] * in_window,
+        CUT_STAGES[5]: t1["dt"][i] / in_window, CUT_STAGES[6]: t1["dvtx"][i],
+        CUT_STAGES[7]: t1["muon"][i], CUT_STAGES[8]: t1["michel"][i],
     }
 
 
@@ -468,7 +466,7 @@ def _record(ctx, config: Config, cuts: SelectionCuts, summary: StreamSummary,
     for index, p in enumerate(config.simulation.periods):
         if p.period not in eff.flows:
             continue
-        ref = _table1_reference(min(index, 1), p.delayed_window_ms * ms)
+        ref = _table1_reference(config.table1_reference, min(index, 1), p.delayed_window_ms * ms)
         flow = eff.flows[p.period]
         for row in flow.rows():
             eff_rows.append({"period": row["period"], "cut": row["cut"],
@@ -482,24 +480,20 @@ def _record(ctx, config: Config, cuts: SelectionCuts, summary: StreamSummary,
         eff_rows.append({"period": str(p.period), "cut": "efficiency for Eq. 3 (per FV interaction)",
                          "efficiency": round(eff.value[p.period], 5),
                          "uncertainty": round(eff.error[p.period], 5),
-                         "table1": (0.0497, 0.0717)[min(index, 1)]})
+                         "table1": config.table1_reference.total[min(index, 1)]})
     ctx.table("efficiency", eff_rows)
     ctx.quantity("efficiency", m.efficiency, "fraction", uncertainty=m.efficiency_error,
-                 published=0.0588, source=_src("Sec. V"),
                  note="POT-weighted selection efficiency per CNgs interaction in the FV, from "
                       "the signal simulation through the same selection (MC statistics only)")
 
-    ctx.quantity("observed_pairs", m.observed, "events", published=PUBLISHED["observed_pairs"][0],
-                 source=_src("Table 2"),
+    ctx.quantity("observed_pairs", m.observed, "events",
                  note="pairs passing every Table 1 cut, " + ", ".join(
                      f"{p}: {int(summary.periods[p].cutflow[-1])}" for p in periods))
     ctx.quantity("background_fake_trigger", m.fake.value, "events", uncertainty=m.fake.stat,
-                 published=PUBLISHED["background_fake_trigger"][0], source=_src("Table 2 (± 1.7)"),
                  note="N_data(dVTX > 40 cm) x F(dVTX <= 20)/F(dVTX > 40) per period; stat. of "
                       "the three counts; " + ", ".join(
                           f"{p}: {v:.2f} ± {e:.2f}" for p, (v, e) in m.fake.per_period.items()))
     ctx.quantity("background_spill_shift", m.shift.value, "events", uncertainty=m.shift.stat,
-                 published=PUBLISHED["background_spill_shift"][0], source=_src("Table 2 (± 0.6)"),
                  note=f"prompts x delayed candidates of {cuts.spill_shifts} earlier spills of the "
                       "same period and file, / number of shifts; " + ", ".join(
                           f"{p}: {v:.2f} ± {e:.2f}" for p, (v, e) in m.shift.per_period.items()))
@@ -512,21 +506,18 @@ def _record(ctx, config: Config, cuts: SelectionCuts, summary: StreamSummary,
     ])
     ctx.quantity("signal_events", m.signal, "events",
                  uncertainty=math.hypot(m.signal_stat, m.background_syst),
-                 published=PUBLISHED["signal_events"][0], source=_src("Sec. VIII.1"),
                  note=f"{m.observed} − {m.fake.value:.2f} (fake trigger); ± {m.signal_stat:.2f} "
                       f"(stat, √N) ± {m.background_syst:.2f} (syst: method difference ⊕ fake "
                       "stat.)")
     if m.flux is not None:
         f = m.flux
         ctx.quantity("flux", f.flux, "cm^-2 proton^-1", uncertainty=f.total,
-                     published=PUBLISHED["flux"][0], source=_src("Sec. IX, Eq. 3"),
                      note=f"stat {f.statistical:.3g}, syst {f.systematic:.3g} (background, σ, "
                           f"N_target, ε); N(12C, FV) = {f.n_targets:.4g}, σ = "
                           f"{f.cross_section:g} cm², ε = {f.efficiency:.4f}, POT = {f.pot:.4g}")
         ctx.table("flux_uncertainties", f.breakdown())
     if m.p_value is not None:
-        ctx.quantity("p_value", m.p_value, "", published=PUBLISHED["p_value"][0],
-                     source=_src("Sec. VI"),
+        ctx.quantity("p_value", m.p_value, "",
                      note=f"P(N ≥ {m.observed} | Poisson mean {m.fake.value:.2f}), background "
                           "fixed (the paper's construction, as in jsns2-flux)")
     if manifest is not None:

@@ -50,8 +50,6 @@ from ..context import RunContext
 
 __all__ = ["FAMILY", "Config", "analyse", "report"]
 
-PAPER = "JSNS2 2025"
-
 # Names of the Table 1 cuts, in order.
 CUT_NAMES = ("prompt_energy", "beam_timing", "delayed_energy", "dt_prompt_delayed",
              "vertex_distance", "muon_rejection", "michel_rejection")
@@ -220,12 +218,6 @@ class Predictions(StrictModel):
     qgsp_bert: float = Field(gt=0)
 
 
-class Published(StrictModel):
-    """Published headline values, shown beside the computed ones (never used as inputs)."""
-
-    values: dict[str, float] = Field(default_factory=dict)
-
-
 class Config(ExperimentConfig):
     """Validated `jsns2-flux` configuration."""
 
@@ -235,7 +227,6 @@ class Config(ExperimentConfig):
     selection: Selection
     counts: Counts
     predictions: Predictions
-    published: Published = Published()
 
 
 # ----------------------------------------------------------------------------- physics
@@ -347,14 +338,11 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
     recording in their report step).
     """
     cfg = config
-    pub = cfg.published.values
-    src = lambda where: f"{PAPER}, {where}"  # noqa: E731
 
     # --- targets (Sec. VIII.3)
     with ctx.timer("targets"):
         n_c12, fv, mix = carbon12_targets(cfg.target)
     ctx.quantity("n_target_c12", n_c12, "atoms", uncertainty=n_c12 * cfg.target.relative_uncertainty,
-                 published=pub.get("n_target_c12"), source=src("Sec. VIII.3"),
                  note=(f"fiducial R < {cfg.target.fiducial_radius_cm:g} cm, |z| < "
                        f"{cfg.target.fiducial_half_height_cm:g} cm = {fv.volume / (1000 * cm3):.4g} L; "
                        f"mixture density {mix.density / (g / cm3):.4f} g/mL; 12C abundance "
@@ -376,7 +364,6 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
         sigma = model_avg
         sigma_err = model_avg * cfg.cross_section.model_relative_uncertainty
     ctx.quantity("cross_section", sigma / cm2, "cm^2", uncertainty=sigma_err / cm2,
-                 published=pub.get("cross_section"), source=src("Sec. VIII.2"),
                  note=("inverse-variance weighted average of "
                        + ", ".join(f"{x.experiment} ({x.value_1e42_cm2} ± {x.uncertainty_1e42_cm2})"
                                    for x in meas)
@@ -385,12 +372,12 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
                        if cfg.cross_section.source == "measured" else
                        f"flux-averaged model ({cfg.cross_section.model}) with an assumed "
                        f"{100 * cfg.cross_section.model_relative_uncertainty:g} % uncertainty"))
-    ctx.quantity("cross_section_model", model_avg / cm2, "cm^2", published=pub.get("cross_section"),
-                 source=("allowed Gamow–Teller approximation normalised to the 12N_gs ft value "
-                         f"(log ft = {cfg.cross_section.log_ft}; q²→0 limit of Fukugita, Kohyama & "
-                         "Kubodera, PLB 212 (1988) 139), averaged over the μ+DAR νe spectrum (Eq. 1)"),
-                 note=f"ratio to the KARMEN/LSND average: {model_avg / (avg * 1e-42 * cm2):.3f}; "
-                      "neglects the q² dependence of the nuclear form factors and weak magnetism")
+    ctx.quantity("cross_section_model", model_avg / cm2, "cm^2",
+                 note=("allowed Gamow–Teller approximation normalised to the 12N_gs ft value "
+                       f"(log ft = {cfg.cross_section.log_ft}; q²→0 limit of Fukugita, Kohyama & "
+                       "Kubodera, PLB 212 (1988) 139), averaged over the μ+DAR νe spectrum (Eq. 1); "
+                       f"ratio to the KARMEN/LSND average: {model_avg / (avg * 1e-42 * cm2):.3f}; "
+                       "neglects the q² dependence of the nuclear form factors and weak magnetism"))
 
     # --- efficiencies (Table 1, Sec. V)
     with ctx.timer("efficiencies"):
@@ -412,13 +399,11 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
     for flow, period in zip(flows, cfg.selection.periods):
         key = f"efficiency_{period.name}"
         ctx.quantity(key, flow.total, "fraction", uncertainty=flow.total_uncertainty,
-                     published=pub.get(key), source=src("Table 1"),
                      note=(f"product of the Table 1 cuts ({cfg.selection.efficiency_source}); "
                            + (why if cfg.selection.efficiency_source == "physics" else
                               "with the physics-computable cuts replaced by computed values the "
                               f"total would be {cut_flow(period, computed[period.name], 'physics').total:.4f}")))
-    ctx.quantity("efficiency", eff, "fraction", uncertainty=eff_err, published=pub.get("efficiency"),
-                 source=src("Sec. V"),
+    ctx.quantity("efficiency", eff, "fraction", uncertainty=eff_err,
                  note="POT-weighted average of the period totals, period uncertainties uncorrelated")
 
     first = cfg.selection.periods[0]
@@ -426,8 +411,7 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
     table_t = {p.name: p.table1["beam_timing"].efficiency_percent / 100 for p in cfg.selection.periods}
     offsets = {name: timing_offset_for(cfg.beam, cfg.selection.beam_timing_us, v)
                for name, v in table_t.items()}
-    ctx.quantity("timing_efficiency", t_eff, "fraction", published=pub.get("timing_efficiency"),
-                 source=src("Table 1 (2021)"),
+    ctx.quantity("timing_efficiency", t_eff, "fraction",
                  note=(f"∫ of the μ-decay time profile ({cfg.beam.n_bunches} Gaussian bunches, "
                        f"σ = {cfg.beam.bunch_sigma_ns:g} ns, {cfg.beam.bunch_spacing_ns:g} ns apart, "
                        f"first at {cfg.beam.first_bunch_ns:g} ns ⊗ τπ ⊗ τμ) over "
@@ -442,17 +426,12 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
     for period in cfg.selection.periods:
         key = f"dt_efficiency_{period.name}"
         ctx.quantity(key, computed[period.name]["dt_prompt_delayed"], "fraction",
-                     published=pub.get(key), source=src("Table 1"),
                      note=(f"exact exp(−t/τ) integral over {period.dt_window_ms.low}–"
                            f"{period.dt_window_ms.high} ms, τ(12N) = {N12_DECAY.lifetime / ms} ms"))
     ctx.quantity("prompt_energy_efficiency", computed[first.name]["prompt_energy"], "fraction",
-                 published=first.table1["prompt_energy"].efficiency_percent / 100,
-                 source=src("Table 1"),
                  note=("fraction of φσ with electron kinetic energy in the window, no resolution/"
                        "quenching/escape: higher than the MC value, which includes them"))
     ctx.quantity("delayed_energy_efficiency", computed[first.name]["delayed_energy"], "fraction",
-                 published=first.table1["delayed_energy"].efficiency_percent / 100,
-                 source=src("Table 1"),
                  note="12N β+ spectrum (Eq. 2) + 1.022 MeV annihilation, fully contained, no resolution")
 
     # --- signal, flux (Sec. VIII.1, IX, X)
@@ -469,34 +448,28 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
         efficiency=eff, efficiency_uncertainty=eff_err, pot=sum(p.pot for p in cfg.selection.periods))
     stat_n = float(np.sqrt(c.observed))
     ctx.quantity("signal_events", meas_flux.signal, "events", uncertainty=float(np.hypot(stat_n, b_syst)),
-                 published=pub.get("signal_events"), source=src("Sec. VIII.1, Table 2"),
                  note=(f"{c.observed} − {b} ({c.background_method}); ± {stat_n:.1f} (stat, √N) "
                        f"± {b_syst:.2f} (syst = |{b} − {b_alt}| ⊕ {b_stat}); uncertainty = total"))
     per_cm2 = cm2
     flux = meas_flux.flux * per_cm2
     total = meas_flux.total * per_cm2
-    ctx.quantity("flux", flux, "cm^-2 proton^-1", uncertainty=total, published=pub.get("flux"),
-                 source=src("Sec. IX, Eq. 3"),
+    ctx.quantity("flux", flux, "cm^-2 proton^-1", uncertainty=total,
                  note=(f"Eq. 3 / POT ({meas_flux.pot:.3g}); components (relative): "
                        + ", ".join(f"{r['component']} {100 * r['relative']:.1f} %"
                                    f"{' (corr.)' if r['correlated'] else ''}"
                                    for r in meas_flux.breakdown())))
-    ctx.quantity("flux_stat", meas_flux.statistical * per_cm2, "cm^-2 proton^-1",
-                 published=pub.get("flux_stat"), source=src("Sec. IX"))
+    ctx.quantity("flux_stat", meas_flux.statistical * per_cm2, "cm^-2 proton^-1")
     ctx.quantity("flux_syst", meas_flux.systematic * per_cm2, "cm^-2 proton^-1",
-                 published=pub.get("flux_syst"), source=src("Sec. IX"),
                  note="background ⊕ cross section ⊕ target (fiducial volume) ⊕ efficiency")
     ctx.table("flux_uncertainties", [{**r, "absolute": r["absolute"] * per_cm2}
                                      for r in meas_flux.breakdown()])
     distance = cfg.beam.baseline_m * m
     npp = meas_flux.particles_per_proton(distance)
     ctx.quantity("nue_per_proton", npp, "per proton", uncertainty=npp * meas_flux.total / meas_flux.flux,
-                 published=pub.get("nue_per_proton"), source=src("Sec. X"),
                  note=f"4π ({cfg.beam.baseline_m:g} m)² × Φ, isotropic emission")
     for key, pred, label in (("flux_tension_fluka", cfg.predictions.fluka, "FLUKA"),
                              ("flux_tension_qgsp", cfg.predictions.qgsp_bert, "QGSP-BERT")):
-        ctx.quantity(key, tension(flux, total, pred), "sigma", published=pub.get(key),
-                     source=src("Sec. IX"),
+        ctx.quantity(key, tension(flux, total, pred), "sigma",
                      note=f"(Φ − Φ_{label})/σ_total with Φ_{label} = {pred:g}; ratio Φ/Φ_{label} = {flux / pred:.2f}")
 
     # --- significance (Sec. VI)
@@ -505,9 +478,9 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
     pg = p_value_poisson_gauss(c.observed, b, b_syst)
     pl = p_value_poisson_lognormal(c.observed, b, b_syst)
     zp, pp = profile_likelihood_significance(c.observed, b, b_syst)
-    ctx.quantity("p_value", p0, "", published=pub.get("p_value"), source=src("Sec. VI"),
+    ctx.quantity("p_value", p0, "",
                  note=f"P(N ≥ {c.observed} | Poisson mean {b}), background fixed: the paper's construction")
-    ctx.quantity("p_value_with_background_uncertainty", pg, "", source=src("Sec. VI"),
+    ctx.quantity("p_value_with_background_uncertainty", pg, "",
                  note=(f"P(N ≥ {c.observed}) averaged over a Gaussian prior b = {b} ± {b_syst:.2f} "
                        f"(truncated at 0): {significance(pg):.2f}σ; log-normal prior: p = {pl:.3g} "
                        f"({significance(pl):.2f}σ); profile likelihood with a Gaussian constraint: "
@@ -520,8 +493,7 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
     above6 = [f"(n − b)/√b with the {k} background ({v:.2f}σ)" for k, v in gauss.items() if v > 6]
     if significance(p_alt) > 6:
         above6.append(f"Poisson with b = {b_alt} ({significance(p_alt):.2f}σ)")
-    ctx.quantity("significance", z0, "sigma", published="exceeding 6σ",
-                 source=src("Sec. VI"),
+    ctx.quantity("significance", z0, "sigma",
                  note=(f"one-sided Φ⁻¹(1 − p) of p = {p0:.3g}: {z0:.2f}σ ({significance(p0 / 2):.2f}σ if "
                        f"read two-sided); this {verdict} the paper's 'exceeding 6σ' — p = 2.9e-7 is the "
                        f"one-sided 5σ tail (2.87e-7). With the ±{b_syst:.1f} background uncertainty: "
@@ -530,7 +502,8 @@ def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linea
                        + ("; ".join(above6) if above6 else "none of those tried")
                        + f"; (n − b)/√b with b = {b}: {gauss[c.background_method]:.2f}σ"))
     ctx.quantity("significance_with_background_uncertainty", significance(pg), "sigma",
-                 source=src("Sec. VI"), note="one-sided σ of p_value_with_background_uncertainty")
+                 note="one-sided σ of p_value_with_background_uncertainty (compare the "
+                      "paper's 'exceeding 6σ', JSNS2 2025 Sec. VI)")
     ctx.table("significance", [
         {"construction": "Poisson, b fixed (paper)", "p_value": p0, "sigma_one_sided": z0},
         {"construction": "Poisson x Gauss prior", "p_value": pg, "sigma_one_sided": significance(pg)},

@@ -52,6 +52,7 @@ from pydantic import Field, field_validator, model_validator
 from scipy.stats import norm
 
 from ...config import ExperimentConfig, StrictModel
+from ...constants import ELEMENTARY_CHARGE
 from ...exceptions import InvalidConfiguration, UnphysicalParameter
 from ...interactions import carbon12, ibd
 from ...interactions.beta_decay import N12_DECAY
@@ -74,8 +75,6 @@ from .lsnd import LSND_BEST_FIT
 __all__ = ["FAMILY", "LSND_BEST_FIT", "Config", "SterileModel", "analyse",
            "mixing_parameters", "report", "two_flavour_probability"]
 
-#: Proton charge for beam power → protons per spill.
-_ELEMENTARY_CHARGE_C = 1.602176634e-19
 
 
 # --------------------------------------------------------------------------- configuration
@@ -274,7 +273,7 @@ class SterileModel:
         self.fluence = self.pot * flux.nue_per_pot_cm2 / cm2          # per hepunits area
         # protons per spill and spills
         protons_per_s = beam.power_mw * 1e6 / (beam.proton_energy_gev * 1e9
-                                               * _ELEMENTARY_CHARGE_C)
+                                               * ELEMENTARY_CHARGE)
         self.spills = self.pot / (protons_per_s / beam.repetition_hz)
         # neutrino-energy grid and IBD response
         e_nu = np.linspace(ibd.THRESHOLD * 1.0001, MICHEL_ENDPOINT, 1500)
@@ -419,9 +418,8 @@ def analyse(config: Config, ctx: RunContext) -> tuple:
     with ctx.timer("model"):
         sm = SterileModel(cfg)
         sm_full = SterileModel(cfg, pot=cfg.beam.pot_collected)
-    src_pot = "JSNS2 2025, Sec. III (2.2e22 POT analysed)"
-    ctx.quantity("free_protons_target", sm.free_protons, "", source="JSNS2 2025 Sec. II, "
-                 "VIII.3 (17 t; 90 % Gd-LS + 10 % DIN)")
+    ctx.quantity("free_protons_target", sm.free_protons, "",
+                 note="target of JSNS2 2025 Sec. II, VIII.3 (17 t; 90 % Gd-LS + 10 % DIN)")
     ctx.quantity("timing_window_efficiency", sm.timing_efficiency, "",
                  note="fraction of μ+ decays in the prompt timing window")
     ctx.quantity("delayed_efficiency", sm.delayed_efficiency, "",
@@ -429,12 +427,12 @@ def analyse(config: Config, ctx: RunContext) -> tuple:
     ctx.quantity("unoscillated_ibd_events", sm.unoscillated_ibd(), "events",
                  note="sin²2θ = 1 with fully averaged oscillation would give half of this")
     for name, tmpl in sm.templates.items():
-        ctx.quantity(f"background_{name}", float(tmpl.sum()), "events", source=src_pot)
+        ctx.quantity(f"background_{name}", float(tmpl.sum()), "events",
+                     note=f"for the {cfg.beam.pot:.3g} POT analysed in JSNS2 2025, Sec. III")
     s_lsnd, m_lsnd = LSND_BEST_FIT
     n_lsnd = float(sm.signal(s_lsnd, m_lsnd).sum())
     ctx.quantity("expected_ibd_signal_at_lsnd_best_fit", n_lsnd, "events",
-                 source="LSND best fit: Aguilar et al., PRD 64 (2001) 112007",
-                 note=f"sin²2θ = {s_lsnd}, Δm² = {m_lsnd} eV², {cfg.beam.pot:.3g} POT, "
+                 note=f"LSND best fit (Aguilar et al., PRD 64 (2001) 112007): sin²2θ = {s_lsnd}, Δm² = {m_lsnd} eV², {cfg.beam.pot:.3g} POT, "
                       "all cuts, prompt 20-60 MeV; two-flavour")
 
     with ctx.timer("asimov_scan"):

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from hepunits import MeV, second
+from hepunits import MeV, day
 
 from ...detector.nonlinearity import NonLinearity
 from ...detector.resolution import Resolution
@@ -42,7 +42,7 @@ from ...sources.reactor import ReactorCore
 
 __all__ = ["Background", "JunoModel", "BACKGROUND_SHAPES", "OSC_NAMES", "DAY"]
 
-DAY = 86400.0 * second
+DAY = day
 #: Oscillation parameters of the fit, in the fit's units.
 OSC_NAMES = ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31")
 #: Fit units of the mass splittings: Δm²21 in 1e-5 eV², Δm²31 in 1e-3 eV².

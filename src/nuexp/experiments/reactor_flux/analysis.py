@@ -44,14 +44,6 @@ _KEY = {"endfb-viii.0": "endf", "jeff-3.3": "jeff", "endfb-viii.0+ensdf": "endf_
 _FG = " (fermi-gas gap)"      # label suffix: the same table with the soft gap model
 
 
-class PublishedValue(StrictModel):
-    """A published reference value (until the framework's own model lands on main)."""
-
-    value: float = Field(description="published value, in the unit of the quantity")
-    uncertainty: float | None = Field(None, ge=0.0, description="1σ uncertainty, same unit")
-    source: str = Field(description="paper, section/table/equation")
-    note: str = Field("", description="optional remark")
-
 
 class SummationSection(StrictModel):
     """Which summation tables to compare."""
@@ -132,8 +124,6 @@ class Config(ExperimentConfig):
     ibd: IbdSection = Field(default_factory=IbdSection)
     fission_fractions: FractionsSection = Field(default_factory=FractionsSection)
     bump: BumpSection = Field(default_factory=BumpSection)
-    published: dict[str, PublishedValue] = Field(
-        default_factory=dict, description="published reference values by quantity name")
 
     @model_validator(mode="after")
     def _fractions(self):
@@ -264,16 +254,6 @@ def compute(config: Config, ctx) -> Outcome:
     return out
 
 
-def _q(ctx, config: Config, name: str, value: float, unit: str, **kw) -> None:
-    """ctx.quantity with the published value and source from ``config.published``."""
-    pub = config.published.get(name)
-    if pub is not None:
-        kw.setdefault("published", pub.value)
-        kw.setdefault("source", pub.source + (f" (± {pub.uncertainty:g})"
-                                              if pub.uncertainty is not None else ""))
-    ctx.quantity(name, value, unit, **kw)
-
-
 def report(config: Config, outcome: Outcome, ctx) -> None:
     """Headline keys, tables and figures."""
     from . import plots
@@ -286,7 +266,7 @@ def report(config: Config, outcome: Outcome, ctx) -> None:
     for iso in ISOTOPES:
         vals = {v: outcome.yields[v][iso] for v in libs}
         spread = 0.5 * (max(vals.values()) - min(vals.values()))
-        _q(ctx, config, f"ibd_yield_{iso.lower()}", vals[ref], "cm^2/fission",
+        ctx.quantity(f"ibd_yield_{iso.lower()}", vals[ref], "cm^2/fission",
            uncertainty=spread,
            note=(f"Summation ({ref}); uncertainty = half the spread of "
                  + ", ".join(f"{v}: {x:.4g}" for v, x in vals.items())
@@ -300,14 +280,14 @@ def report(config: Config, outcome: Outcome, ctx) -> None:
                           "extrapolated above 8 MeV, folded with the same cross section")
     mix = {v: outcome.yields[v]["mix"] for v in libs}
     mix_spread = 0.5 * (max(mix.values()) - min(mix.values()))
-    _q(ctx, config, "ibd_yield_dayabay_mix", mix[ref], "cm^2/fission", uncertainty=mix_spread,
+    ctx.quantity("ibd_yield_dayabay_mix", mix[ref], "cm^2/fission", uncertainty=mix_spread,
        note="Summation for the Daya Bay effective fission fractions; " + ", ".join(
            f"{v}: {x:.4g}" for v, x in mix.items()) + f"; Huber–Mueller {hm['mix']:.4g}.")
     gap_note = _gap_note(outcome, config)
-    _q(ctx, config, "ibd_yield_ratio_to_hm", mix[ref] / hm["mix"], "",
+    ctx.quantity("ibd_yield_ratio_to_hm", mix[ref] / hm["mix"], "",
        uncertainty=mix_spread / hm["mix"],
        note=", ".join(f"{v}: {mix[v] / hm['mix']:.4f}" for v in libs) + ". " + gap_note)
-    _q(ctx, config, "ibd_yield_ratio_to_dayabay", mix[ref] / db_value, "",
+    ctx.quantity("ibd_yield_ratio_to_dayabay", mix[ref] / db_value, "",
        uncertainty=mix_spread / db_value,
        note=", ".join(f"{v}: {mix[v] / db_value:.4f}" for v in libs)
        + f"; Huber–Mueller / Daya Bay = {hm['mix'] / db_value:.4f}. " + gap_note)

@@ -38,7 +38,7 @@ from ...sources import reactor_low_energy as rle
 from ...sources.reactor import FissionFractions
 from ..analysis import Family
 from ..cevns.config import CevnsConfig
-from ..cevns.family import CevnsOutcome, quantity
+from ..cevns.family import CevnsOutcome
 from ..cevns.family import compute as cevns_compute
 from ..cevns.family import report as cevns_report
 from ..cevns.model import CevnsModel
@@ -98,23 +98,23 @@ def report(config: Config, outcome: RelicsOutcome, ctx: RunContext) -> None:
     cevns_report(config, outcome.cevns, ctx)
     o, src = outcome, config.source
     fractions = FissionFractions.from_mapping(src.fission_fractions)
-    quantity(ctx, config, "antineutrinos_per_fission", o.per_fission, "1",
+    ctx.quantity("antineutrinos_per_fission", o.per_fission, "1",
              note=f"{o.below_ibd:.3f} of them below the 1.806 MeV IBD threshold (Kopeikin "
                   "2012 below the join incl. 239U/239Np, Huber-Mueller above)")
-    quantity(ctx, config, "fissions_per_second", o.fissions_per_second * s, "s^-1",
+    ctx.quantity("fissions_per_second", o.fissions_per_second * s, "s^-1",
              note=f"{src.thermal_power_gw:g} GW / "
                   f"{rle.energy_per_fission(fractions) / MeV:.2f} MeV per fission (Ma 2013)")
     per = f"events / {config.exposure.live_days:g} d / {config.target.mass_kg:g} kg"
     scale = config.paper.thermal_power_gw / src.thermal_power_gw
     sig = o.cevns.signal_events
-    quantity(ctx, config, "signal_events_paper_power", sig * scale, per,
+    ctx.quantity("signal_events_paper_power", sig * scale, per,
              note=f"signal_events at the paper's {config.paper.thermal_power_gw:g} GW "
                   "(events are proportional to the power)")
-    quantity(ctx, config, f"signal_events_{o.other_statistics}_statistics", o.other_events, per,
+    ctx.quantity(f"signal_events_{o.other_statistics}_statistics", o.other_events, per,
              note=f"the other S2 model ('{o.other_statistics}'); configured: "
                   f"'{config.response.statistics}'. Poisson electron-number fluctuations feed "
                   "recoils below 0.63 keVnr into the window")
-    quantity(ctx, config, "threshold_electrons", o.threshold_electrons, "electrons",
+    ctx.quantity("threshold_electrons", o.threshold_electrons, "electrons",
              note="first S2 bin edge / (extraction x single-electron gain)")
 
 

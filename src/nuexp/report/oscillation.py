@@ -1,11 +1,15 @@
-"""Oscillograms: probability against L/E, or against E and cos θz through PREM.
+"""Oscillation figures: probability against L/E, the (E, cos θz) oscillogram through
+PREM, and the absolute-mass observables (m_β, m_ββ) against the lightest mass.
+
+The physics is :mod:`nuexp.oscillation`; this module only draws it (report is the
+presentation layer, used by experiments and the CLI).
 
 Examples
 --------
 >>> import numpy as np
 >>> from hepunits import MeV, km
 >>> from nuexp.oscillation import OscillationParameters
->>> from nuexp.oscillation.plots import plot_probability_vs_l_over_e
+>>> from nuexp.report.oscillation import plot_probability_vs_l_over_e
 >>> p = OscillationParameters.preset("juno-talk")
 >>> fig = plot_probability_vs_l_over_e(p, "e", "e", np.linspace(1.8, 8, 300) * MeV,
 ...                                    52.5 * km, antineutrino=True)
@@ -18,11 +22,19 @@ from __future__ import annotations
 import numpy as np
 from hepunits import GeV, MeV, km
 
-from .engine import FLAVOURS, Matter, flavour_index, probability
-from .matter import PremEarth, chord_length
-from .parameters import OscillationParameters
+from ..exceptions import UnphysicalParameter
+from ..oscillation.engine import FLAVOURS, Matter, flavour_index, probability
+from ..oscillation.masses import (
+    KATRIN_M_BETA_LIMIT_EV,
+    effective_mass_beta,
+    effective_mass_betabeta_band,
+    lightest_mass_bound,
+)
+from ..oscillation.matter import PremEarth, chord_length
+from ..oscillation.parameters import OscillationParameters
+from .plots import new_figure
 
-__all__ = ["plot_probability_vs_l_over_e", "plot_zenith_oscillogram"]
+__all__ = ["plot_effective_masses", "plot_probability_vs_l_over_e", "plot_zenith_oscillogram"]
 
 _GREEK = {"e": "e", "mu": r"\mu", "tau": r"\tau", "s": "s"}
 
@@ -36,8 +48,6 @@ def plot_probability_vs_l_over_e(params: OscillationParameters, flavour_from, fl
                                  energy, baseline, *, antineutrino: bool = False,
                                  matter: Matter = None):
     """P against L/E (km/MeV) for energies at one or several baselines (hepunits)."""
-    from ..report.plots import new_figure
-
     a = flavour_index(flavour_from, params.n_flavours)
     b = flavour_index(flavour_to, params.n_flavours)
     E = np.atleast_1d(np.asarray(energy, dtype=float))
@@ -57,8 +67,6 @@ def plot_zenith_oscillogram(params: OscillationParameters, flavour_from, flavour
                             energy, cos_zenith, *, antineutrino: bool = False,
                             matter: PremEarth | None = None):
     """P in the (E, cos θz) plane for upgoing neutrinos through PREM (cos θz < 0)."""
-    from ..report.plots import new_figure
-
     a = flavour_index(flavour_from, params.n_flavours)
     b = flavour_index(flavour_to, params.n_flavours)
     E = np.asarray(energy, dtype=float)
@@ -72,4 +80,36 @@ def plot_zenith_oscillogram(params: OscillationParameters, flavour_from, flavour
     ax.set_xscale("log")
     ax.set_xlabel("E [GeV]")
     ax.set_ylabel(r"$\cos\theta_z$")
+    return fig
+
+
+def plot_effective_masses(normal: OscillationParameters, inverted: OscillationParameters,
+                          *, lightest_range_ev: tuple[float, float] = (1e-4, 1.0),
+                          m_beta_limit_ev: float = KATRIN_M_BETA_LIMIT_EV):
+    """Figure with m_β and the m_ββ band against the lightest mass, both orderings.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels; the KATRIN limit and the implied lightest-mass bounds are drawn.
+    """
+    if normal.dm2_31 <= 0 or inverted.dm2_31 >= 0:
+        raise UnphysicalParameter("plot_effective_masses needs (normal, inverted) parameter sets")
+    m0 = np.geomspace(*lightest_range_ev, 400)
+    fig, (ax1, ax2) = new_figure(1, 2)
+    for p, colour, label in ((normal, "tab:red", "NO"), (inverted, "tab:blue", "IO")):
+        ax1.plot(m0, effective_mass_beta(p, m0), color=colour, label=label)
+        bound = lightest_mass_bound(p, m_beta_limit_ev)
+        ax1.axvline(bound, color=colour, ls=":", lw=1)
+        lo, hi = effective_mass_betabeta_band(p, m0)
+        ax2.fill_between(m0, np.maximum(lo, 1e-5), hi, color=colour, alpha=0.35, label=label)
+    ax1.axhline(m_beta_limit_ev, color="k", ls="--", lw=1,
+                label=f"KATRIN $m_\\beta$ < {m_beta_limit_ev} eV (90% CL)")
+    for ax, ylabel in ((ax1, r"$m_\beta$ [eV]"), (ax2, r"$m_{\beta\beta}$ [eV]")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("lightest neutrino mass [eV]")
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper left", fontsize=12)
+    ax2.set_ylim(1e-4, 2.0)
     return fig

@@ -1,5 +1,8 @@
 """The work behind ``nuexp oscillate`` (the typer signature lives in ``nuexp.cli``).
 
+Part of the command-line layer: it calls :mod:`nuexp.oscillation` for the physics and
+:mod:`nuexp.report` for the figure.
+
 Parses the command-line spellings (energies, ``MIN:MAX:N`` ranges, ``LEN_KM:RHO:YE`` layers,
 ``KEY=VALUE`` parameters) into the Python API and returns plain, JSON-ready results.
 """
@@ -12,11 +15,11 @@ from typing import Any, Sequence
 import numpy as np
 from hepunits import GeV, MeV, km
 
-from ..exceptions import InvalidConfiguration
-from ..validation import require_non_negative, require_positive
-from .engine import FLAVOURS, flavour_index, probability
-from .matter import ConstantDensity, LayeredProfile, prem_profile
-from .parameters import OscillationParameters
+from .exceptions import InvalidConfiguration
+from .oscillation.engine import FLAVOURS, flavour_index, probability
+from .oscillation.matter import ConstantDensity, LayeredProfile, prem_profile
+from .oscillation.parameters import OscillationParameters
+from .validation import require_non_negative, require_positive
 
 __all__ = ["parse_energies", "parse_layers", "parse_params", "run_oscillate", "PARAM_KEYS"]
 
@@ -132,8 +135,11 @@ def run_oscillate(flavour_from: str, flavour_to: str, *, baseline_km: float | No
         record["probability"] = np.asarray(P, dtype=float).tolist()
     record["parameters"] = p.to_dict()
     if plot is not None:
-        from ..report.plots import save_figure
-        from .plots import plot_probability_vs_l_over_e, plot_zenith_oscillogram
+        from .report.oscillation import (
+            plot_probability_vs_l_over_e,
+            plot_zenith_oscillogram,
+        )
+        from .report.plots import save_figure
 
         if zenith:
             e_grid = np.geomspace(max(energies_mev.min(), 1.0), max(energies_mev.max(), 2.0),
