@@ -42,14 +42,15 @@ def _run_one(name: str, config: Optional[Path], out: Optional[Path], seed: Optio
              as_json: bool, scheduler: Optional[str] = None, workers: Optional[int] = None):
     from .experiments.runner import run
 
-    target = out if out is not None else Path("nuexp-out") / name
+    target = out if out is not None else Path("nuexp-out") / Path(name).stem
     return run(name, config, out=target, seed=seed, show_progress=not as_json,
                scheduler=scheduler, workers=workers)
 
 
 @app.command("run")
 def run_command(
-    experiment: str = typer.Argument(..., help="Preset name, or 'all' for every preset."),
+    experiment: str = typer.Argument(
+        ..., help="Preset name, path of an experiment TOML file, or 'all' for every preset."),
     config: Optional[Path] = typer.Option(None, "--config", "-c",
                                           help="TOML file merged over the preset."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
@@ -62,7 +63,7 @@ def run_command(
              "(default: a LocalCluster where the analysis uses one)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Workers of the LocalCluster."),
 ) -> None:
-    """Run an experiment preset and write results.json, plots and tables."""
+    """Run an experiment (preset or TOML file) and write results.json, plots and tables."""
     from .report.tables import quantities_table, rows_table
 
     try:
@@ -194,6 +195,15 @@ def simulate_command(
     rows = [{k: entry[k] for k in keys} for entry in manifest["periods"].values()]
     console.print(rows_table(rows, f"nuexp simulate {detector}"))
     console.print(f"[dim]events in {out}/[/]")
+
+
+def _register_experiment_commands() -> None:
+    from .cli_experiments import register
+
+    register(app, _fail)
+
+
+_register_experiment_commands()
 
 
 def main() -> None:

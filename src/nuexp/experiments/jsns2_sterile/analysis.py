@@ -67,10 +67,12 @@ from ...stats.contours import (contour_lines, contour_rows, critical_delta_chi2,
 from ...stats.feldman_cousins import critical_value
 from ...targets.isotopes import isotope
 from ...targets.mixture import Liquid, Mixture
+from ..analysis import Family
+from ..context import RunContext
 from . import lsnd
 from .lsnd import LSND_BEST_FIT
 
-__all__ = ["Config", "analyse", "SterileModel", "mixing_parameters",
+__all__ = ["FAMILY", "Config", "analyse", "SterileModel", "mixing_parameters",
            "two_flavour_probability", "LSND_BEST_FIT"]
 
 #: Proton charge for beam power → protons per spill.
@@ -408,7 +410,12 @@ def limit_at(sm: SterileModel, dm2: float, level: float) -> float:
 
 
 # --------------------------------------------------------------------------- analysis
-def analyse(config: Config, ctx) -> None:
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Run the analysis (compute and report).
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     cfg = config
     sc = cfg.scan
     s_grid = log_grid("scan.sin2_2theta", *sc.sin2_2theta_range, sc.n_sin2_2theta)
@@ -570,3 +577,7 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
         ax.set_title(title)
         fig.colorbar(mesh, ax=ax, label="Δχ² (capped at 50)")
     ctx.figure(fig, "delta_chi2_maps", caption="Asimov Δχ² maps; white: critical value")
+
+
+FAMILY = Family(name="jsns2-sterile", config=Config, compute=analyse,
+                description="JSNS2 3+1 appearance sensitivity (Asimov scan, Feldman-Cousins toys)")

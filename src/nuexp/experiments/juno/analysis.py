@@ -36,9 +36,11 @@ from ...stats.fit import asimov_covariance, fit
 from ...stats.likelihood import ProfiledChi2
 from ...stats.nuisances import Parameter, ParameterSet
 from ...stats.scan import ordering_delta_chi2, profile_scan
+from ..analysis import Family
+from ..context import RunContext
 from .model import DAY, OSC_NAMES, OSC_UNITS, Background, JunoModel
 
-__all__ = ["Config", "analyse", "build_model", "JunoAnalysis"]
+__all__ = ["FAMILY", "Config", "analyse", "build_model", "JunoAnalysis"]
 
 _TALK = "talk (seed 004), JUNO precision table = Chin. Phys. C 46 (2022) 123001"
 _NMO = "talk (seed 004), JUNO NMO table = arXiv:2405.18008"
@@ -380,8 +382,12 @@ def _q(ctx, name, value, unit, published=None, source=None, note=None, **kw):
     ctx.quantity(name, float(value), unit, published=published, source=source, note=note, **kw)
 
 
-def analyse(config: Config, ctx) -> None:
-    """Run the JUNO sensitivity analysis and record the headline quantities."""
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Run the JUNO sensitivity analysis and record the headline quantities.
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     cfg = config
     with ctx.timer("model"):
         model = build_model(cfg)
@@ -587,3 +593,7 @@ def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans, precision_sigma) -> No
             a.legend(fontsize=10)
             a.ticklabel_format(useOffset=False)
         ctx.figure(fig, "profile_scans", caption=f"Profile scans at {cfg.sensitivity.profile_scan_exposure}.")
+
+
+FAMILY = Family(name="juno", config=Config, compute=analyse,
+                description="JUNO reactor ν̄e at 52.5 km: oscillation precision and mass-ordering sensitivity")
