@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from nuexp.experiments.juno.analysis import JunoAnalysis, build_model
+from nuexp.experiments.reactor.model import ReactorAnalysis, ReactorExperiment
 from nuexp.experiments.registry import resolve_config
 from nuexp.stats.fit import asimov_covariance, fit
 from nuexp.stats.nuisances import Parameter, ParameterSet
@@ -67,9 +67,9 @@ def timed(func):
 def main() -> None:
     cfg = resolve_config("juno", {}, "bench")[1]
     rows = []
-    model, t = timed(lambda: build_model(cfg))
+    exp, t = timed(lambda: ReactorExperiment(cfg))
     rows.append(("model construction", t, _CPU[-1], "", ""))
-    ana = JunoAnalysis(cfg, model)
+    ana = ReactorAnalysis(exp)
     days6 = 6 * 365.25
     lik = ana.likelihood(days6)
     x0 = lik.parameters.values

@@ -1,5 +1,5 @@
 """Configuration of the reactor ν̄e family (``family = "reactor"``): any reactor experiment
-in TOML — cores, flux model, detectors (near/far), backgrounds, systematics, analysis.
+in TOML — cores, flux model, detectors (near/far), backgrounds, systematics, sensitivity analyses ([sensitivity]).
 
 Units are in the key names (``power_gw`` = GW_th, ``baseline_km``, ``position_m``,
 ``target_mass_t``...). Exposures are years (or days) of data with every core at its
@@ -10,14 +10,28 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ...config import ExperimentConfig, StrictModel
 from ...interactions.ibd import MODELS as IBD_MODELS
 from ...sources.reactor import ISOTOPES
 
-__all__ = ["ReactorConfig", "CoreBlock", "DetectorBlock", "BackgroundBlock",
-           "SystematicsBlock", "AnalysisBlock", "FluxBlock", "OscillationBlock"]
+__all__ = [
+    "AnalysisBlock",
+    "BackgroundBlock",
+    "CoreBlock",
+    "DetectorBlock",
+    "FluxBlock",
+    "OscillationBlock",
+    "ReactorConfig",
+    "SystematicsBlock",
+]
 
 OSC_NAMES = ("sin2_theta12", "sin2_theta13", "dm2_21", "dm2_31")
 
@@ -267,30 +281,37 @@ class ReactorConfig(ExperimentConfig):
     cores: list[CoreBlock] = Field(min_length=1, description="reactor cores (≥ 1)")
     detectors: list[DetectorBlock] = Field(min_length=1, description="detectors (≥ 1)")
     systematics: SystematicsBlock = SystematicsBlock()
-    analysis: AnalysisBlock = AnalysisBlock()
+    sensitivity: AnalysisBlock = AnalysisBlock()
 
-    @model_validator(mode="after")
-    def _geometry(self):
-        names = [c.name for c in self.cores]
+    @field_validator("cores")
+    @classmethod
+    def _unique_cores(cls, v: list[CoreBlock]) -> list[CoreBlock]:
+        names = [c.name for c in v]
         if len(set(names)) != len(names):
-            raise ValueError(f"cores: duplicate names in {names}")
-        dnames = [d.name for d in self.detectors]
+            raise ValueError(f"duplicate core names in {names}")
+        return v
+
+    @field_validator("detectors")
+    @classmethod
+    def _geometry(cls, v: list[DetectorBlock], info: ValidationInfo) -> list[DetectorBlock]:
+        dnames = [d.name for d in v]
         if len(set(dnames)) != len(dnames):
-            raise ValueError(f"detectors: duplicate names in {dnames}")
-        for d in self.detectors:
+            raise ValueError(f"duplicate detector names in {dnames}")
+        cores = info.data.get("cores") or []
+        names = [c.name for c in cores]
+        for d in v:
             unknown = set(d.baselines_km) - set(names)
             if unknown:
                 raise ValueError(f"detector {d.name!r}: baselines_km names unknown cores "
                                  f"{sorted(unknown)}; cores: {names}")
-            for c in self.cores:
-                if c.name in d.baselines_km:
+            for c in cores:
+                if c.name in d.baselines_km or (c.position_m is not None
+                                                and d.position_m is not None):
                     continue
-                if c.position_m is not None and d.position_m is not None:
-                    continue
-                if c.baseline_km is not None and len(self.detectors) == 1:
+                if c.baseline_km is not None and len(v) == 1:
                     continue
                 raise ValueError(
                     f"no baseline from core {c.name!r} to detector {d.name!r}: give "
                     f"detectors.baselines_km.{c.name}, positions of both, or (one detector "
                     "only) cores.baseline_km")
-        return self
+        return v

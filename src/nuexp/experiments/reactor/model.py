@@ -34,7 +34,12 @@ from ...exceptions import InvalidConfiguration
 from ...interactions import ibd
 from ...oscillation import OscillationParameters
 from ...rates_ibd import IbdRateModel
-from ...sources.reactor import FissionFractions, ReactorCore, SpectrumCorrection, TabulatedSpectrum
+from ...sources.reactor import (
+    FissionFractions,
+    ReactorCore,
+    SpectrumCorrection,
+    TabulatedSpectrum,
+)
 from ...stats.fit import asimov_covariance, fit
 from ...stats.likelihood import ProfiledChi2
 from ...stats.nuisances import Parameter, ParameterSet
@@ -42,7 +47,7 @@ from ...stats.scan import ordering_delta_chi2
 from .backgrounds import BACKGROUND_SHAPES
 from .config import OSC_NAMES, BackgroundBlock, DetectorBlock, ReactorConfig
 
-__all__ = ["ReactorExperiment", "DetectorModel", "ReactorAnalysis", "OSC_UNITS"]
+__all__ = ["OSC_UNITS", "DetectorModel", "ReactorAnalysis", "ReactorExperiment"]
 
 #: Fit units: Δm²21 in 1e-5 eV², Δm²31 in 1e-3 eV², angles as sin².
 OSC_UNITS = {"sin2_theta12": 1.0, "sin2_theta13": 1.0, "dm2_21": 1e-5, "dm2_31": 1e-3}
@@ -51,7 +56,7 @@ _STEPS = {"sin2_theta12": 0.002, "sin2_theta13": 0.001, "dm2_21": 0.02, "dm2_31"
 
 def _edges(b) -> np.ndarray:
     width = b.bin_width_kev * 1e-3
-    n_bins = int(round((b.e_max_mev - b.e_min_mev) / width))
+    n_bins = round((b.e_max_mev - b.e_min_mev) / width)
     return np.linspace(b.e_min_mev, b.e_min_mev + n_bins * width, n_bins + 1) * MeV
 
 
@@ -198,7 +203,7 @@ class ReactorAnalysis:
     ----------
     exp : ReactorExperiment
     systematics : bool, optional
-        Override ``analysis.systematics`` (False: statistics only).
+        Override ``sensitivity.systematics`` (False: statistics only).
     truth : OscillationParameters, optional
         True oscillation parameters (default: the experiment's).
     shape_eps : numpy.ndarray, optional
@@ -206,20 +211,23 @@ class ReactorAnalysis:
         detector); default: ``systematics.shape_uncertainty`` rescaled to the bin width.
     detectors : sequence of str, optional
         Use only these detectors (e.g. the far detector alone).
+    vacuum : bool
+        Ignore the configured matter (to measure the size of the matter effect).
     """
 
     def __init__(self, exp: ReactorExperiment, systematics: bool | None = None,
                  truth: OscillationParameters | None = None,
                  shape_eps: np.ndarray | None = None,
-                 detectors: list[str] | None = None) -> None:
+                 detectors: list[str] | None = None, vacuum: bool = False) -> None:
         cfg = exp.cfg
         self.exp, self.cfg = exp, cfg
+        self.matter = cfg.oscillation.matter and not vacuum
         self.dets = exp.detectors if detectors is None else \
             [d for d in exp.detectors if d.name in detectors]
         if not self.dets:
             raise InvalidConfiguration(f"detectors {detectors}: none of "
                                        f"{[d.name for d in exp.detectors]}")
-        self.systematics = cfg.analysis.systematics if systematics is None else systematics
+        self.systematics = cfg.sensitivity.systematics if systematics is None else systematics
         self.base = truth if truth is not None else exp.base
         self.truth = {k: getattr(self.base, k) / OSC_UNITS[k] for k in OSC_NAMES}
         multi = len(exp.detectors) > 1
@@ -253,11 +261,11 @@ class ReactorAnalysis:
                                                         / width_kev)))
 
     def _parameters(self) -> ParameterSet:
-        a = self.cfg.analysis
+        a = self.cfg.sensitivity
         pri = a.external_priors
         unknown = set(pri) - set(OSC_NAMES)
         if unknown:
-            raise InvalidConfiguration(f"analysis.external_priors: unknown parameters "
+            raise InvalidConfiguration(f"sensitivity.external_priors: unknown parameters "
                                        f"{sorted(unknown)}; allowed: {', '.join(OSC_NAMES)}")
         params = []
         for k in OSC_NAMES:
@@ -272,7 +280,7 @@ class ReactorAnalysis:
                                         prior=(0.0, 1.0), fixed=not sys_on))
         osc = self.cfg.oscillation
         rho, rho_unc = osc.matter_density_g_cm3, osc.matter_density_uncertainty
-        use_rho = osc.matter and rho_unc > 0 and sys_on
+        use_rho = self.matter and rho_unc > 0 and sys_on
         params.append(Parameter("matter_density", rho, step=max(rho * rho_unc, 1e-3),
                                 limits=(0.0, None), prior=(rho, rho * rho_unc) if use_rho else None,
                                 fixed=not use_rho))
@@ -293,7 +301,7 @@ class ReactorAnalysis:
             raise InvalidConfiguration(f"exposure = {exposure_days!r} days: must be > 0")
         names = self.parameters.names
         i_rho, i_res = names.index("matter_density"), names.index("resolution_scale")
-        matter = self.cfg.oscillation.matter
+        matter = self.matter
         sys_on = self.systematics
         lin = {n: j for j, n in enumerate(self.linear_names)}
         core_cols = [lin.get(f"core_{c.name}") for c in self.cfg.cores]
@@ -352,7 +360,7 @@ class ReactorAnalysis:
         lik = self.likelihood(exposure_days)
         names, cov = asimov_covariance(lik)
         return {k: float(np.sqrt(cov[names.index(k), names.index(k)]) / abs(self.truth[k]))
-                for k in self.cfg.analysis.free_parameters}
+                for k in self.cfg.sensitivity.free_parameters}
 
     def nmo(self, exposure_days: float, alternative_start: dict[str, float] | None = None):
         """Asimov Δχ² of the mass ordering (true: the truth's ordering; fit: the other).
