@@ -226,6 +226,11 @@ class SystematicsBlock(StrictModel):
         return self
 
 
+class Theta13Subset(StrictModel):
+    detectors: list[str] = Field(min_length=1, description="detectors used")
+    years: float = Field(gt=0, description="exposure [years], > 0")
+
+
 class AnalysisBlock(StrictModel):
     days_per_year: float = Field(365.25, gt=0, description="days per year of exposure")
     systematics: bool = Field(True, description="False: statistics only")
@@ -248,6 +253,12 @@ class AnalysisBlock(StrictModel):
         default_factory=list, description="exposures [years] of the sin²2θ13 sensitivity")
     theta13_reference_years: float = Field(3.0, gt=0, description="reference exposure [years]")
     theta13_cl: float = Field(0.9, gt=0, lt=1, description="confidence level (1 dof)")
+    theta13_subsets: dict[str, Theta13Subset] = Field(
+        default_factory=dict, description="label -> detectors and exposure for a sin²2θ13 "
+        "sensitivity with a subset of the detectors (e.g. far_only)")
+    theta13_compare: list[str] = Field(
+        default_factory=list, description="other reactor presets (or TOML paths) whose "
+        "sin²2θ13 sensitivity vs exposure is drawn on this one's plot")
 
     @field_validator("free_parameters")
     @classmethod

@@ -46,20 +46,9 @@ class PublishedValue(StrictModel):
     note: str | None = Field(None, description="remark")
 
 
-class Theta13Subset(StrictModel):
-    detectors: list[str] = Field(min_length=1, description="detectors used")
-    years: float = Field(gt=0, description="exposure [years], > 0")
-
-
 class Config(ReactorConfig):
     published: dict[str, PublishedValue] = Field(
         default_factory=dict, description="published reference values by quantity name")
-    theta13_subsets: dict[str, Theta13Subset] = Field(
-        default_factory=dict, description="label -> detectors and exposure for a sin²2θ13 "
-        "sensitivity with a subset of the detectors (e.g. far_only)")
-    theta13_compare: list[str] = Field(
-        default_factory=list, description="other reactor presets (or TOML paths) whose "
-        "sin²2θ13 sensitivity vs exposure is drawn on this one's plot")
 
 
 @dataclass
@@ -203,11 +192,11 @@ def compute(cfg: Config, ctx) -> ReactorOutcome:
                 out.theta13_rows.append({"years": y, "sin2_2theta13": s})
                 if y == a.theta13_reference_years:
                     out.theta13_ref = s
-            for label, sub in cfg.theta13_subsets.items():
+            for label, sub in a.theta13_subsets.items():
                 sub_ana = ReactorAnalysis(exp, shape_eps=shape_eps, detectors=sub.detectors)
                 out.theta13_subsets[label] = sub_ana.theta13_sensitivity(sub.years * dpy,
                                                                          a.theta13_cl)
-            for other in cfg.theta13_compare:
+            for other in a.theta13_compare:
                 o_cfg = load_reference(other)
                 o_ana = ReactorAnalysis(ReactorExperiment(o_cfg))
                 o_dpy = o_cfg.sensitivity.days_per_year
@@ -247,8 +236,9 @@ def report(cfg: Config, out: ReactorOutcome, ctx) -> None:
           note=f"ibd_rate_per_day x {dpy} days")
         q(f"background_rate_per_day{sfx}", bkg, "1/day",
           note="sum of the configured background components (input, not a prediction)")
-        q(f"background_fraction{sfx}", bkg / (rate + bkg) if rate + bkg > 0 else 0.0, "fraction",
-          note="backgrounds / (IBD signal + backgrounds)")
+        if rate > 0:
+            q(f"background_fraction{sfx}", bkg / rate, "fraction",
+              note="background-to-signal ratio B/S after selection")
         q(f"resolution_at_1mev{sfx}", d.ibd.resolution.relative(1 * MeV), "",
           note=f"sqrt(a^2 + b^2 + c^2) with a, b, c = {r.a}, {r.b}, {r.c}")
 
@@ -299,7 +289,7 @@ def report(cfg: Config, out: ReactorOutcome, ctx) -> None:
                 f"oscillation, Δχ² = {a.theta13_cl:.0%} CL (1 dof), Δm²31 = "
                 f"{ana.base.dm2_31:.4g} eV² fixed, nuisances profiled"))
         for label, value in out.theta13_subsets.items():
-            sub = cfg.theta13_subsets[label]
+            sub = a.theta13_subsets[label]
             q(f"sin2_2theta13_sensitivity_{cl}_{label}", value, "",
               note=f"detectors {', '.join(sub.detectors)} only, {sub.years:g} yr")
     ctx.table("performance", [
