@@ -8,7 +8,7 @@ from nuexp.detector.nonlinearity import NonLinearity, PullCurve
 from nuexp.detector.resolution import Resolution
 from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
 from nuexp.experiments.reactor.family import FAMILY
-from nuexp.experiments.reactor.model import ReactorAnalysis, ReactorExperiment
+from nuexp.experiments.reactor.model import ReactorAnalysis, build_analysis
 from nuexp.experiments.registry import get_preset
 from nuexp.oscillation import OscillationParameters, reactor_survival
 from nuexp.stats.fit import asimov_covariance
@@ -28,7 +28,7 @@ def _cfg(data=None):
 
 
 def _analysis(cfg, **kw):
-    return ReactorAnalysis(ReactorExperiment(cfg), **kw)
+    return build_analysis(cfg, **kw)
 
 
 # --- resolution -----------------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_asimov_chi2_zero_at_truth(fast_analysis):
 
 def test_systematics_increase_errors_and_stats_scale(fast_analysis):
     a = fast_analysis
-    stat = ReactorAnalysis(a.exp, systematics=False)
+    stat = ReactorAnalysis(a.exp, systematics=False, shape_eps=a.reference_shape_eps)
     p1, p4 = stat.precision(365.25), stat.precision(4 * 365.25)
     full = a.precision(4 * 365.25)
     for k in p1:

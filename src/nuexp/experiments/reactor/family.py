@@ -34,7 +34,7 @@ from ...stats.fit import asimov_covariance, fit
 from ...stats.scan import profile_scan
 from ..analysis import Family
 from .config import ReactorConfig
-from .model import ReactorAnalysis, ReactorExperiment, shape_uncertainty_from_reference
+from .model import ReactorAnalysis, ReactorExperiment, build_analysis, load_reference
 
 __all__ = ["FAMILY", "Config", "ReactorOutcome", "compute", "load_reference", "report"]
 
@@ -73,17 +73,6 @@ class ReactorOutcome:
     theta13_compare: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def load_reference(name: str) -> ReactorConfig:
-    """A reactor preset or TOML file (with its ``extends`` chain), validated (used for the
-    shape reference and the compared presets)."""
-    from ..registry import resolve_config
-
-    _, cfg = resolve_config(name)
-    if not isinstance(cfg, ReactorConfig):
-        raise InvalidConfiguration(f"{name!r} is not a reactor-family experiment")
-    return cfg
-
-
 def _years_to_target(years: np.ndarray, dchi2: np.ndarray, target: float):
     if np.any(dchi2 >= target) and np.any(dchi2 < target):
         j = int(np.argmax(dchi2 >= target))
@@ -105,15 +94,8 @@ def compute(cfg: Config, ctx) -> ReactorOutcome:
     a = cfg.sensitivity
     dpy = a.days_per_year
     with ctx.timer("model"):
-        exp = ReactorExperiment(cfg)
-        shape_eps = None
-        ref = cfg.systematics.shape_reference
-        if ref is not None:
-            ref_cfg = load_reference(ref.preset)
-            shape_eps = shape_uncertainty_from_reference(
-                ReactorExperiment(ref_cfg), exp.detectors[0].ibd.edges, ref.years,
-                ref.residual, dpy)
-        ana = ReactorAnalysis(exp, shape_eps=shape_eps)
+        ana = build_analysis(cfg)
+        exp, shape_eps = ana.exp, ana.reference_shape_eps
     out = ReactorOutcome(exp, ana, shape_eps, exp.signal_rate_per_day())
 
     if a.precision_exposures_days:
@@ -198,7 +180,7 @@ def compute(cfg: Config, ctx) -> ReactorOutcome:
                                                                          a.theta13_cl)
             for other in a.theta13_compare:
                 o_cfg = load_reference(other)
-                o_ana = ReactorAnalysis(ReactorExperiment(o_cfg))
+                o_ana = build_analysis(o_cfg)
                 o_dpy = o_cfg.sensitivity.days_per_year
                 out.theta13_compare[o_cfg.experiment] = [
                     {"years": y, "sin2_2theta13": o_ana.theta13_sensitivity(y * o_dpy,

@@ -178,21 +178,34 @@ def shape_uncertainty_from_reference(ref: ReactorExperiment, edges: np.ndarray, 
 
     For each bin of ``edges``: ε = √(N_s + 2 N_b) / N_s ⊕ ``residual``, with N_s, N_b the
     reference detector's signal and background counts in that bin after ``years`` (the
-    background subtracted with an equal-time measurement, hence 2 N_b). Bins where the
-    reference sees no signal get ε = 1 (the shape there is unconstrained).
+    background subtracted with an equal-time measurement, hence 2 N_b). The reference is
+    computed in its own energy window (where its background rates are defined) with the
+    bin width of ``edges``, and its cumulative counts are interpolated to ``edges``. Bins
+    where the reference sees no signal get ε = 1 (the shape there is unconstrained).
     """
     cfg = ref.cfg
     det = cfg.detectors[0]
+    width_kev = float(np.mean(np.diff(edges)) / MeV * 1e3)
+    if edges[0] < det.binning.e_min_mev * MeV * (1 - 1e-9) or \
+            edges[-1] > det.binning.e_max_mev * MeV * (1 + 1e-9):
+        raise InvalidConfiguration(
+            f"shape reference {cfg.experiment!r}: its window [{det.binning.e_min_mev}, "
+            f"{det.binning.e_max_mev}] MeV must contain [{edges[0] / MeV:g}, "
+            f"{edges[-1] / MeV:g}] MeV")
     rebinned = cfg.model_copy(update={"detectors": [det.model_copy(update={
-        "binning": det.binning.model_copy(update={
-            "e_min_mev": float(edges[0] / MeV), "e_max_mev": float(edges[-1] / MeV),
-            "bin_width_kev": float(np.mean(np.diff(edges)) / MeV * 1e3)})})]})
+        "binning": det.binning.model_copy(update={"bin_width_kev": width_kev})})]})
     d = ReactorExperiment(rebinned).detectors[0]
     days = years * days_per_year
     sig = d.ibd.spectra(ref.base, ref.density).sum(axis=0) * days
-    bkg = d.background_spectra().sum(axis=0) * days if d.block.backgrounds else 0.0
+    bkg = d.background_spectra().sum(axis=0) * days if d.block.backgrounds else 0.0 * sig
+
+    def counts(per_bin: np.ndarray) -> np.ndarray:
+        cum = np.concatenate([[0.0], np.cumsum(per_bin)])
+        return np.diff(np.interp(edges, d.ibd.edges, cum))
+
+    n_s, n_b = counts(sig), counts(bkg)
     with np.errstate(divide="ignore", invalid="ignore"):
-        stat = np.where(sig > 0, np.sqrt(sig + 2 * bkg) / np.where(sig > 0, sig, 1.0), 1.0)
+        stat = np.where(n_s > 0, np.sqrt(n_s + 2 * n_b) / np.where(n_s > 0, n_s, 1.0), 1.0)
     return np.sqrt(stat**2 + residual**2)
 
 
@@ -250,6 +263,7 @@ class ReactorAnalysis:
                 add(f"bkg_{self._prefix[d.name]}{b.name}", b.rate_uncertainty)
         self.linear_names = names
         self.linear_sigmas = np.array(sig) if self.systematics else np.full(len(sig), 1e-9)
+        self.reference_shape_eps = shape_eps
         self.shape_eps = []
         for i, d in enumerate(self.dets):
             if i == 0 and shape_eps is not None:
@@ -423,3 +437,28 @@ class ReactorAnalysis:
                                        f"{exposure_days:g} days (Δχ² < {target:.3g} at maximal mixing)")
         s13 = brentq(dchi2, lo, 0.25, xtol=1e-7)
         return 4 * s13 * (1 - s13)
+
+
+def load_reference(name: str) -> ReactorConfig:
+    """A reactor preset or TOML file (with its ``extends`` chain), validated (the shape
+    reference of an experiment, or a preset compared with it)."""
+    from ..registry import resolve_config
+
+    _, cfg = resolve_config(name)
+    if not isinstance(cfg, ReactorConfig):
+        raise InvalidConfiguration(f"{name!r} is not a reactor-family experiment")
+    return cfg
+
+
+def build_analysis(cfg: ReactorConfig, **kwargs) -> ReactorAnalysis:
+    """The :class:`ReactorAnalysis` of a configuration, with the shape uncertainty derived
+    from ``systematics.shape_reference`` when one is given (``kwargs`` as for
+    :class:`ReactorAnalysis`)."""
+    exp = ReactorExperiment(cfg)
+    ref = cfg.systematics.shape_reference
+    shape_eps = None
+    if ref is not None:
+        shape_eps = shape_uncertainty_from_reference(
+            ReactorExperiment(load_reference(ref.preset)), exp.detectors[0].ibd.edges,
+            ref.years, ref.residual, cfg.sensitivity.days_per_year)
+    return ReactorAnalysis(exp, shape_eps=shape_eps, **kwargs)
