@@ -36,6 +36,21 @@ def list_presets() -> None:
     for name, preset in available_presets().items():
         table.add_row(name, preset.description)
     console.print(table)
+    _print_families()
+
+
+def _print_families() -> None:
+    from rich.table import Table
+
+    from .experiments.registry import family_origins
+
+    table = Table(title="nuexp families", header_style="bold",
+                  caption="in a TOML: family = NAME")
+    table.add_column("family")
+    table.add_column("provided by")
+    for name, origin in family_origins().items():
+        table.add_row(name, origin)
+    console.print(table)
 
 
 def _run_one(name: str, config: Optional[Path], out: Optional[Path], seed: Optional[int],

@@ -41,6 +41,7 @@ __all__ = [
     "Preset",
     "available_families",
     "available_presets",
+    "family_origins",
     "get_family",
     "get_preset",
     "resolve_config",
@@ -172,6 +173,14 @@ def get_family(name: str) -> Family:
     known = sorted([*BUILTIN_FAMILIES, *plugins])
     raise UnknownName(f"field 'family' = {name!r}: unknown family; available families: "
                       f"{', '.join(known)}")
+
+
+def family_origins() -> dict[str, str]:
+    """Every family name → who provides it (``"nuexp"`` or a distribution), sorted,
+    without importing the built-in families."""
+    origins = dict.fromkeys(BUILTIN_FAMILIES, "nuexp")
+    origins.update({name: owner for name, (_, owner) in _plugin_families().items()})
+    return dict(sorted(origins.items()))
 
 
 def available_families() -> dict[str, Family]:

@@ -13,6 +13,7 @@ from .. import __version__
 from ..config import load_toml
 from ..exceptions import InvalidConfiguration
 from ..report.atomic import replace_directory
+from ..report.html import write_run_index
 from ..report.results import Results
 from .context import RunContext
 from .resolve import resolve
@@ -88,6 +89,7 @@ def run(
         results.timing_s["total"] = time.perf_counter() - start
         if staging is not None:
             results.write_json(staging / "results.json")
+            write_run_index(results, staging, captions=results.figure_captions)
             replace_directory(staging, out)
             results.out_dir = out
     except BaseException:

@@ -33,6 +33,7 @@ from ...exceptions import FitDidNotConverge, InvalidConfiguration
 from ...stats.fit import asimov_covariance, fit
 from ...stats.scan import profile_scan
 from ..analysis import Family
+from ..context import RunContext
 from .config import ReactorConfig
 from .model import ReactorAnalysis, ReactorExperiment, build_analysis, load_reference
 
@@ -89,7 +90,23 @@ def _years_to_target(years: np.ndarray, dchi2: np.ndarray, target: float):
     return None
 
 
-def compute(cfg: Config, ctx) -> ReactorOutcome:
+def _precisions(full: ReactorAnalysis, stat_only: ReactorAnalysis,
+                days: float) -> tuple[dict[str, float], dict[str, float]]:
+    """Relative precisions with all systematics and statistics only (a ``ctx.map`` task)."""
+    return full.precision(days), stat_only.precision(days)
+
+
+def _profile(ana: ReactorAnalysis, days: float, name: str, grid: np.ndarray):
+    """Profile scan of one oscillation parameter on the Asimov data (a ``ctx.map`` task)."""
+    return profile_scan(ana.likelihood(days), name, grid, reference=0.0, strategy=0)
+
+
+def _theta13(ana: ReactorAnalysis, days: float, cl: float) -> float:
+    """sin²2θ13 sensitivity at one exposure (a ``ctx.map`` task)."""
+    return ana.theta13_sensitivity(days, cl)
+
+
+def compute(cfg: Config, ctx: RunContext) -> ReactorOutcome:
     """Build the experiment and run the analyses configured in ``[sensitivity]``."""
     a = cfg.sensitivity
     dpy = a.days_per_year
@@ -101,9 +118,10 @@ def compute(cfg: Config, ctx) -> ReactorOutcome:
     if a.precision_exposures_days:
         stat_only = ReactorAnalysis(exp, systematics=False, shape_eps=shape_eps)
         with ctx.timer("precision_table"):
-            for label, days in ctx.progress(list(a.precision_exposures_days.items()),
-                                            "precision table"):
-                full, stat = ana.precision(days), stat_only.precision(days)
+            exposures = list(a.precision_exposures_days.items())
+            precisions = ctx.map(_precisions, [(ana, stat_only, d) for _, d in exposures],
+                                 unpack=True, label="precision table")
+            for (label, days), (full, stat) in zip(exposures, precisions):
                 for k in a.free_parameters:
                     out.precision_rows.append({"parameter": k, "exposure": label, "days": days,
                                                "relative_precision": full[k],
@@ -154,23 +172,26 @@ def compute(cfg: Config, ctx) -> ReactorOutcome:
             raise InvalidConfiguration(
                 f"sensitivity.profile_scan_exposure = {a.profile_scan_exposure!r}: not one of "
                 f"{list(a.precision_exposures_days)}")
-        lik = ana.likelihood(days)
-        names, cov = asimov_covariance(lik)
+        names, cov = asimov_covariance(ana.likelihood(days))
         with ctx.timer("profile_scans"):
+            tasks = []
             for p in a.profile_scan:
                 if p not in a.free_parameters:
                     raise InvalidConfiguration(f"sensitivity.profile_scan: {p!r} is not one of the "
                                                f"free parameters {a.free_parameters}")
                 s = float(np.sqrt(cov[names.index(p), names.index(p)]))
                 out.scan_sigma[p] = s
-                grid = ana.truth[p] + s * np.linspace(-2.5, 2.5, a.profile_scan_points)
-                out.scans[p] = profile_scan(lik, p, grid, reference=0.0, strategy=0)
+                tasks.append((ana, days, p,
+                              ana.truth[p] + s * np.linspace(-2.5, 2.5, a.profile_scan_points)))
+            out.scans = dict(zip(a.profile_scan, ctx.map(_profile, tasks, unpack=True,
+                                                         label="profile scans")))
 
     if a.theta13_exposures_years:
         with ctx.timer("theta13_sensitivity"):
             years = sorted({*a.theta13_exposures_years, a.theta13_reference_years})
-            for y in ctx.progress(years, "sin²2θ13 sensitivity"):
-                s = ana.theta13_sensitivity(y * dpy, a.theta13_cl)
+            sens = ctx.map(_theta13, [(ana, y * dpy, a.theta13_cl) for y in years],
+                           unpack=True, label="sin²2θ13 sensitivity")
+            for y, s in zip(years, sens):
                 out.theta13_rows.append({"years": y, "sin2_2theta13": s})
                 if y == a.theta13_reference_years:
                     out.theta13_ref = s
@@ -189,7 +210,7 @@ def compute(cfg: Config, ctx) -> ReactorOutcome:
     return out
 
 
-def report(cfg: Config, out: ReactorOutcome, ctx) -> None:
+def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
     """Record the outcome's quantities, tables and figures."""
     from . import plots
 
