@@ -7,17 +7,28 @@ from hepunits import MeV, km
 from nuexp.detector.nonlinearity import NonLinearity, PullCurve
 from nuexp.detector.resolution import Resolution
 from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
-from nuexp.experiments.juno.analysis import JunoAnalysis, build_model
-from nuexp.experiments.registry import resolve_config
+from nuexp.experiments.reactor.family import FAMILY
+from nuexp.experiments.reactor.model import ReactorAnalysis, build_analysis
+from nuexp.experiments.registry import get_preset
 from nuexp.oscillation import OscillationParameters, reactor_survival
 from nuexp.stats.fit import asimov_covariance
 
-FAST = {"binning": {"bin_width_kev": 50.0, "n_fine": 700},
-        "sensitivity": {"profile_scan_points": 0}}
+
+def _data(fast=True):
+    """The juno preset's TOML content (a copy), with coarser bins when ``fast``."""
+    data = get_preset("juno").raw()
+    if fast:
+        data["detectors"][0]["binning"].update(bin_width_kev=50.0, n_fine=700)
+        data["sensitivity"]["profile_scan_points"] = 0
+    return data
 
 
-def _cfg(override=None):
-    return resolve_config("juno", override or FAST, "test")[1]
+def _cfg(data=None):
+    return FAMILY.validate(data or _data(), "test")
+
+
+def _analysis(cfg, **kw):
+    return build_analysis(cfg, **kw)
 
 
 # --- resolution -----------------------------------------------------------------------
@@ -96,14 +107,13 @@ def test_ordering_symmetry_at_vanishing_dm2_21():
 # --- model and likelihood ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def fast_analysis():
-    cfg = _cfg()
-    return JunoAnalysis(cfg, build_model(cfg))
+    return _analysis(_cfg())
 
 
 def test_signal_rate_close_to_published(fast_analysis):
     # talk, NMO table: 47.1 IBD/day after selection at 26.6 GW_th (issue tolerance 10 %)
     a = fast_analysis
-    rate = a.model.signal_rate_per_day(a.base, 2.45)
+    rate = a.exp.signal_rate_per_day()["JUNO"]
     assert rate == pytest.approx(47.1, rel=0.10)
 
 
@@ -118,7 +128,7 @@ def test_asimov_chi2_zero_at_truth(fast_analysis):
 
 def test_systematics_increase_errors_and_stats_scale(fast_analysis):
     a = fast_analysis
-    stat = JunoAnalysis(a.cfg, a.model, systematics=False)
+    stat = ReactorAnalysis(a.exp, systematics=False, shape_eps=a.reference_shape_eps)
     p1, p4 = stat.precision(365.25), stat.precision(4 * 365.25)
     full = a.precision(4 * 365.25)
     for k in p1:
@@ -129,8 +139,7 @@ def test_systematics_increase_errors_and_stats_scale(fast_analysis):
 
 def test_precision_6y_within_issue_tolerance():
     # talk precision table (CPC 46 (2022) 123001), 6 years; issue tolerance 30 %
-    cfg = resolve_config("juno", {"sensitivity": {"profile_scan_points": 0}}, "t")[1]
-    prec = JunoAnalysis(cfg).precision(6 * 365.25)
+    prec = _analysis(_cfg(_data(fast=False))).precision(6 * 365.25)
     published = {"dm2_31": 0.0047 / 2.5283, "dm2_21": 0.024 / 7.53,
                  "sin2_theta12": 0.0016 / 0.307, "sin2_theta13": 0.0026 / 0.0218}
     for k, v in published.items():
@@ -147,18 +156,44 @@ def test_pure_normalisation_nuisance_juno(fast_analysis):
     assert 0 < chi2 < d**2 / 0.02**2
 
 
-@pytest.mark.parametrize("override,match", [
-    ({"reactor": {"power_gw": {"TS-C1": -4.6}}}, "thermal power must be > 0"),
-    ({"reactor": {"fission_fractions": {"U235": 0.6, "U238": 0.1, "Pu239": 0.3, "Pu241": 0.1}}}, "sum to 1"),
-    ({"detector": {"resolution": {"a": -0.01}}}, "detector.resolution.a"),
-    ({"sensitivity": {"precision_exposures_days": {"0d": 0.0}}}, "exposure must be > 0"),
-    ({"binning": {"e_min_mev": 1.0, "e_max_mev": 1.2, "bin_width_kev": 20.0}}, "nuisance parameters"),
-    ({"reactor": {"cores": ["XX"]}}, "unknown or empty core"),
+def _core_power(d):
+    d["cores"][0]["power_gw"] = -4.6
+
+
+def _fractions(d):
+    d["flux"]["fission_fractions"] = {"U235": 0.6, "U238": 0.1, "Pu239": 0.3, "Pu241": 0.1}
+
+
+def _resolution(d):
+    d["detectors"][0]["resolution"]["a"] = -0.01
+
+
+def _exposure(d):
+    d["sensitivity"]["precision_exposures_days"] = {"0d": 0.0}
+
+
+def _too_few_bins(d):
+    d["detectors"][0]["binning"].update(e_min_mev=1.0, e_max_mev=1.2, bin_width_kev=20.0)
+
+
+def _no_baseline(d):
+    d["detectors"].append({**d["detectors"][0], "name": "JUNO2"})
+
+
+@pytest.mark.parametrize("change,match", [
+    (_core_power, "cores.0.power_gw"),
+    (_fractions, "sum to 1"),
+    (_resolution, "detectors.0.resolution.a"),
+    (_exposure, "exposure must be > 0"),
+    (_too_few_bins, "nuisance parameters"),
+    (_no_baseline, "no baseline from core 'TS-C1' to detector 'JUNO'"),
 ])
-def test_bad_inputs(override, match):
+def test_bad_inputs(change, match):
+    data = _data()
+    change(data)
     with pytest.raises((InvalidConfiguration, UnphysicalParameter), match=match):
-        cfg = resolve_config("juno", override, "test")[1]
-        a = JunoAnalysis(cfg)
+        cfg = _cfg(data)
+        a = _analysis(cfg)
         for d in cfg.sensitivity.precision_exposures_days.values():
             a.likelihood(d)
 
@@ -198,19 +233,8 @@ def test_tabulated_spectrum_option(tmp_path, fast_analysis):
     S = r.spectrum_per_fission(E * MeV, f, outside="extrapolate") * MeV
     path = tmp_path / "table.csv"
     np.savetxt(path, np.column_stack([E, S]), delimiter=",")
-    cfg = _cfg({**FAST, "reactor": {"spectrum_table": str(path)}})
-    a = JunoAnalysis(cfg)
-    ref = fast_analysis
-    assert a.model.signal_rate_per_day(a.base, 2.45) == pytest.approx(
-        ref.model.signal_rate_per_day(ref.base, 2.45), rel=2e-3)
-
-
-def test_notes_describe_the_run_that_was_made(fast_analysis):
-    # issue 22, item 7: "all nuisances profiled" only when the systematics are on
-    from nuexp.experiments.juno.analysis import _nuisance_text
-
-    a = fast_analysis
-    stat = JunoAnalysis(a.cfg, a.model, systematics=False)
-    assert _nuisance_text(stat).startswith("statistics only")
-    assert "profiled" not in _nuisance_text(stat).replace("no nuisance profiled", "")
-    assert _nuisance_text(JunoAnalysis(a.cfg, a.model, systematics=True)) == "all nuisances profiled"
+    data = _data()
+    data["flux"].update(model="tabulated", table=str(path))
+    a = _analysis(_cfg(data))
+    assert a.exp.signal_rate_per_day()["JUNO"] == pytest.approx(
+        fast_analysis.exp.signal_rate_per_day()["JUNO"], rel=2e-3)

@@ -50,8 +50,8 @@ __all__ = [
 #: Entry-point group through which installed packages add families and presets.
 ENTRY_POINT_GROUP = "nuexp.experiments"
 
-#: The families shipped with nuexp: name → module defining ``FAMILY``. Until the CEvNS and
-#: reactor families land, each paper reproduction is a family of its preset's name.
+#: The families shipped with nuexp: name → module defining ``FAMILY``. Until the CEvNS
+#: family lands, each other paper reproduction is a family of its preset's name.
 BUILTIN_FAMILIES: dict[str, str] = {
     "cevns": "nuexp.experiments.cevns.family",
     "cicenns": "nuexp.experiments.cicenns.analysis",
@@ -64,7 +64,7 @@ BUILTIN_FAMILIES: dict[str, str] = {
     "jsns2-events": "nuexp.experiments.jsns2_events.analysis",
     "jsns2-flux": "nuexp.experiments.jsns2_flux.analysis",
     "jsns2-sterile": "nuexp.experiments.jsns2_sterile.analysis",
-    "juno": "nuexp.experiments.juno.analysis",
+    "reactor": "nuexp.experiments.reactor.family",
     "reactor-flux": "nuexp.experiments.reactor_flux.analysis",
     "relics": "nuexp.experiments.relics.analysis",
 }

@@ -33,7 +33,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from hepunits import GW, MeV, km
@@ -44,7 +44,7 @@ from ..validation import require_in_range, require_non_negative, require_positiv
 
 __all__ = [
     "ISOTOPES", "ENERGY_PER_FISSION", "HUBER_MUELLER_COEFFICIENTS", "VALID_RANGE",
-    "FissionFractions", "ReactorCore", "TabulatedSpectrum", "isotope_spectrum", "spectrum_per_fission",
+    "FissionFractions", "ReactorCore", "SpectrumCorrection", "TabulatedSpectrum", "isotope_spectrum", "spectrum_per_fission",
     "mean_energy_per_fission", "JUNO_CORES", "juno_cores", "FLUX_MODELS", "reactor_spectrum",
 ]
 
@@ -258,6 +258,16 @@ class ReactorCore:
         A measured ν̄e spectrum per fission (e.g. the Daya Bay unfolded spectrum) used
         instead of the Huber–Mueller fits; the fuel composition still sets the energy per
         fission.
+    uptime : float
+        Fraction of the time at ``thermal_power`` (in [0, 1]; 1 = always on).
+    energy_per_fission : float, optional
+        Mean energy released per fission (hepunits energy, > 0) instead of Σ f_i e_i.
+    burnup : tuple of (weight, FissionFractions), optional
+        Fuel states over the exposure with their relative time weights (> 0): the emitted
+        spectrum is the fission-rate-weighted average over them (``fractions`` is then
+        only the reference composition).
+    corrections : tuple of SpectrumCorrection
+        Relative spectral corrections (spent fuel, non-equilibrium), added together.
     """
 
     name: str
@@ -265,21 +275,52 @@ class ReactorCore:
     baseline: float
     fractions: FissionFractions
     spectrum: TabulatedSpectrum | None = None
+    uptime: float = 1.0
+    energy_per_fission: float | None = None
+    burnup: tuple[tuple[float, FissionFractions], ...] = ()
+    corrections: tuple[SpectrumCorrection, ...] = ()
 
     def __post_init__(self) -> None:
         require_positive(f"thermal_power of core {self.name!r}", self.thermal_power)
         require_positive(f"baseline of core {self.name!r}", self.baseline)
+        require_in_range(f"uptime of core {self.name!r}", self.uptime, 0.0, 1.0)
+        if self.energy_per_fission is not None:
+            require_positive(f"energy_per_fission of core {self.name!r}",
+                             self.energy_per_fission)
+        for weight, _ in self.burnup:
+            require_positive(f"burn-up weight of core {self.name!r}", weight)
+
+    def _fuel_states(self) -> list[tuple[float, FissionFractions]]:
+        """(relative time weight, fractions) of the fuel cycle; one state without burn-up."""
+        if not self.burnup:
+            return [(1.0, self.fractions)]
+        total = sum(w for w, _ in self.burnup)
+        return [(w / total, f) for w, f in self.burnup]
+
+    def _energy_per_fission(self, fractions: FissionFractions) -> float:
+        if self.energy_per_fission is not None:
+            return self.energy_per_fission
+        return mean_energy_per_fission(fractions)
 
     def fissions_per_second(self) -> float:
-        """Fission rate P / Σ f_i e_i (per hepunits time)."""
-        return self.thermal_power / mean_energy_per_fission(self.fractions)
+        """Fission rate at full power P / Σ f_i e_i (per hepunits time), averaged over the
+        burn-up states when they are given (the uptime is not included)."""
+        return float(sum(w * self.thermal_power / self._energy_per_fission(f)
+                         for w, f in self._fuel_states()))
 
     def neutrino_spectrum(self, E_nu: ArrayLike, *, outside: str = "raise") -> np.ndarray:
-        """Emitted ν̄e per unit time per unit energy (isotropic)."""
-        if self.spectrum is not None:
-            return self.fissions_per_second() * self.spectrum(E_nu, outside=outside)
-        return self.fissions_per_second() * spectrum_per_fission(E_nu, self.fractions,
-                                                                 outside=outside)
+        """Emitted ν̄e per unit time per unit energy (isotropic), time-averaged: the uptime
+        multiplies, the burn-up states are averaged with their fission rates, and the
+        relative corrections (spent fuel, non-equilibrium) multiply by (1 + Σ δ(E))."""
+        out = 0.0
+        for weight, fr in self._fuel_states():
+            fissions = weight * self.thermal_power / self._energy_per_fission(fr)
+            per_fission = (self.spectrum(E_nu, outside=outside) if self.spectrum is not None
+                           else spectrum_per_fission(E_nu, fr, outside=outside))
+            out = out + fissions * per_fission
+        if self.corrections:
+            out = out * (1.0 + sum(c(E_nu) for c in self.corrections))
+        return self.uptime * out
 
     def flux(self, E_nu: ArrayLike, *, outside: str = "raise") -> np.ndarray:
         """Unoscillated ν̄e flux at the detector, dΦ/dE per area, time and energy."""
@@ -287,8 +328,52 @@ class ReactorCore:
 
     def with_power(self, thermal_power: float) -> ReactorCore:
         """A copy with another thermal power."""
-        return ReactorCore(self.name, thermal_power, self.baseline, self.fractions,
-                           self.spectrum)
+        return replace(self, thermal_power=thermal_power)
+
+    def at_baseline(self, baseline: float) -> ReactorCore:
+        """A copy seen from another distance (the same core for another detector)."""
+        return replace(self, baseline=baseline)
+
+
+@dataclass(frozen=True)
+class SpectrumCorrection:
+    """A relative correction δ(E) to a core's emitted spectrum, S(E) → S(E)(1 + δ(E)).
+
+    Used for the spent-fuel contribution (long-lived fission products in the cooling pool,
+    a few 0.1 % below ~3.5 MeV) and the non-equilibrium correction (fission products not
+    yet at equilibrium after the ILL exposure times, Mueller et al., PRC 83, 054615 (2011),
+    Table VI), both given as tables by the user. δ is interpolated linearly between the
+    nodes and is zero outside them.
+
+    Parameters
+    ----------
+    name : str
+        Label (``"spent_fuel"``, ``"non_equilibrium"``...).
+    nodes_mev : sequence of float
+        Antineutrino energies (MeV), increasing, ≥ 2 nodes.
+    relative : sequence of float
+        δ at the nodes (each > −1).
+    """
+
+    name: str
+    nodes_mev: tuple[float, ...]
+    relative: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        e = require_positive(f"correction {self.name!r} nodes_mev", self.nodes_mev)
+        d = np.asarray(self.relative, dtype=float)
+        if e.ndim != 1 or e.size < 2 or e.shape != d.shape or np.any(np.diff(e) <= 0):
+            raise UnphysicalParameter(
+                f"correction {self.name!r}: nodes_mev must increase and match 'relative' "
+                f"({e.size} nodes, {d.size} values)")
+        if not np.all(np.isfinite(d)) or np.any(d <= -1.0):
+            raise UnphysicalParameter(f"correction {self.name!r}: relative = {self.relative} "
+                                      "must be finite and > -1")
+
+    def __call__(self, E_nu: ArrayLike) -> np.ndarray:
+        """δ(E) at ``E_nu`` (hepunits energy)."""
+        E = np.asarray(E_nu, dtype=float) / MeV
+        return np.interp(E, self.nodes_mev, self.relative, left=0.0, right=0.0)
 
 
 @dataclass(frozen=True)

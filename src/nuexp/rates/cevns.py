@@ -31,13 +31,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.integrate import trapezoid
 
-from .detector.photoelectrons import fold_to_npe, mean_photoelectrons
-from .detector.quenching import Quenching
-from .interactions.cevns import SIN2_THETA_W_LOW_ENERGY, folded_differential_cross_section
-from .sources.spectrum import NeutrinoSpectrum
-from .validation import require_non_negative
+from ..detector.photoelectrons import fold_to_npe, mean_photoelectrons
+from ..detector.quenching import Quenching
+from ..interactions.cevns import (
+    SIN2_THETA_W_LOW_ENERGY,
+    folded_differential_cross_section,
+)
+from ..sources.spectrum import NeutrinoSpectrum
+from ..validation import require_non_negative
 
-__all__ = ["LabelledSpectra", "recoil_spectra", "npe_spectra"]
+__all__ = ["LabelledSpectra", "npe_spectra", "recoil_spectra"]
 
 
 @dataclass(frozen=True, eq=False)

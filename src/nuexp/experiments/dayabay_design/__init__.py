@@ -1,0 +1,1 @@
+"""dayabay-design experiment (a reactor-family preset)."""

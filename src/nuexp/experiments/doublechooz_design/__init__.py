@@ -1,0 +1,1 @@
+"""doublechooz-design experiment (a reactor-family preset)."""

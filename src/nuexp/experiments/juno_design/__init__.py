@@ -1,0 +1,1 @@
+"""juno-design experiment (a reactor-family preset)."""

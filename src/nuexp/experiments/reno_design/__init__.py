@@ -1,0 +1,1 @@
+"""reno-design experiment (a reactor-family preset)."""

@@ -1,0 +1,1 @@
+"""tao experiment (a reactor-family preset)."""
