@@ -41,7 +41,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["scan_segment", "row_flags", "shift_segment", "order_violation", "spill_starts", "hist_bin",
+__all__ = ["scan_segment", "row_flags", "shift_segment", "order_violation", "row_violation",
+           "VALUE_COLUMNS", "spill_starts", "hist_bin",
            "py_mod", "N_ICOUNT", "IC_EVENTS", "IC_SPILLS", "IC_CUTFLOW", "IC_DATA_NEAR",
            "IC_DATA_FAR", "IC_TRUTH_SELECTED", "N_PAR", "SEL_COLUMNS"]
 
@@ -162,6 +163,76 @@ def order_violation(run, spill, time, tscale, has_last, last_run, last_spill, la
                 return i, 2
         pr = r
         ps = s
+        pt = t
+    return -1, -1
+
+
+#: value checks of :func:`row_violation`, in its code order (code = 3 + position)
+VALUE_COLUMNS = ("time_us", "energy_mev", "x_cm", "y_cm", "z_cm", "veto_top_pe",
+                 "veto_bottom_pe", "trigger", "truth", "period", "run", "spill")
+
+
+@njit(cache=True)
+def row_violation(run, spill, time, trigger, energy, x, y, z, vt, vb, period, truth,
+                  has_truth, limits, tscale, has_last, last_run, last_spill, last_time):
+    """First row that is out of (run, spill, time) order or holds a value outside its
+    range, and what is wrong: (−1, −1) if none; code 0/1/2 = run/spill/time decreases,
+    ``3 + k`` = column ``VALUE_COLUMNS[k]`` out of ``limits[k] = (low, high)`` (NaN is
+    out of every range). Columns as stored in the file; the order check compares times
+    in hepunits (``time * tscale``) like :func:`order_violation`."""
+    n = run.shape[0]
+    pr = last_run
+    ps = last_spill
+    pt = last_time
+    for i in range(n):
+        t = np.float64(time[i])
+        if not (t >= limits[0, 0] and t <= limits[0, 1]):
+            return i, 3
+        v = np.float64(energy[i])
+        if not (v >= limits[1, 0] and v <= limits[1, 1]):
+            return i, 4
+        v = np.float64(x[i])
+        if not (v >= limits[2, 0] and v <= limits[2, 1]):
+            return i, 5
+        v = np.float64(y[i])
+        if not (v >= limits[3, 0] and v <= limits[3, 1]):
+            return i, 6
+        v = np.float64(z[i])
+        if not (v >= limits[4, 0] and v <= limits[4, 1]):
+            return i, 7
+        v = np.float64(vt[i])
+        if not (v >= limits[5, 0] and v <= limits[5, 1]):
+            return i, 8
+        v = np.float64(vb[i])
+        if not (v >= limits[6, 0] and v <= limits[6, 1]):
+            return i, 9
+        v = np.float64(trigger[i])
+        if not (v >= limits[7, 0] and v <= limits[7, 1]):
+            return i, 10
+        if has_truth:
+            v = np.float64(truth[i])
+            if not (v >= limits[8, 0] and v <= limits[8, 1]):
+                return i, 11
+        v = np.float64(period[i])
+        if not (v >= limits[9, 0] and v <= limits[9, 1]):
+            return i, 12
+        r = run[i]
+        sp = spill[i]
+        if r < limits[10, 0] or r > limits[10, 1]:
+            return i, 13
+        if sp < limits[11, 0] or sp > limits[11, 1]:
+            return i, 14
+        t = t * tscale
+        if i > 0 or has_last:
+            if r < pr:
+                return i, 0
+            if r == pr:
+                if sp < ps:
+                    return i, 1
+                if sp == ps and t < pt:
+                    return i, 2
+        pr = r
+        ps = sp
         pt = t
     return -1, -1
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from hepunits import MeV, cm, ms, us
 
+from ..exceptions import DataIntegrityError
 from . import fused
 from .fused import spill_starts
 from .io import DEFAULT_CHUNK_SIZE, event_files, iter_file_columns
@@ -123,6 +124,8 @@ class StreamSummary:
     periods: dict[int, PeriodSummary] = field(default_factory=dict)
     selected: dict[str, np.ndarray] = field(default_factory=lambda: {
         k: np.zeros(0) for k in ("period", "e_p", "e_d", "t_p", "dt", "dvtx", "truth")})
+    #: per file, in stream order: (file, first run, first spill, last run, last spill)
+    spans: list[tuple[str, int, int, int, int]] = field(default_factory=list)
 
     def period(self, value: int) -> PeriodSummary:
         """The summary of one period (created empty on first use)."""
@@ -136,7 +139,25 @@ class StreamSummary:
             self.period(value).merge(part)
         self.selected = {k: np.concatenate([self.selected[k], other.selected[k]])
                          for k in self.selected}
+        self.spans.extend(other.spans)
         return self
+
+    def check_disjoint(self) -> None:
+        """Refuse files whose spills overlap (a block copied under another name, or the
+        same block as .parquet and .root): every file must start after the previous one
+        ends, since a spill belongs to one file.
+
+        Raises
+        ------
+        DataIntegrityError
+            Naming both files and the spill.
+        """
+        for before, after in zip(self.spans, self.spans[1:]):
+            if (after[1], after[2]) <= (before[3], before[4]):
+                raise DataIntegrityError(
+                    f"{after[0]}: starts at run {after[1]}, spill {after[2]}, which "
+                    f"{before[0]} already covers (up to run {before[3]}, spill {before[4]}): "
+                    "a duplicated block? Each spill must be in one file; remove the copy")
 
     @property
     def events(self) -> int:
@@ -488,26 +509,34 @@ def _process_columns(parts: Iterable[tuple[_Columns, bool]], cuts: SelectionCuts
     """
     stream = _Stream(cuts, truth_only, source)
     carry: _Columns | None = None
+    first: tuple[int, int] | None = None
+    last: tuple[int, int] | None = None
     for chunk, chunk_ends in parts:
         if len(chunk):
+            if first is None:
+                first = (int(chunk.run[0]), int(chunk.spill[0]))
+            last = (int(chunk.run[-1]), int(chunk.spill[-1]))
             # spill starts of carry + chunk that fall in the chunk (the carry is one spill)
-            first, last = spill_starts(chunk.run, chunk.spill)
+            start, end = spill_starts(chunk.run, chunk.spill)
             if carry is not None and len(carry) and (chunk.run[0] != carry.run[-1]
                                                      or chunk.spill[0] != carry.spill[-1]):
-                first, last = 0, max(last, 0)
-            if last < 0:                   # no spill starts: everything waits
+                start, end = 0, max(end, 0)
+            if end < 0:                    # no spill starts: everything waits
                 carry = chunk if carry is None else carry.concat(chunk)
             else:
-                head = chunk.take(slice(0, first))
+                head = chunk.take(slice(0, start))
                 stream.segment(head if carry is None else carry.concat(head))
-                stream.segment(chunk.take(slice(first, last)))
-                carry = chunk.take(slice(last, None))
+                stream.segment(chunk.take(slice(start, end)))
+                carry = chunk.take(slice(end, None))
         if chunk_ends:
             stream.end_block()
     if carry is not None and len(carry):
         stream.segment(carry)
         stream.end_block()
-    return stream.finish()
+    summary = stream.finish()
+    if first is not None and last is not None:
+        summary.spans.append((source, *first, *last))
+    return summary
 
 
 def process_chunks(chunks: Iterable[EventChunk], cuts: SelectionCuts | None = None, *,
@@ -562,6 +591,10 @@ def process_files(source: str | Path, cuts: SelectionCuts | None = None, *,
     or a scheduler address). Per-file summaries are merged in file order, so the result
     is identical whatever the backend. ``processes=False`` makes LocalCluster workers
     threads (cheaper to start; the numba kernels release no GIL, so no speed-up).
+
+    The files are checked first (:func:`nuexp.events.io.event_files`: manifest, row
+    counts, checksums, duplicate formats), every value as it streams, and at the end that
+    no two files hold the same spills (:meth:`StreamSummary.check_disjoint`).
     """
     cuts = cuts or SelectionCuts()
     files = [str(p) for p in event_files(source)]
@@ -577,4 +610,5 @@ def process_files(source: str | Path, cuts: SelectionCuts | None = None, *,
     total = StreamSummary()
     for part in parts:
         total.merge(part)
+    total.check_disjoint()
     return total

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +9,7 @@ from typing import Any
 from .. import __version__
 from ..config import load_toml
 from ..exceptions import InvalidConfiguration
-from ..report.atomic import replace_directory
+from ..fileio import commit_output, discard_output, prepare_output
 from ..report.results import Results
 from .context import RunContext
 from .registry import resolve_config
@@ -42,7 +40,9 @@ def run(
         TOML file (or dict) merged over the preset; validated before any work.
     out : path, optional
         Folder for ``results.json``, plots (PNG + PDF) and tables (CSV). It is written
-        only when the run succeeds, in one rename; ``None`` writes nothing.
+        only when the run succeeds, in one rename; ``None`` writes nothing. It must be
+        new, empty or an earlier nuexp run (:mod:`nuexp.fileio`); anything else raises
+        :class:`~nuexp.exceptions.OutputRefused` before any work.
     seed : int, optional
         Seed of every random process (default :data:`DEFAULT_SEED`).
     show_progress : bool
@@ -73,21 +73,16 @@ def run(
         raise InvalidConfiguration(f"field 'workers' = {workers}: must be >= 1")
     results = Results(experiment=experiment, config=validated, seed=seed,
                       nuexp_version=__version__)
-    staging = None
-    if out is not None:
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    # only a new folder, an empty one or an earlier nuexp run is ever replaced (fileio)
+    staging = None if out is None else prepare_output(out)
     try:
         ctx = RunContext(results, staging, show_progress, scheduler=scheduler, workers=workers)
         module.analyse(validated, ctx)
         results.timing_s["total"] = time.perf_counter() - start
         if staging is not None:
             results.write_json(staging / "results.json")
-            replace_directory(staging, out)
-            results.out_dir = out
+            results.out_dir = commit_output(staging, out)
     except BaseException:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        discard_output(staging)
         raise
     return results

@@ -1,0 +1,180 @@
+"""Issue 19: never lose a user's data, and refuse bad input at the door.
+
+Each numbered case of the issue has a test here, on real files, real subprocesses and
+real signals.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nuexp
+from nuexp.exceptions import OutputRefused
+from nuexp.fileio import MARKER, prepare_output, remove_stale, staged_output
+
+SRC = str(Path(nuexp.__file__).resolve().parents[1])
+
+
+def _cli(*args: str, cwd: Path, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "nuexp.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+# ----------------------------------------------------------------------- case 1: --out
+@pytest.mark.parametrize("command", [["run", "clovers"], ["simulate", "jsns2", "--pot", "1e19"]])
+def test_out_folder_with_foreign_files_is_refused_untouched(tmp_path, command):
+    thesis = tmp_path / "d"
+    thesis.mkdir()
+    (thesis / "thesis.tex").write_text("work\n")
+    before = _snapshot(tmp_path)
+    res = _cli(*command, "--out", "d", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "thesis.tex" in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) <= 3
+    assert _snapshot(tmp_path) == before
+    assert sorted(os.listdir(tmp_path)) == ["d"]          # no staging folder left
+
+
+@pytest.mark.parametrize("out", [".", "", "afile", "/dev/null", "/proc/nuexp-out"])
+def test_out_that_is_not_a_new_folder_is_refused(tmp_path, out):
+    (tmp_path / "afile").write_text("keep me\n")
+    before = _snapshot(tmp_path)
+    res = _cli("run", "clovers", "--out", out, cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr and "error:" in res.stderr
+    assert _snapshot(tmp_path) == before
+    assert (tmp_path / "afile").read_text() == "keep me\n"
+
+
+def test_python_api_refuses_foreign_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(OutputRefused, match="notes.txt"):
+        nuexp.run("clovers", out=tmp_path)
+    assert os.listdir(tmp_path) == ["notes.txt"]
+
+
+def test_run_replaces_its_own_output_and_respects_umask(tmp_path):
+    out = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        nuexp.run("clovers", out=out)
+        (out / "results.json").write_text("stale")
+        nuexp.run("clovers", out=out)                      # an earlier run: replaced
+    finally:
+        os.umask(old)
+    assert (out / MARKER).is_file()
+    assert (out / "results.json").read_text() != "stale"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+    assert modes == {0o644}
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_staged_output_leaves_nothing_on_error(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError), staged_output(out) as staging:
+        (staging / "partial.txt").write_text("x")
+        raise RuntimeError("analysis failed")
+    assert os.listdir(tmp_path) == []
+
+
+def test_empty_folder_and_symlink(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with staged_output(tmp_path / "empty") as staging:
+        (staging / "a").write_text("a")
+    assert sorted(os.listdir(tmp_path / "empty")) == [MARKER, "a"]
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    with pytest.raises(OutputRefused, match="symbolic link"):
+        prepare_output(tmp_path / "link")
+
+
+# ----------------------------------------------------------------------- case 6: signals
+def test_stale_staging_of_dead_process_is_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    pid = int(dead.stdout)
+    staging = prepare_output(tmp_path / "out")
+    stale = tmp_path / staging.name.replace(f"-{os.getpid()}-", f"-{pid}-")
+    staging.rename(stale)
+    mine = prepare_output(tmp_path / "out")               # this process: alive, kept
+    assert remove_stale(tmp_path) == []
+    assert sorted(os.listdir(tmp_path)) == [mine.name]    # the dead one went first
+    stale.mkdir()
+    assert remove_stale(tmp_path) == [stale] and mine.exists()
+
+
+_SLOW_RUN = r"""
+import sys, time
+import nuexp.experiments.runner as runner
+from nuexp.fileio import install_signal_handlers
+install_signal_handlers()
+real = runner.RunContext
+class Slow(real):
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        (self.staging / "partial.csv").write_text("x")
+        print("started", flush=True)
+        time.sleep(60)
+runner.RunContext = Slow
+runner.run("clovers", out=sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_cleans_up_staging(tmp_path, sig):
+    env = {**os.environ, "PYTHONPATH": SRC}
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_RUN, str(tmp_path / "out")],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    assert any(".nuexp-staging-" in n for n in os.listdir(tmp_path))
+    proc.send_signal(sig)
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert os.listdir(tmp_path) == []
+
+
+def test_sigterm_removes_temporary_dataset(tmp_path):
+    code = r"""
+import sys, time
+from nuexp.fileio import install_signal_handlers, temporary_folder
+install_signal_handlers()
+with temporary_folder("jsns2-events", dir=sys.argv[1]) as tmp:
+    (tmp / "data.parquet").write_bytes(b"x" * 1000)
+    print("started", flush=True)
+    time.sleep(60)
+"""
+    env = {**os.environ, "PYTHONPATH": SRC}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    assert len(os.listdir(tmp_path)) == 1
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert os.listdir(tmp_path) == []
+
+
+def test_sigkill_leftovers_are_removed_by_next_run(tmp_path):
+    env = {**os.environ, "PYTHONPATH": SRC}
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_RUN, str(tmp_path / "out")],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert len(os.listdir(tmp_path)) == 1                  # the dead process's staging
+    staging = prepare_output(tmp_path / "out")
+    assert os.listdir(tmp_path) == [staging.name]
