@@ -178,3 +178,156 @@ def test_sigkill_leftovers_are_removed_by_next_run(tmp_path):
     assert len(os.listdir(tmp_path)) == 1                  # the dead process's staging
     staging = prepare_output(tmp_path / "out")
     assert os.listdir(tmp_path) == [staging.name]
+
+
+# ------------------------------------------------------------------- case 2: event data
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    from nuexp.events.simulation import simulate_to_directory
+    from nuexp.experiments.registry import resolve_config
+
+    _, cfg = resolve_config("jsns2-events")
+    sim = cfg.simulation.with_pot(3e20).model_copy(update={"spills_per_block": 1_000_000})
+    folder = tmp_path_factory.mktemp("events") / "ev"
+    simulate_to_directory(sim, folder, seed=5)
+    return folder
+
+
+@pytest.fixture
+def ev(dataset, tmp_path):
+    import shutil
+
+    return Path(shutil.copytree(dataset, tmp_path / "ev"))
+
+
+def _process(folder):
+    from nuexp.events.pipeline import process_files
+
+    return process_files(folder, scheduler="serial")
+
+
+def test_intact_dataset_is_read_and_counted_once(ev):
+    import json
+
+    manifest = json.loads((ev / "manifest.json").read_text())
+    assert _process(ev).events == sum(b["rows"] for b in manifest["blocks"].values())
+
+
+def test_copied_block_is_refused(ev):
+    from nuexp.exceptions import DataIntegrityError
+
+    block = sorted(ev.glob("*.parquet"))[1]
+    copy = ev / f"{block.stem}_copy.parquet"
+    copy.write_bytes(block.read_bytes())
+    with pytest.raises(DataIntegrityError, match=f"{copy.name}.*not listed"):
+        _process(ev)
+    (ev / "manifest.json").unlink()                 # real data: no manifest
+    with pytest.raises(DataIntegrityError, match=f"{copy.name}: starts at run"):
+        _process(ev)
+
+
+def test_block_in_two_formats_is_refused(ev):
+    from nuexp.events.io import iter_file_chunks, write_root
+    from nuexp.events.schema import EventChunk
+    from nuexp.exceptions import DataIntegrityError
+
+    block = sorted(ev.glob("*.parquet"))[0]
+    write_root(block.with_suffix(".root"), EventChunk.concatenate(list(iter_file_chunks(block))))
+    with pytest.raises(DataIntegrityError, match="two formats"):
+        _process(ev)
+
+
+def test_missing_or_replaced_block_is_refused(ev):
+    from nuexp.exceptions import DataIntegrityError
+
+    blocks = sorted(ev.glob("*.parquet"))
+    saved = blocks[0].read_bytes()
+    blocks[0].unlink()
+    with pytest.raises(DataIntegrityError, match=f"{blocks[0].name}: listed .* but missing"):
+        _process(ev)
+    blocks[0].write_bytes(blocks[1].read_bytes())   # another block under its name
+    with pytest.raises(DataIntegrityError, match=blocks[0].name):
+        _process(ev)
+    blocks[0].write_bytes(saved)
+    _process(ev)
+
+
+def test_flipped_bit_in_a_page_is_detected(ev):
+    from nuexp.events.io import iter_file_columns
+    from nuexp.exceptions import SchemaMismatch
+
+    block = sorted(ev.glob("*.parquet"))[0]
+    data = bytearray(block.read_bytes())
+    data[len(data) // 3] ^= 0x10
+    block.write_bytes(bytes(data))
+    with pytest.raises(SchemaMismatch, match=block.name):
+        _process(ev)                                 # manifest checksum or page CRC
+    (ev / "manifest.json").unlink()
+    with pytest.raises(SchemaMismatch, match=block.name):
+        for _ in iter_file_columns(block):           # the Parquet page CRC
+            pass
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("energy_mev", float("nan")), ("energy_mev", -1.0), ("x_cm", float("inf")),
+    ("time_us", float("nan")), ("time_us", -5000.0), ("trigger", 7), ("truth", 42),
+    ("veto_top_pe", float("-inf"))])
+def test_bad_values_are_refused_naming_file_column_row_value(tmp_path, dataset, column,
+                                                              value):
+    import pyarrow.parquet as pq
+
+    from nuexp.events.io import EventWriter
+    from nuexp.events.pipeline import process_file
+    from nuexp.events.schema import EventChunk
+    from nuexp.exceptions import DataIntegrityError
+
+    block = sorted(dataset.glob("*.parquet"))[0]
+    columns = pq.read_table(block).to_pydict()
+    columns = {k: __import__("numpy").asarray(v) for k, v in columns.items()}
+    # a negative time in mid-file is also out of time order: put it first
+    row = 0 if column == "time_us" and value == -5000.0 else len(columns[column]) // 2
+    columns[column] = columns[column].astype(float if isinstance(value, float) else int)
+    columns[column][row] = value
+    from nuexp.events.schema import COLUMNS
+
+    columns = {k: v.astype(COLUMNS[k][0]) for k, v in columns.items()}
+    bad = tmp_path / "bad.parquet"
+    with EventWriter(bad) as writer:
+        writer.write(EventChunk.from_columns(columns))
+    shown = "nan" if value != value else repr(value)
+    with pytest.raises(DataIntegrityError,
+                       match=rf"bad.parquet: column '{column}', row {row}: value {shown}"):
+        process_file(bad)
+
+
+def test_empty_block_outside_a_manifest_is_refused(tmp_path):
+    from nuexp.events.io import write_events
+    from nuexp.events.schema import EventChunk
+    from nuexp.exceptions import DataIntegrityError
+
+    write_events(tmp_path / "empty.parquet", EventChunk.empty())
+    with pytest.raises(DataIntegrityError, match="empty.parquet: holds no events"):
+        _process(tmp_path)
+
+
+def test_fifo_as_data_is_refused_not_hanging(tmp_path):
+    from nuexp.exceptions import DataIntegrityError
+
+    os.mkfifo(tmp_path / "data.parquet")
+    with pytest.raises(DataIntegrityError, match="not a regular file"):
+        _process(tmp_path)
+    with pytest.raises(DataIntegrityError, match="not a regular file"):
+        _process(tmp_path / "data.parquet")
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", None])
+def test_broken_manifest_is_refused(ev, content):
+    from nuexp.exceptions import DataIntegrityError
+
+    (ev / "manifest.json").unlink()
+    if content is None:
+        (ev / "manifest.json").mkdir()
+    else:
+        (ev / "manifest.json").write_bytes(content)
+    with pytest.raises(DataIntegrityError, match="manifest.json: not a readable"):
+        _process(ev)

@@ -23,6 +23,7 @@ floating-point addition is not associative).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,8 @@ from hepunits import MeV, cm, ms, us
 from ..exceptions import DataIntegrityError
 from . import fused
 from .fused import spill_starts
-from .io import DEFAULT_CHUNK_SIZE, event_files, iter_file_columns
-from .schema import EventChunk
+from .io import DEFAULT_CHUNK_SIZE, event_files, iter_file_columns, manifest_checksums
+from .schema import VALUE_LIMITS, EventChunk
 from .selection import CUT_STAGES, SelectionCuts
 
 __all__ = ["HIST_EDGES", "StreamSummary", "PeriodSummary", "process_chunks",
@@ -252,6 +253,32 @@ _HPAR = np.array([[HIST_EDGES[k][0], (HIST_EDGES[k][-1] - HIST_EDGES[k][0]) / n,
 _HMAX = int(_HN.max())
 
 
+@functools.cache
+def _limits(time_unit: float, length_unit: float) -> np.ndarray:
+    """:data:`~nuexp.events.schema.VALUE_LIMITS` (file units) in the units of columns
+    whose ``value * unit`` is hepunits, in :data:`fused.VALUE_COLUMNS` order."""
+    scale = {"time_us": us / time_unit, "x_cm": cm / length_unit, "y_cm": cm / length_unit,
+             "z_cm": cm / length_unit}
+    return np.array([[lim * scale.get(name, 1.0) for lim in VALUE_LIMITS[name]]
+                     for name in fused.VALUE_COLUMNS])
+
+
+def _raise_bad_value(seg: _Columns, source: str) -> None:
+    """Name the column, the row and the value the fused pass found out of range: the file
+    is read again with full validation (the error path only), or, for an in-memory
+    stream, the segment is searched."""
+    if Path(source).is_file():
+        for _ in iter_file_columns(source, validate=True):
+            pass
+    a = seg.arrays
+    row, code = fused.row_violation(*a, True, _limits(seg.time_unit, seg.length_unit),
+                                    seg.time_unit, False, 0, 0, 0.0)
+    name = fused.VALUE_COLUMNS[code - 3] if code >= 3 else "time order"
+    value = a[_FILE_NAMES.index(name)][row].item() if code >= 3 else None
+    raise DataIntegrityError(f"{source}: column {name!r}, row {row} of a segment: value "
+                             f"{value!r} outside the allowed range (finite values only)")
+
+
 class _Block:
     """Accumulators of one block (the rows between two cut points of the stream), per
     period slot; added to the summary when the block is complete."""
@@ -337,7 +364,9 @@ class _Stream:
                 self.per_windows, self.truth_only, self.next_seq,
                 acc.icount, acc.fsum, acc.h_data, acc.h_fake, _HPAR, _HN, self._sel,
                 self._flags, self._dsel_seq, self._dsel_val, self._psel_idx,
-                self._psel_seq, self._spill_slot)
+                self._psel_seq, self._spill_slot, _limits(seg.time_unit, seg.length_unit))
+            if err == -2:
+                _raise_bad_value(seg, self.source)
             if err >= 0:
                 self.cuts.window_of(seg.period, self.source)     # raises, naming the period
                 raise AssertionError("period lookup and window_of disagree")  # pragma: no cover
@@ -471,14 +500,17 @@ def _pieces(chunks: Iterable[_Columns], piece_rows: int = PIECE_ROWS
 
 
 def _file_pieces(path: str | Path, chunk_size: int, piece_rows: int = PIECE_ROWS,
-                 threads: bool = False) -> Iterator[tuple[_Columns, bool]]:
+                 threads: bool = False, checksum: str | None = None
+                 ) -> Iterator[tuple[_Columns, bool]]:
     """Read a file in pieces of at most ``piece_rows`` rows, flagging the ends of the
     ``chunk_size``-row chunks that ``iter_file_chunks(path, chunk_size)`` would give
     (Parquet and ROOT batches are exactly ``chunk_size`` rows but the last)."""
     read = min(chunk_size, piece_rows)
     offset = 0                             # rows into the current chunk
     pending: tuple[_Columns, bool] | None = None
-    for columns in iter_file_columns(path, read, threads=threads):
+    # the values are checked by the fused pass (fused.row_flags), the order here
+    for columns in iter_file_columns(path, read, threads=threads, validate=False,
+                                     checksum=checksum):
         cols = _Columns.from_file(columns)
         n = len(cols)
         start = 0
@@ -568,10 +600,16 @@ def process_file(path: str | Path, cuts: SelectionCuts | None = None, *,
     The Parquet columns are decoded in this thread: pyarrow's decode threads cost ~10 %
     more CPU per trigger and more memory, and bought no wall time on the 2-core test
     machine (``benchmarks/bench_events.py``); ``decode_threads=True`` turns them on.
+
+    A file listed in its folder's manifest is verified against the recorded checksum
+    first; any other file's Parquet pages against their CRC32s as they are decoded.
+    Every value is checked in the fused pass (:func:`nuexp.events.fused.row_flags`).
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size = {chunk_size}: must be >= 1")
-    return _process_columns(_file_pieces(path, chunk_size, threads=decode_threads),
+    checksum = manifest_checksums(path).get(Path(path))
+    return _process_columns(_file_pieces(path, chunk_size, threads=decode_threads,
+                                         checksum=checksum),
                             cuts or SelectionCuts(), truth_only, str(path))
 
 
@@ -597,7 +635,8 @@ def process_files(source: str | Path, cuts: SelectionCuts | None = None, *,
     no two files hold the same spills (:meth:`StreamSummary.check_disjoint`).
     """
     cuts = cuts or SelectionCuts()
-    files = [str(p) for p in event_files(source)]
+    # checksums are verified by each task, as it reads its file (in parallel, cache-warm)
+    files = [str(p) for p in event_files(source, verify_checksums=False)]
     tasks = [(f, cuts, chunk_size, truth_only) for f in files]
     if scheduler == "serial" or len(files) == 1:
         parts: Iterator[StreamSummary] | list[StreamSummary] = (
