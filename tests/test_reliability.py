@@ -331,3 +331,84 @@ def test_broken_manifest_is_refused(ev, content):
         (ev / "manifest.json").write_bytes(content)
     with pytest.raises(DataIntegrityError, match="manifest.json: not a readable"):
         _process(ev)
+
+
+# --------------------------------------------------------------- case 4: validation
+@pytest.mark.parametrize(("preset", "override", "field"), [
+    ("jsns2-sterile", {"beam": {"power_mw": float("inf")}}, "beam.power_mw"),
+    ("jsns2-events", {"simulation": {"rates": {"muon_hz": True}}}, "simulation.rates.muon_hz"),
+])
+def test_inf_and_booleans_are_refused(preset, override, field):
+    from nuexp.exceptions import InvalidConfiguration
+    from nuexp.experiments.registry import resolve_config
+
+    with pytest.raises(InvalidConfiguration, match=field.replace(".", r"\.")):
+        resolve_config(preset, override)
+
+
+def test_boolean_is_not_a_number_in_python():
+    from nuexp.config import StrictModel
+    from nuexp.exceptions import InvalidConfiguration  # noqa: F401 - the API's type
+
+    class Block(StrictModel):
+        mass_kg: float
+
+    with pytest.raises(Exception, match="boolean"):
+        Block(mass_kg=True)
+    assert Block(mass_kg=2).mass_kg == 2.0
+
+
+# --------------------------------------------------------------- case 3: memory
+def test_simulate_huge_pot_is_refused_without_allocating(tmp_path):
+    res = _cli("simulate", "jsns2", "--pot", "1e30", "--out", "big", cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "at most 100000" in res.stderr and os.listdir(tmp_path) == []
+
+
+def test_require_memory_gives_estimate_and_available():
+    from nuexp.exceptions import InsufficientMemory
+    from nuexp.validation import available_memory, require_memory
+
+    require_memory(1e6, "a small array")
+    with pytest.raises(InsufficientMemory, match="would need about .* available"):
+        require_memory(10 * available_memory(), "a large array")
+
+
+def test_muon_rate_that_would_not_fit_is_refused(tmp_path):
+    from nuexp.exceptions import InsufficientMemory
+
+    from nuexp.experiments.jsns2_events.analysis import simulate_dataset
+
+    with pytest.raises(InsufficientMemory, match="simulating one block"):
+        simulate_dataset("jsns2", tmp_path / "x", pot=1e21,
+                         config={"simulation": {"rates": {"muon_hz": 1e9}}})
+    assert os.listdir(tmp_path) == []
+
+
+# --------------------------------------------------------------- case 7: one-line errors
+def test_os_errors_are_one_line(tmp_path):
+    (tmp_path / "cfgdir").mkdir()
+    (tmp_path / "bad.toml").write_bytes(b"\xff\xfe\x00x = 1\n")
+    for args in (["run", "clovers", "--config", "cfgdir"],
+                 ["run", "clovers", "--config", "bad.toml"],
+                 ["simulate", "jsns2", "--seed", "-1", "--out", "s"]):
+        res = _cli(*args, cwd=tmp_path)
+        assert res.returncode == 2, (args, res.stderr)
+        assert "Traceback" not in res.stderr and res.stderr.strip(), args
+    res = _cli("run", "clovers", "--config", "cfgdir", "--debug", cwd=tmp_path)
+    assert "Traceback" in res.stderr
+
+
+def test_full_disk_is_one_line(tmp_path, monkeypatch):
+    import errno
+
+    from nuexp import cli
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out"))
+
+    monkeypatch.setattr(cli, "app", full)
+    monkeypatch.setattr(sys, "argv", ["nuexp", "run", "clovers"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 2
