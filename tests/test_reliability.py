@@ -412,3 +412,48 @@ def test_full_disk_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
     assert exit_info.value.code == 2
+
+
+# --------------------------------------------------------------- case 5: checkpoints
+def _triple(x):
+    return [3.0 * x, 1.0]
+
+
+def test_checkpoint_is_plain_data_and_never_trusted(tmp_path):
+    import pickle
+
+    import numpy as np
+
+    from nuexp.parallel import map_tasks
+
+    assert map_tasks(_triple, [1.0, 2.0], scheduler="serial", checkpoint=tmp_path) == \
+        [[3.0, 1.0], [6.0, 1.0]]
+    files = sorted(tmp_path.glob("task-*.npz"))
+    with np.load(files[0], allow_pickle=False) as stored:     # plain data, no pickle
+        assert stored["data"].tolist() == [3.0, 1.0]
+    # a planted pickle would run code if it were unpickled: it is recomputed instead
+    files[0].write_bytes(pickle.dumps(print))
+    # a valid file of another task put in place of task 1: refused by its key
+    files[1].write_bytes(files[0].read_bytes())
+    assert map_tasks(_triple, [1.0, 2.0], scheduler="serial", checkpoint=tmp_path) == \
+        [[3.0, 1.0], [6.0, 1.0]]
+
+
+def test_checkpoint_key_includes_the_version(tmp_path, monkeypatch):
+    import nuexp
+    from nuexp.parallel import map_tasks
+
+    map_tasks(_triple, [1.0], scheduler="serial", checkpoint=tmp_path)
+    before = {p.name for p in tmp_path.iterdir()}
+    monkeypatch.setattr(nuexp, "__version__", "99.0")
+    map_tasks(_triple, [1.0], scheduler="serial", checkpoint=tmp_path)
+    assert {p.name for p in tmp_path.iterdir()} - before
+
+
+def test_checkpoint_dir_that_is_a_file_is_refused(tmp_path):
+    from nuexp.exceptions import InvalidConfiguration
+    from nuexp.parallel import map_tasks
+
+    (tmp_path / "ck").write_text("x")
+    with pytest.raises(InvalidConfiguration, match="checkpoint folder"):
+        map_tasks(_triple, [1.0], scheduler="serial", checkpoint=tmp_path / "ck")
