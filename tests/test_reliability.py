@@ -457,3 +457,20 @@ def test_checkpoint_dir_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "ck").write_text("x")
     with pytest.raises(InvalidConfiguration, match="checkpoint folder"):
         map_tasks(_triple, [1.0], scheduler="serial", checkpoint=tmp_path / "ck")
+
+
+@pytest.mark.parametrize("override", [{"scan": {"n_sin2_2theta": 100_000_000}},
+                                      {"toys": {"n_toys": 1_000_000_000}},
+                                      {"beam": {"bunch_centres_ns": []}}])
+def test_sterile_sizes_and_empty_lists_are_refused(override):
+    from nuexp.exceptions import InvalidConfiguration
+    from nuexp.experiments.registry import resolve_config
+
+    with pytest.raises(InvalidConfiguration):
+        resolve_config("jsns2-sterile", override)
+
+
+def test_oscillate_energy_range_that_would_not_fit(tmp_path):
+    res = _cli("oscillate", "--energy-range", "10:50:3e9", cwd=tmp_path)
+    assert res.returncode == 2 and "would need about" in res.stderr
+    assert "Traceback" not in res.stderr
