@@ -12,11 +12,11 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> from nuexp.events.schema import EventChunk
->>> from nuexp.events.io import EventWriter, iter_chunks
+>>> from nuexp.events.io import EventWriter, iter_file_chunks
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty.parquet"
 >>> with EventWriter(path) as writer:
 ...     writer.write(EventChunk.empty())
->>> sum(len(c) for c in iter_chunks(path))
+>>> sum(len(c) for c in iter_file_chunks(path))   # iter_chunks refuses an empty file
 0
 """
 
