@@ -474,3 +474,14 @@ def test_oscillate_energy_range_that_would_not_fit(tmp_path):
     res = _cli("oscillate", "--energy-range", "10:50:3e9", cwd=tmp_path)
     assert res.returncode == 2 and "would need about" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(("preset", "override"), [
+    ("jsns2-sterile", {"toys": {"points": [[2.0, 1.0]]}}),
+    ("juno", {"binning": {"n_fine": 100_000_000}})])
+def test_unphysical_toy_point_and_huge_grid_are_refused(preset, override):
+    from nuexp.exceptions import InvalidConfiguration
+    from nuexp.experiments.registry import resolve_config
+
+    with pytest.raises(InvalidConfiguration):
+        resolve_config(preset, override)

@@ -153,7 +153,17 @@ class Toys(StrictModel):
     enabled: bool = True
     n_toys: int = Field(400, ge=1, le=10_000_000,
                         description="toys per point, 1-1e7 (thrown in chunks)")
-    points: list[tuple[float, float]] = [(0.003, 1.2), (0.01, 2.5)]
+    points: list[tuple[float, float]] = Field(
+        [(0.003, 1.2), (0.01, 2.5)],
+        description="(sin²2θ, Δm² [eV²]) of the toy points: 0 < sin²2θ <= 1, Δm² > 0")
+
+    @field_validator("points")
+    @classmethod
+    def _physical(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for s2, dm2 in points:
+            if not (0 < s2 <= 1 and dm2 > 0):
+                raise ValueError(f"point ({s2}, {dm2}): need 0 < sin²2θ <= 1 and Δm² > 0 eV²")
+        return points
 
 
 class Parallel(StrictModel):

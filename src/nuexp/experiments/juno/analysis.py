@@ -122,7 +122,8 @@ class BinningBlock(StrictModel):
     e_min_mev: float = Field(0.8, gt=0)
     e_max_mev: float = Field(9.0, gt=0)
     bin_width_kev: float = Field(20.0, gt=0)
-    n_fine: int = Field(1600, ge=200)
+    n_fine: int = Field(1600, ge=200, le=100_000,
+                        description="fine neutrino-energy grid points, 200-100000")
     e_nu_max_mev: float = Field(10.0, gt=2.0)
 
     @model_validator(mode="after")
