@@ -16,7 +16,7 @@ higher one)::
 * Foundation modules, importable from every stage, import only each other:
   ``config`` (pydantic base models: every stage validates its inputs with them),
   ``exceptions``, ``validation`` (argument checks), ``constants`` (physical constants
-  defined once), ``_version``, ``_atomic`` (atomic file writes, needed by events,
+  defined once), ``_version``, ``fileio`` (atomic file writes and output folders, needed by events,
   parallel and report alike) and ``parallel`` (the one task path — serial, dask
   LocalCluster or scheduler address, checkpoints — with no physics in it: ``events``
   maps event files through it, experiments their scans and toys).
@@ -39,7 +39,7 @@ PACKAGE = Path(nuexp.__file__).parent
 STAGES = ["sources", "oscillation", "interactions", "targets", "detector", "rates",
           "events", "stats", "report", "experiments", "cli"]
 #: Modules every stage may import; they import only each other.
-FOUNDATION = {"config", "exceptions", "validation", "constants", "_version", "_atomic",
+FOUNDATION = {"config", "exceptions", "validation", "constants", "_version", "fileio",
               "parallel"}
 #: Top-level modules that belong to the command-line layer.
 CLI_MODULES = {"cli", "cli_oscillate", "cli_experiments", "__main__", "__init__"}
@@ -127,7 +127,7 @@ def test_no_stage_imports_a_higher_one():
     ("nuexp/events/x.py", "from ..parallel import map_tasks", None),
     ("nuexp/experiments/x/y.py", "from ... import __version__", None),
     ("nuexp/config.py", "from .report import results", "foundation module"),
-    ("nuexp/events/x.py", "from .._atomic import atomic_write_text", None),
+    ("nuexp/events/x.py", "from ..fileio import atomic_write_text", None),
 ])
 def test_checker_sees_lazy_and_relative_imports(tmp_path, source, target, expected):
     # the checker itself must catch what the issue listed (a test that cannot fail is none)

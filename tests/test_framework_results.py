@@ -8,7 +8,7 @@ import pytest
 
 from nuexp.config import ExperimentConfig, StrictModel, deep_merge, validate_config
 from nuexp.exceptions import InvalidConfiguration, NuexpError
-from nuexp._atomic import atomic_write_text, replace_directory
+from nuexp.fileio import MARKER, atomic_write_text, commit_output, prepare_output
 from nuexp.report.results import Quantity, Results
 from nuexp.report.tables import format_number, quantities_table
 
@@ -78,14 +78,17 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
     assert os.listdir(target.parent) == ["file.txt"]
 
 
-def test_replace_directory_swaps_whole_output(tmp_path):
-    old, new = tmp_path / "out", tmp_path / "staging"
-    old.mkdir()
-    (old / "stale.txt").write_text("old")
-    new.mkdir()
-    (new / "results.json").write_text("{}")
-    replace_directory(new, old)
-    assert sorted(os.listdir(old)) == ["results.json"]
+def test_commit_output_replaces_only_an_earlier_nuexp_run(tmp_path):
+    # issue 19, case 1: the earlier test asserted that an unrelated file was deleted
+    out = tmp_path / "out"
+    staging = prepare_output(out)
+    (staging / "results.json").write_text("{}")
+    commit_output(staging, out)
+    assert sorted(os.listdir(out)) == [MARKER, "results.json"]
+    staging = prepare_output(out)                  # an earlier nuexp run: replaced whole
+    (staging / "table.csv").write_text("a\n")
+    commit_output(staging, out)
+    assert sorted(os.listdir(out)) == [MARKER, "table.csv"]
     assert sorted(os.listdir(tmp_path)) == ["out"]
 
 

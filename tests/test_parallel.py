@@ -131,7 +131,7 @@ def test_checkpoint_resume_after_failure(tmp_path):
     with pytest.raises(RuntimeError, match="boom at 3") as info:
         map_tasks(flaky, list(range(6)), scheduler="serial", checkpoint=tmp_path)
     assert any("task 3" in note for note in info.value.__notes__)
-    assert len(list(tmp_path.glob("task-*.pkl"))) == 3          # tasks 0, 1, 2 saved
+    assert len(list(tmp_path.glob("task-*.npz"))) == 3          # tasks 0, 1, 2 saved
     assert not list(tmp_path.glob(".*tmp"))                     # no partial files left
     FAIL_AT.clear()
     CALLS.clear()
@@ -150,8 +150,8 @@ def test_checkpoint_changed_task_or_damaged_file_is_recomputed(tmp_path):
     CALLS.clear()
     assert map_tasks(flaky, [1, 7, 3], scheduler="serial", checkpoint=tmp_path) == [10, 70, 30]
     assert CALLS == [7]
-    damaged = sorted(tmp_path.glob("task-0000000-*.pkl"))[0]
-    damaged.write_bytes(b"not a pickle")
+    damaged = sorted(tmp_path.glob("task-0000000-*.npz"))[0]
+    damaged.write_bytes(b"not an npz file")
     CALLS.clear()
     assert map_tasks(flaky, [1, 7, 3], scheduler="serial", checkpoint=tmp_path) == [10, 70, 30]
     assert CALLS == [1]
@@ -160,7 +160,7 @@ def test_checkpoint_changed_task_or_damaged_file_is_recomputed(tmp_path):
 def test_checkpoint_with_cluster_matches_serial(client, tmp_path):
     tasks = [0.5 * i for i in range(9)]
     first = map_tasks(draw, tasks, scheduler=client, seed=9, checkpoint=tmp_path)
-    assert len(list(tmp_path.glob("task-*.pkl"))) == 9
+    assert len(list(tmp_path.glob("task-*.npz"))) == 9
     again = map_tasks(draw, tasks, scheduler="serial", seed=9, checkpoint=tmp_path)
     fresh = map_tasks(draw, tasks, scheduler="serial", seed=9)
     for a, b, c in zip(first, again, fresh):

@@ -79,11 +79,11 @@ def test_scan_checkpoint_resumes_with_identical_results(tmp_path, result):
     config = {**SMALL, "parallel": {"checkpoint_dir": str(tmp_path)},
               "toys": {"enabled": False}}
     first = nuexp.run("jsns2-sterile", config=config)
-    saved = sorted(tmp_path.glob("pot_analysed/task-*.pkl"))
+    saved = sorted(tmp_path.glob("pot_analysed/task-*.npz"))
     assert len(saved) == SMALL["scan"]["n_dm2"]
     saved[0].unlink()                       # as if the run had stopped before this row
     second = nuexp.run("jsns2-sterile", config=config)
-    assert len(list(tmp_path.glob("pot_analysed/task-*.pkl"))) == SMALL["scan"]["n_dm2"]
+    assert len(list(tmp_path.glob("pot_analysed/task-*.npz"))) == SMALL["scan"]["n_dm2"]
     np.testing.assert_array_equal(first.spectra["delta_chi2_map"],
                                   second.spectra["delta_chi2_map"])
     np.testing.assert_array_equal(first.spectra["delta_chi2_map"],

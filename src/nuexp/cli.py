@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -70,7 +72,8 @@ def run_command(
                                           help="TOML file merged over the preset."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="Output folder (default ./nuexp-out/EXPERIMENT/)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of every random process."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0,
+                                       help="Seed of every random process (>= 0)."),
     as_json: bool = typer.Option(False, "--json", help="Print results.json instead of the table."),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler",
@@ -191,7 +194,7 @@ def simulate_command(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (Parquet files + manifest)."),
     pot: Optional[float] = typer.Option(None, "--pot",
                                         help="Total protons on target (default: the preset's)."),
-    seed: int = typer.Option(12345, "--seed", help="Seed of every random process."),
+    seed: int = typer.Option(12345, "--seed", min=0, help="Seed of every random process (>= 0)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c",
                                           help="TOML merged over the jsns2-events preset."),
 ) -> None:
@@ -221,9 +224,48 @@ def _register_experiment_commands() -> None:
 _register_experiment_commands()
 
 
+def _one_line(err: BaseException) -> str:
+    """What went wrong, where, and how to fix it, for an error that reached ``main``."""
+    if isinstance(err, NuexpError):
+        return str(err)
+    if isinstance(err, OSError):
+        where = " ".join(repr(str(f)) for f in (err.filename, err.filename2) if f is not None)
+        what = err.strerror or str(err)
+        hint = {errno.ENOSPC: "free some space or write to another disk",
+                errno.EDQUOT: "free some space or write to another disk",
+                errno.EACCES: "choose a place you can write to, or fix its permissions",
+                errno.EPERM: "choose a place you can write to, or fix its permissions",
+                errno.EROFS: "choose a writable place",
+                errno.EISDIR: "give a file, not a folder",
+                errno.ENOENT: "check the path"}.get(err.errno or 0, "")
+        return f"{what}: {where}" + (f" ({hint})" if hint else "") if where else what
+    if isinstance(err, UnicodeDecodeError):
+        return f"a file is not UTF-8 text ({err.reason} at byte {err.start}); give a text file"
+    return f"out of memory ({err}); reduce the sizes in the configuration"
+
+
 def main() -> None:
-    """Entry point of the console script."""
-    app()
+    """Entry point of the console script.
+
+    Every error a user can cause (:class:`~nuexp.exceptions.NuexpError`, an OS error such
+    as a full disk or an unwritable folder, a file that is not UTF-8, memory exhausted)
+    is printed as one line and ends with exit status 2; ``--debug`` anywhere on the
+    command line (or ``NUEXP_DEBUG=1``) shows the traceback instead. SIGTERM cleans up
+    like Ctrl-C (:func:`nuexp.fileio.install_signal_handlers`).
+    """
+    from .fileio import install_signal_handlers
+
+    debug = "--debug" in sys.argv[1:] or os.environ.get("NUEXP_DEBUG", "") not in ("", "0")
+    sys.argv[1:] = [a for a in sys.argv[1:] if a != "--debug"]
+    install_signal_handlers()
+    try:
+        app(standalone_mode=True)
+    except (NuexpError, OSError, UnicodeDecodeError, MemoryError) as err:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {_one_line(err)}", highlight=False,
+                          soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

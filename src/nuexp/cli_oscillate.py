@@ -19,7 +19,7 @@ from .exceptions import InvalidConfiguration
 from .oscillation.engine import FLAVOURS, flavour_index, probability
 from .oscillation.matter import ConstantDensity, LayeredProfile, prem_profile
 from .oscillation.parameters import OscillationParameters
-from .validation import require_non_negative, require_positive
+from .validation import require_memory, require_non_negative, require_positive
 
 __all__ = ["parse_energies", "parse_layers", "parse_params", "run_oscillate", "PARAM_KEYS"]
 
@@ -49,6 +49,8 @@ def parse_energies(values: Sequence[float] | None, energy_range: str | None) -> 
         if n < 1 or not (0 < lo <= hi):
             raise InvalidConfiguration(
                 f"--energy-range needs 0 < MIN <= MAX and N >= 1; got {energy_range!r}")
+        # the energies, a Python list of them and the probabilities: ~64 bytes each
+        require_memory(64.0 * n, f"--energy-range with N = {n}")
         energies.extend(np.linspace(lo, hi, n).tolist())
     if not energies:
         raise InvalidConfiguration("give energies with --energy-mev E [E ...] or "

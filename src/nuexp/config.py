@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .exceptions import InvalidConfiguration
 
@@ -46,9 +46,24 @@ REPLACE_KEY = "_replace"
 
 class StrictModel(BaseModel):
     """Base of every configuration block: unknown keys are refused, values are checked
-    on assignment, and the model is immutable once validated."""
+    on assignment, and the model is immutable once validated.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    Every float must be finite (``inf``/``nan`` are refused, ``allow_inf_nan=False``),
+    and a boolean is never taken for a number (``npe_low = true`` is an error, not 1).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool and "bool" not in str(annotation):
+                raise ValueError(f"a boolean ({value}) is not allowed here; give a "
+                                 f"{getattr(annotation, '__name__', annotation)}")
+        return value
 
 
 #: Internal references a reader cannot follow (a seed file, an issue, a session).

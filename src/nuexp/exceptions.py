@@ -15,6 +15,10 @@ __all__ = [
     "SchemaMismatch",
     "DataNotAvailable",
     "UnknownName",
+    "OutputRefused",
+    "DataIntegrityError",
+    "InsufficientMemory",
+    "InputFileError",
 ]
 
 
@@ -59,3 +63,25 @@ class SchemaMismatch(NuexpError, ValueError):
 
 class DataNotAvailable(NuexpError, RuntimeError):
     """A data package or file needed for an analysis is not installed."""
+
+
+class OutputRefused(NuexpError, FileExistsError):
+    """An output path that nuexp may not write to or replace (a folder holding files
+    nuexp did not write, a file, a device, ``.``, an unwritable place); nothing was
+    touched."""
+
+
+class DataIntegrityError(SchemaMismatch):
+    """Event data that disagree with their manifest (unlisted, duplicate or missing
+    block, wrong row count or checksum) or hold unphysical values; the message names the
+    file and, for a value, the column, the row and the value."""
+
+
+class InsufficientMemory(NuexpError, MemoryError):
+    """A computation would need more memory than the machine has available; the message
+    gives the estimate, the available memory and the setting to change."""
+
+
+class InputFileError(NuexpError, OSError):
+    """An input or output file could not be read or written (missing, a folder, not
+    UTF-8, not readable, disk full, ...); the message names the path and the reason."""

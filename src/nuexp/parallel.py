@@ -21,11 +21,12 @@ built from ``SeedSequence(seed).spawn(n)[i]``, so the numbers a task draws depen
 the seed and its position, never on the backend, the number of workers or the order in
 which tasks finish: results are bit-identical to the serial run.
 
-Checkpointing: with ``checkpoint=FOLDER`` every finished task's result is pickled to
-``FOLDER/task-<index>-<key>.pkl`` (written atomically: a temporary file, then a rename).
-``<key>`` is a hash of the function's name, the task and its seed, so a rerun with the
-same inputs loads what is already there and computes only the rest, while a changed task
-is recomputed instead of silently reusing a stale result.
+Checkpointing: with ``checkpoint=FOLDER`` every finished task's result is saved as plain
+data (a numeric array or JSON in ``FOLDER/task-<index>-<key>.npz``, no pickle, written
+atomically). ``<key>`` is a hash of the function's name, the task, its seed and the nuexp
+version, stored in the file with a SHA-256 of key and data; a rerun with the same inputs
+loads what is there and computes only the rest, while a changed task, another release or
+a damaged, foreign or replaced file is recomputed, never trusted.
 
 dask is an optional dependency (``pip install 'nuexp[dask]'``); asking for a non-serial
 scheduler without it raises :class:`ParallelBackendUnavailable`.
@@ -46,6 +47,8 @@ True
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
 import math
 import os
@@ -58,7 +61,7 @@ from typing import Any
 import numpy as np
 
 from .exceptions import InvalidConfiguration, NuexpError
-from ._atomic import atomic_write_bytes
+from .fileio import atomic_write_bytes
 
 __all__ = [
     "map_tasks",
@@ -200,8 +203,13 @@ def _func_name(func: Callable[..., Any]) -> str:
 
 
 def _task_key(func: Callable[..., Any], task: Any, seedseq: Any) -> str:
+    """Hash of the function, the task (its configuration), its seed and the nuexp
+    version: a checkpoint of another configuration, seed or release is never reused.
+    (``pickle.dumps`` only serialises the task for hashing; nothing is ever unpickled.)"""
+    from . import __version__
+
     digest = hashlib.sha256()
-    digest.update(_func_name(func).encode())
+    digest.update(f"{_func_name(func)}|nuexp {__version__}".encode())
     try:
         digest.update(pickle.dumps(task, protocol=4))
     except Exception as err:
@@ -213,16 +221,58 @@ def _task_key(func: Callable[..., Any], task: Any, seedseq: Any) -> str:
     return digest.hexdigest()[:20]
 
 
+def _encode(result: Any) -> tuple[str, np.ndarray]:
+    """A result as plain data: a numeric array, or JSON text (as bytes)."""
+    if not isinstance(result, (dict, str)):
+        try:
+            array = np.asarray(result)
+        except (ValueError, TypeError):
+            array = None
+        if array is not None and array.dtype.kind in "biufc":
+            kind = "scalar" if np.isscalar(result) or array.ndim == 0 else (
+                "list" if isinstance(result, (list, tuple)) else "array")
+            return kind, array
+    try:
+        text = json.dumps(result, allow_nan=True)
+    except TypeError:
+        raise InvalidConfiguration(
+            f"checkpointing stores numbers, arrays and JSON data; a task returned "
+            f"{type(result).__name__}") from None
+    return "json", np.frombuffer(text.encode(), dtype=np.uint8)
+
+
+def _decode(kind: str, data: np.ndarray) -> Any:
+    if kind == "json":
+        return json.loads(data.tobytes().decode())
+    if kind == "scalar":
+        return data.item()
+    return data.tolist() if kind == "list" else data
+
+
+def _digest(key: str, kind: str, data: np.ndarray) -> str:
+    h = hashlib.sha256(f"{key}|{kind}|{data.dtype.str}|{data.shape}".encode())
+    h.update(np.ascontiguousarray(data).tobytes())
+    return h.hexdigest()
+
+
 class _Checkpoint:
-    """A folder of pickled task results, one file per finished task."""
+    """A folder of finished task results, one ``.npz`` file per task: plain data (no
+    pickle, read with ``allow_pickle=False``), holding its key (function, task, seed,
+    nuexp version) and a SHA-256 of key and data, both checked on load; a damaged,
+    foreign or replaced file is deleted and its task recomputed, never trusted."""
 
     def __init__(self, folder: str | Path, keys: list[str]) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InvalidConfiguration(
+                f"checkpoint folder {str(self.folder)!r} cannot be created "
+                f"({err.strerror}); give a folder path (checkpoint_dir)") from None
         self.keys = keys
 
     def path(self, index: int) -> Path:
-        return self.folder / f"task-{index:07d}-{self.keys[index]}.pkl"
+        return self.folder / f"task-{index:07d}-{self.keys[index]}.npz"
 
     def load(self) -> dict[int, Any]:
         done: dict[int, Any] = {}
@@ -231,14 +281,24 @@ class _Checkpoint:
             if not path.is_file():
                 continue
             try:
-                with path.open("rb") as handle:
-                    done[index] = pickle.load(handle)
-            except Exception:  # a damaged file is recomputed, never trusted
-                path.unlink(missing_ok=True)
+                with np.load(path, allow_pickle=False) as stored:
+                    key, kind = str(stored["key"]), str(stored["kind"])
+                    data, digest = stored["data"], str(stored["digest"])
+                if key == self.keys[index] and digest == _digest(key, kind, data):
+                    done[index] = _decode(kind, data)
+                    continue
+            except Exception:  # noqa: BLE001 - any unreadable file is recomputed
+                pass
+            path.unlink(missing_ok=True)
         return done
 
     def save(self, index: int, result: Any) -> None:
-        atomic_write_bytes(self.path(index), pickle.dumps(result, protocol=4))
+        key = self.keys[index]
+        kind, data = _encode(result)
+        buffer = io.BytesIO()
+        np.savez(buffer, key=np.array(key), kind=np.array(kind), data=data,
+                 digest=np.array(_digest(key, kind, data)))
+        atomic_write_bytes(self.path(index), buffer.getvalue())
 
 
 # --------------------------------------------------------------------------- progress

@@ -41,7 +41,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["scan_segment", "row_flags", "shift_segment", "order_violation", "spill_starts", "hist_bin",
+__all__ = ["scan_segment", "row_flags", "shift_segment", "order_violation", "row_violation", "rows_valid",
+           "VALUE_COLUMNS", "spill_starts", "hist_bin",
            "py_mod", "N_ICOUNT", "IC_EVENTS", "IC_SPILLS", "IC_CUTFLOW", "IC_DATA_NEAR",
            "IC_DATA_FAR", "IC_TRUTH_SELECTED", "N_PAR", "SEL_COLUMNS"]
 
@@ -136,7 +137,8 @@ def spill_starts(run, spill):
 def order_violation(run, spill, time, tscale, has_last, last_run, last_spill, last_time):
     """First row (index into the arrays) out of (run, spill, time) order, and the column
     (0 run, 1 spill, 2 time), comparing times in hepunits (``time * tscale``) like the
-    numpy check; (−1, −1) if in order. ``last_*`` is the previous chunk's last row."""
+    numpy check, or with a negative run (3) or spill (4); (−1, −1) if in order.
+    ``last_*`` is the previous chunk's last row."""
     n = run.shape[0]
     if n == 0:
         return -1, -1
@@ -149,10 +151,14 @@ def order_violation(run, spill, time, tscale, has_last, last_run, last_spill, la
         ps = spill[0]
         pt = np.float64(time[0]) * tscale
         start = 1
+    if run[0] < 0 or spill[0] < 0:
+        return 0, 3 if run[0] < 0 else 4
     for i in range(start, n):
         r = run[i]
         s = spill[i]
         t = np.float64(time[i]) * tscale
+        if r < 0 or s < 0:
+            return i, 3 if r < 0 else 4
         if r < pr:
             return i, 0
         if r == pr:
@@ -166,12 +172,124 @@ def order_violation(run, spill, time, tscale, has_last, last_run, last_spill, la
     return -1, -1
 
 
+#: value checks of :func:`row_violation`, in its code order (code = 3 + position)
+VALUE_COLUMNS = ("time_us", "energy_mev", "x_cm", "y_cm", "z_cm", "veto_top_pe",
+                 "veto_bottom_pe", "trigger", "truth", "period", "run", "spill")
+
+
+@njit(cache=True, inline="always")
+def _within(v, lo, hi):
+    return (v >= lo) & (v <= hi)      # False for NaN
+
+
+@njit(cache=True)
+def rows_valid(run, spill, time, trigger, energy, x, y, z, vt, vb, period, truth, limits,
+               tscale):
+    """Whether every row is in (run, spill, time) order and every value in its range (the
+    checks of :func:`row_violation`, which finds the offending row). Branch-free, so
+    that LLVM vectorises it: ~1-2 ns per row, a third of the branchy scan; ``truth`` may
+    be any int8 column in range when the file has none."""
+    ok = True
+    n = run.shape[0]
+    for i in range(n):
+        ok &= (_within(np.float64(time[i]), limits[0, 0], limits[0, 1])
+               & _within(np.float64(energy[i]), limits[1, 0], limits[1, 1])
+               & _within(np.float64(x[i]), limits[2, 0], limits[2, 1])
+               & _within(np.float64(y[i]), limits[3, 0], limits[3, 1])
+               & _within(np.float64(z[i]), limits[4, 0], limits[4, 1])
+               & _within(np.float64(vt[i]), limits[5, 0], limits[5, 1])
+               & _within(np.float64(vb[i]), limits[6, 0], limits[6, 1])
+               & _within(np.float64(trigger[i]), limits[7, 0], limits[7, 1])
+               & _within(np.float64(truth[i]), limits[8, 0], limits[8, 1])
+               & _within(np.float64(period[i]), limits[9, 0], limits[9, 1])
+               & _within(np.float64(run[i]), limits[10, 0], limits[10, 1])
+               & _within(np.float64(spill[i]), limits[11, 0], limits[11, 1]))
+    for i in range(1, n):
+        ok &= ((run[i] > run[i - 1])
+               | ((run[i] == run[i - 1])
+                  & ((spill[i] > spill[i - 1])
+                     | ((spill[i] == spill[i - 1])
+                        & (np.float64(time[i]) * tscale >= np.float64(time[i - 1]) * tscale)))))
+    return ok
+
+
+@njit(cache=True)
+def row_violation(run, spill, time, trigger, energy, x, y, z, vt, vb, period, truth,
+                  has_truth, limits, tscale, has_last, last_run, last_spill, last_time):
+    """First row that is out of (run, spill, time) order or holds a value outside its
+    range, and what is wrong: (−1, −1) if none; code 0/1/2 = run/spill/time decreases,
+    ``3 + k`` = column ``VALUE_COLUMNS[k]`` out of ``limits[k] = (low, high)`` (NaN is
+    out of every range). Columns as stored in the file; the order check compares times
+    in hepunits (``time * tscale``) like :func:`order_violation`."""
+    n = run.shape[0]
+    pr = last_run
+    ps = last_spill
+    pt = last_time
+    for i in range(n):
+        t = np.float64(time[i])
+        if not (t >= limits[0, 0] and t <= limits[0, 1]):
+            return i, 3
+        v = np.float64(energy[i])
+        if not (v >= limits[1, 0] and v <= limits[1, 1]):
+            return i, 4
+        v = np.float64(x[i])
+        if not (v >= limits[2, 0] and v <= limits[2, 1]):
+            return i, 5
+        v = np.float64(y[i])
+        if not (v >= limits[3, 0] and v <= limits[3, 1]):
+            return i, 6
+        v = np.float64(z[i])
+        if not (v >= limits[4, 0] and v <= limits[4, 1]):
+            return i, 7
+        v = np.float64(vt[i])
+        if not (v >= limits[5, 0] and v <= limits[5, 1]):
+            return i, 8
+        v = np.float64(vb[i])
+        if not (v >= limits[6, 0] and v <= limits[6, 1]):
+            return i, 9
+        v = np.float64(trigger[i])
+        if not (v >= limits[7, 0] and v <= limits[7, 1]):
+            return i, 10
+        if has_truth:
+            v = np.float64(truth[i])
+            if not (v >= limits[8, 0] and v <= limits[8, 1]):
+                return i, 11
+        v = np.float64(period[i])
+        if not (v >= limits[9, 0] and v <= limits[9, 1]):
+            return i, 12
+        r = run[i]
+        sp = spill[i]
+        if r < limits[10, 0] or r > limits[10, 1]:
+            return i, 13
+        if sp < limits[11, 0] or sp > limits[11, 1]:
+            return i, 14
+        t = t * tscale
+        if i > 0 or has_last:
+            if r < pr:
+                return i, 0
+            if r == pr:
+                if sp < ps:
+                    return i, 1
+                if sp == ps and t < pt:
+                    return i, 2
+        pr = r
+        ps = sp
+        pt = t
+    return -1, -1
+
+
 @njit(cache=True)
 def row_flags(trigger, energy, x, y, z, vt, vb, time, truth, tscale, lscale, par,
-              truth_only, start, stop, flags):
+              truth_only, start, stop, flags, limits):
     """Event-level cuts of rows ``[start, stop)`` as bits (``_F_*``), branch-free so that
     it vectorises: prompt readout, + prompt energy, + prompt timing, + FV (the first four
-    cut-flow rows), fake-prompt eligible, delayed candidate, veto OK, muon."""
+    cut-flow rows), fake-prompt eligible, delayed candidate, veto OK, muon.
+
+    Returns whether every value of these rows is in its range: ``limits`` holds the
+    first nine rows of the :func:`row_violation` limits (time, energy, x, y, z, veto top
+    and bottom, trigger, truth) in the units of the columns as passed (NaN is out of
+    every range). Checked here, on values already loaded, it costs ~1 ns per row."""
+    ok = True
     pe_lo = par[P_PE_LO]
     pe_hi = par[P_PE_HI]
     pt_lo = par[P_PT_LO]
@@ -208,6 +326,16 @@ def row_flags(trigger, energy, x, y, z, vt, vb, time, truth, tscale, lscale, par
         flags[i] = (np.uint8(prompt) | (np.uint8(s1) << 1) | (np.uint8(s2) << 2)
                     | (np.uint8(s3) << 3) | (np.uint8(eligible) << 4) | (np.uint8(delayed) << 5)
                     | (np.uint8(veto_ok) << 6) | (np.uint8(muon) << 7))
+        ok &= (_within(np.float64(time[i]), limits[0, 0], limits[0, 1])
+               & _within(en, limits[1, 0], limits[1, 1])
+               & _within(np.float64(x[i]), limits[2, 0], limits[2, 1])
+               & _within(np.float64(y[i]), limits[3, 0], limits[3, 1])
+               & _within(np.float64(z[i]), limits[4, 0], limits[4, 1])
+               & _within(vti, limits[5, 0], limits[5, 1])
+               & _within(vbi, limits[6, 0], limits[6, 1])
+               & _within(np.float64(trig), limits[7, 0], limits[7, 1])
+               & _within(np.float64(tr), limits[8, 0], limits[8, 1]))
+    return ok
 
 
 @njit(cache=True, inline="always")
@@ -225,7 +353,7 @@ def _add_counts(icount, slot, events, spills, c0, c1, c2, c3):
 def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, truth,
                  tscale, lscale, par, per_values, per_windows, truth_only, seq0,
                  icount, fsum, h_data, h_fake, hpar, hn, sel,
-                 flags, dsel_seq, dsel_val, psel_idx, psel_seq, spill_slot):
+                 flags, dsel_seq, dsel_val, psel_idx, psel_seq, spill_slot, limits):
     """One pass over a spill-complete segment (its first row starts a spill, numbered
     ``seq0``): cuts (:func:`row_flags`, tile by tile), then row by row the cut-flow
     counts and the selected delayed events, and at the end of each spill with a candidate
@@ -240,7 +368,8 @@ def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, tru
     (n_selected, n_delayed_selected, n_prompt_selected, n_spills, error_row)
         ``n_selected`` may exceed ``sel.shape[0]`` (then only the first rows were written:
         call again with a larger ``sel``). ``error_row`` ≥ 0 is a row whose period is not in
-        ``per_values`` (nothing else is meaningful then).
+        ``per_values``, −2 means a value outside ``limits`` (see :func:`row_flags`);
+        nothing else is meaningful then.
     """
     n = time.shape[0]
     n_sel = 0
@@ -290,8 +419,9 @@ def scan_segment(run, spill, time, trigger, energy, x, y, z, vt, vb, period, tru
                 # flags tile by tile, so that the pair pass of each spill finds its rows
                 # still in cache
                 flagged = min(n, i + _TILE)
-                row_flags(trigger, energy, x, y, z, vt, vb, time, truth, tscale, lscale,
-                          par, truth_only, i, flagged, flags)
+                if not row_flags(trigger, energy, x, y, z, vt, vb, time, truth, tscale,
+                                 lscale, par, truth_only, i, flagged, flags, limits):
+                    return n_sel, n_d, n_p, n_spill, -2
             new = run[i] != prev_run or spill[i] != prev_spill
         if (new or i == n) and cand:
             # ------------------------------------------ pair pass of the spill [a, i)

@@ -23,6 +23,7 @@ floating-point addition is not associative).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +31,11 @@ from pathlib import Path
 import numpy as np
 from hepunits import MeV, cm, ms, us
 
+from ..exceptions import DataIntegrityError
 from . import fused
 from .fused import spill_starts
-from .io import DEFAULT_CHUNK_SIZE, event_files, iter_file_columns
-from .schema import EventChunk
+from .io import DEFAULT_CHUNK_SIZE, event_files, iter_file_columns, manifest_checksums
+from .schema import VALUE_LIMITS, EventChunk
 from .selection import CUT_STAGES, SelectionCuts
 
 __all__ = ["HIST_EDGES", "StreamSummary", "PeriodSummary", "process_chunks",
@@ -123,6 +125,8 @@ class StreamSummary:
     periods: dict[int, PeriodSummary] = field(default_factory=dict)
     selected: dict[str, np.ndarray] = field(default_factory=lambda: {
         k: np.zeros(0) for k in ("period", "e_p", "e_d", "t_p", "dt", "dvtx", "truth")})
+    #: per file, in stream order: (file, first run, first spill, last run, last spill)
+    spans: list[tuple[str, int, int, int, int]] = field(default_factory=list)
 
     def period(self, value: int) -> PeriodSummary:
         """The summary of one period (created empty on first use)."""
@@ -136,7 +140,25 @@ class StreamSummary:
             self.period(value).merge(part)
         self.selected = {k: np.concatenate([self.selected[k], other.selected[k]])
                          for k in self.selected}
+        self.spans.extend(other.spans)
         return self
+
+    def check_disjoint(self) -> None:
+        """Refuse files whose spills overlap (a block copied under another name, or the
+        same block as .parquet and .root): every file must start after the previous one
+        ends, since a spill belongs to one file.
+
+        Raises
+        ------
+        DataIntegrityError
+            Naming both files and the spill.
+        """
+        for before, after in zip(self.spans, self.spans[1:]):
+            if (after[1], after[2]) <= (before[3], before[4]):
+                raise DataIntegrityError(
+                    f"{after[0]}: starts at run {after[1]}, spill {after[2]}, which "
+                    f"{before[0]} already covers (up to run {before[3]}, spill {before[4]}): "
+                    "a duplicated block? Each spill must be in one file; remove the copy")
 
     @property
     def events(self) -> int:
@@ -231,6 +253,32 @@ _HPAR = np.array([[HIST_EDGES[k][0], (HIST_EDGES[k][-1] - HIST_EDGES[k][0]) / n,
 _HMAX = int(_HN.max())
 
 
+@functools.cache
+def _limits(time_unit: float, length_unit: float) -> np.ndarray:
+    """:data:`~nuexp.events.schema.VALUE_LIMITS` (file units) in the units of columns
+    whose ``value * unit`` is hepunits, in :data:`fused.VALUE_COLUMNS` order."""
+    scale = {"time_us": us / time_unit, "x_cm": cm / length_unit, "y_cm": cm / length_unit,
+             "z_cm": cm / length_unit}
+    return np.array([[lim * scale.get(name, 1.0) for lim in VALUE_LIMITS[name]]
+                     for name in fused.VALUE_COLUMNS])
+
+
+def _raise_bad_value(seg: _Columns, source: str) -> None:
+    """Name the column, the row and the value the fused pass found out of range: the file
+    is read again with full validation (the error path only), or, for an in-memory
+    stream, the segment is searched."""
+    if Path(source).is_file():
+        for _ in iter_file_columns(source, validate=True):
+            pass
+    a = seg.arrays
+    row, code = fused.row_violation(*a, True, _limits(seg.time_unit, seg.length_unit),
+                                    seg.time_unit, False, 0, 0, 0.0)
+    name = fused.VALUE_COLUMNS[code - 3] if code >= 3 else "time order"
+    value = a[_FILE_NAMES.index(name)][row].item() if code >= 3 else None
+    raise DataIntegrityError(f"{source}: column {name!r}, row {row} of a segment: value "
+                             f"{value!r} outside the allowed range (finite values only)")
+
+
 class _Block:
     """Accumulators of one block (the rows between two cut points of the stream), per
     period slot; added to the summary when the block is complete."""
@@ -316,7 +364,9 @@ class _Stream:
                 self.per_windows, self.truth_only, self.next_seq,
                 acc.icount, acc.fsum, acc.h_data, acc.h_fake, _HPAR, _HN, self._sel,
                 self._flags, self._dsel_seq, self._dsel_val, self._psel_idx,
-                self._psel_seq, self._spill_slot)
+                self._psel_seq, self._spill_slot, _limits(seg.time_unit, seg.length_unit))
+            if err == -2:
+                _raise_bad_value(seg, self.source)
             if err >= 0:
                 self.cuts.window_of(seg.period, self.source)     # raises, naming the period
                 raise AssertionError("period lookup and window_of disagree")  # pragma: no cover
@@ -450,14 +500,17 @@ def _pieces(chunks: Iterable[_Columns], piece_rows: int = PIECE_ROWS
 
 
 def _file_pieces(path: str | Path, chunk_size: int, piece_rows: int = PIECE_ROWS,
-                 threads: bool = False) -> Iterator[tuple[_Columns, bool]]:
+                 threads: bool = False, checksum: str | None = None
+                 ) -> Iterator[tuple[_Columns, bool]]:
     """Read a file in pieces of at most ``piece_rows`` rows, flagging the ends of the
     ``chunk_size``-row chunks that ``iter_file_chunks(path, chunk_size)`` would give
     (Parquet and ROOT batches are exactly ``chunk_size`` rows but the last)."""
     read = min(chunk_size, piece_rows)
     offset = 0                             # rows into the current chunk
     pending: tuple[_Columns, bool] | None = None
-    for columns in iter_file_columns(path, read, threads=threads):
+    # the values are checked by the fused pass (fused.row_flags), the order here
+    for columns in iter_file_columns(path, read, threads=threads, validate=False,
+                                     checksum=checksum):
         cols = _Columns.from_file(columns)
         n = len(cols)
         start = 0
@@ -488,26 +541,34 @@ def _process_columns(parts: Iterable[tuple[_Columns, bool]], cuts: SelectionCuts
     """
     stream = _Stream(cuts, truth_only, source)
     carry: _Columns | None = None
+    first: tuple[int, int] | None = None
+    last: tuple[int, int] | None = None
     for chunk, chunk_ends in parts:
         if len(chunk):
+            if first is None:
+                first = (int(chunk.run[0]), int(chunk.spill[0]))
+            last = (int(chunk.run[-1]), int(chunk.spill[-1]))
             # spill starts of carry + chunk that fall in the chunk (the carry is one spill)
-            first, last = spill_starts(chunk.run, chunk.spill)
+            start, end = spill_starts(chunk.run, chunk.spill)
             if carry is not None and len(carry) and (chunk.run[0] != carry.run[-1]
                                                      or chunk.spill[0] != carry.spill[-1]):
-                first, last = 0, max(last, 0)
-            if last < 0:                   # no spill starts: everything waits
+                start, end = 0, max(end, 0)
+            if end < 0:                    # no spill starts: everything waits
                 carry = chunk if carry is None else carry.concat(chunk)
             else:
-                head = chunk.take(slice(0, first))
+                head = chunk.take(slice(0, start))
                 stream.segment(head if carry is None else carry.concat(head))
-                stream.segment(chunk.take(slice(first, last)))
-                carry = chunk.take(slice(last, None))
+                stream.segment(chunk.take(slice(start, end)))
+                carry = chunk.take(slice(end, None))
         if chunk_ends:
             stream.end_block()
     if carry is not None and len(carry):
         stream.segment(carry)
         stream.end_block()
-    return stream.finish()
+    summary = stream.finish()
+    if first is not None and last is not None:
+        summary.spans.append((source, *first, *last))
+    return summary
 
 
 def process_chunks(chunks: Iterable[EventChunk], cuts: SelectionCuts | None = None, *,
@@ -539,10 +600,16 @@ def process_file(path: str | Path, cuts: SelectionCuts | None = None, *,
     The Parquet columns are decoded in this thread: pyarrow's decode threads cost ~10 %
     more CPU per trigger and more memory, and bought no wall time on the 2-core test
     machine (``benchmarks/bench_events.py``); ``decode_threads=True`` turns them on.
+
+    A file listed in its folder's manifest is verified against the recorded checksum
+    first; any other file's Parquet pages against their CRC32s as they are decoded.
+    Every value is checked in the fused pass (:func:`nuexp.events.fused.row_flags`).
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size = {chunk_size}: must be >= 1")
-    return _process_columns(_file_pieces(path, chunk_size, threads=decode_threads),
+    checksum = manifest_checksums(path).get(Path(path))
+    return _process_columns(_file_pieces(path, chunk_size, threads=decode_threads,
+                                         checksum=checksum),
                             cuts or SelectionCuts(), truth_only, str(path))
 
 
@@ -562,9 +629,14 @@ def process_files(source: str | Path, cuts: SelectionCuts | None = None, *,
     or a scheduler address). Per-file summaries are merged in file order, so the result
     is identical whatever the backend. ``processes=False`` makes LocalCluster workers
     threads (cheaper to start; the numba kernels release no GIL, so no speed-up).
+
+    The files are checked first (:func:`nuexp.events.io.event_files`: manifest, row
+    counts, checksums, duplicate formats), every value as it streams, and at the end that
+    no two files hold the same spills (:meth:`StreamSummary.check_disjoint`).
     """
     cuts = cuts or SelectionCuts()
-    files = [str(p) for p in event_files(source)]
+    # checksums are verified by each task, as it reads its file (in parallel, cache-warm)
+    files = [str(p) for p in event_files(source, verify_checksums=False)]
     tasks = [(f, cuts, chunk_size, truth_only) for f in files]
     if scheduler == "serial" or len(files) == 1:
         parts: Iterator[StreamSummary] | list[StreamSummary] = (
@@ -577,4 +649,5 @@ def process_files(source: str | Path, cuts: SelectionCuts | None = None, *,
     total = StreamSummary()
     for part in parts:
         total.merge(part)
+    total.check_disjoint()
     return total

@@ -45,6 +45,7 @@ __all__ = [
     "COLUMNS",
     "REQUIRED_COLUMNS",
     "OPTIONAL_COLUMNS",
+    "VALUE_LIMITS",
     "arrow_schema",
     "EventChunk",
     "check_columns",
@@ -92,6 +93,34 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "veto_bottom_pe": ("float32", "pe", "charge of the bottom 12 veto PMTs"),
     "period": ("int16", "", "data-taking period (year)"),
     "truth": ("int8", "", "simulated component (nuexp.events.schema.Truth)"),
+}
+#: Allowed range of every column, in file units, checked row by row as files stream
+#: (:mod:`nuexp.events.io`); NaN and infinity are outside every range. Generous bounds
+#: that no real event crosses, so that a broken file is refused instead of silently
+#: failing the cuts:
+#:
+#: * ``time_us`` in [−100, 1e5]: a readout starts at most the pre-trigger (≤ 100 µs,
+#:   10 µs in the preset) before the prompt window, which starts after the beam start,
+#:   and lasts less than the 40 ms RF period (JSNS2 2025, Sec. I); 100 ms leaves room;
+#: * ``energy_mev`` in [0, 1e4]: visible energy; a through-going muon deposits < 1 GeV;
+#: * ``x_cm``, ``y_cm``, ``z_cm`` in [−1e3, 1e3]: the JSNS2 tank is 4.6 m across; a
+#:   vertex 10 m from the centre is a failed reconstruction;
+#: * veto charges in [0, 1e9] p.e.; ``trigger`` and ``truth`` the codes of
+#:   :class:`TriggerType` and :class:`Truth`; ``period`` a year in [1900, 2200];
+#:   ``run`` and ``spill`` >= 0.
+VALUE_LIMITS: dict[str, tuple[float, float]] = {
+    "time_us": (-100.0, 1e5),
+    "energy_mev": (0.0, 1e4),
+    "x_cm": (-1e3, 1e3),
+    "y_cm": (-1e3, 1e3),
+    "z_cm": (-1e3, 1e3),
+    "veto_top_pe": (0.0, 1e9),
+    "veto_bottom_pe": (0.0, 1e9),
+    "trigger": (float(min(TriggerType)), float(max(TriggerType))),
+    "truth": (float(min(Truth)), float(max(Truth))),
+    "period": (1900.0, 2200.0),
+    "run": (0.0, float(np.iinfo(np.int32).max)),
+    "spill": (0.0, float(np.iinfo(np.int64).max)),
 }
 OPTIONAL_COLUMNS: tuple[str, ...] = ("truth",)
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in OPTIONAL_COLUMNS)

@@ -48,8 +48,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -64,13 +62,15 @@ from ..config import StrictModel
 from ..constants import ELEMENTARY_CHARGE
 from ..detector.geometry import JSNS2_ACRYLIC_VESSEL, Cylinder, fiducial_cylinder
 from ..exceptions import InvalidConfiguration
+from ..fileio import atomic_write_text, staged_output
 from ..interactions.beta_decay import N12_DECAY
 from ..interactions.carbon12 import InteractingSpectrum
-from .._atomic import atomic_write_text, replace_directory
 from ..sources.decay_at_rest import (MICHEL_ENDPOINT, MUON_LIFETIME, PION_LIFETIME,
                                      numubar_spectrum)
 from ..targets.mixture import Liquid, Mixture
-from .io import DEFAULT_ROW_GROUP_SIZE, EventWriter
+from ..validation import format_bytes, require_memory
+from .io import (CHECKSUM_KEY, DEFAULT_ROW_GROUP_SIZE, MANIFEST, EventWriter, file_checksum,
+                 read_manifest)
 from .schema import EventChunk, TriggerType, Truth
 
 __all__ = [
@@ -129,7 +129,8 @@ class DetectorModel(StrictModel):
     prompt_threshold_mev: float = Field(gt=0)
     delayed_threshold_mev: float = Field(gt=0)
     prompt_window_us: tuple[float, float] = (1.7, 10.0)
-    pre_trigger_us: float = Field(ge=0, description="readout before the prompt trigger")
+    pre_trigger_us: float = Field(ge=0, le=100, description="readout before the prompt "
+                                  "trigger [µs], 0-100 (event times stay above -100 µs)")
     veto_noise_pe: float = Field(ge=0, description="mean of the veto-charge noise")
     muon_veto_pe: float = Field(gt=0, description="median veto charge of a muon")
     gd_capture_mev: float = Field(gt=0)
@@ -183,7 +184,8 @@ class SimulationConfig(StrictModel):
 
     proton_energy_gev: float = Field(gt=0)
     spills_per_run: int = Field(gt=0)
-    spills_per_block: int = Field(gt=0, description="spills per output file")
+    spills_per_block: int = Field(gt=0, le=10**9, description="spills per output file, "
+                                  "1-1e9 (memory is checked against the rates)")
     row_group_size: int = Field(gt=0, default=DEFAULT_ROW_GROUP_SIZE)
     periods: list[PeriodSimulation] = Field(min_length=1)
     signal: SignalModel
@@ -265,6 +267,30 @@ class JSNS2Simulator:
         sig = self.config.signal
         return (sig.flux_per_proton_cm2 / cm2 * self.config.protons_per_spill(period)
                 * sig.cross_section_cm2 * cm2 * self.n_c12_vessel)
+
+    def expected_events(self, period: PeriodSimulation, n_spills: int) -> tuple[float, float]:
+        """Mean numbers of (generated, read-out) events in ``n_spills`` spills of
+        ``period``, from the rates: the sizes behind the memory and disk estimates of
+        :func:`simulate_to_directory`. A spill is counted as triggered with probability
+        min(1, mean events above the prompt threshold in the prompt window), an upper
+        estimate; exponential spectra are taken untruncated (an overestimate)."""
+        det, r = self.config.detector, self.config.rates
+        lo, hi = det.prompt_window_us
+        prompt_s = (hi - lo) * 1e-6
+        early_s = (hi - lo + det.pre_trigger_us) * 1e-6
+        window_s = period.delayed_window_ms * 1e-3
+        flat = r.ambient_gamma_hz + r.cosmogenic_hz + r.neutron_capture_hz
+        muon = r.muon_hz * (1.0 + r.muon_stop_fraction + r.muon_neutron_yield)
+        gap = det.prompt_threshold_mev - det.delayed_threshold_mev
+        signal = self.interactions_per_spill(period)
+        above = ((r.ambient_gamma_hz * math.exp(-gap / r.ambient_gamma_slope_mev)
+                  + r.cosmogenic_hz * math.exp(-gap / r.cosmogenic_slope_mev)
+                  + r.neutron_capture_hz + r.muon_hz) * prompt_s
+                 + r.beam_trigger_probability + signal)
+        triggered = n_spills * min(1.0, above)
+        late = triggered * (window_s * (flat + muon) + early_s * r.veto_muon_hz)
+        early = n_spills * (early_s * (flat + muon) + r.beam_trigger_probability + 2 * signal)
+        return early + late, late + triggered * early_s * (flat + muon)
 
     def expected_interactions_fiducial(self, period: PeriodSimulation) -> float:
         """Φ · POT · σ · N(¹²C in the fiducial volume) (what Eq. 3 inverts)."""
@@ -549,28 +575,64 @@ class JSNS2Simulator:
                 yield pi, bi, chunk, truth
 
 
-def simulate_to_directory(config: SimulationConfig, out: str | Path, seed: int, *,
-                          progress: Callable[[Any, str, int], Any] | None = None,
-                          overwrite: bool = True) -> dict:
-    """Simulate a dataset into folder ``out``: one Parquet file per block, and
-    ``manifest.json`` (configuration, seed, injected truth per period).
+#: Peak bytes per generated event while a block is simulated: seven float64/int columns
+#: (56 B) copied by the concatenations, the readout selection, the sort and the output
+#: chunk (measured peak ≈ 6 copies), rounded up.
+BYTES_PER_EVENT = 400
+#: Bytes per read-out event in the Parquet files (LZ4; measured 32 B, rounded up).
+DISK_BYTES_PER_EVENT = 40
+#: Most output files (blocks) of one dataset.
+MAX_BLOCKS = 100_000
 
-    The files are written into a temporary sibling folder that is renamed to ``out`` at
-    the end, so an interrupted run leaves the previous complete output or none.
+
+def _check_size(sim: JSNS2Simulator, out: Path) -> None:
+    """Refuse a dataset whose largest block would not fit in memory, whose files would
+    not fit on the disk, or that would be split into more than :data:`MAX_BLOCKS` files."""
+    import shutil
+
+    cfg = sim.config
+    n_blocks = sum(len(range(0, cfg.n_spills(p), cfg.spills_per_block)) for p in cfg.periods)
+    if n_blocks > MAX_BLOCKS:
+        raise InvalidConfiguration(
+            f"the dataset would be {n_blocks:.3g} files of simulation.spills_per_block = "
+            f"{cfg.spills_per_block} spills; at most {MAX_BLOCKS} are allowed: lower the POT "
+            "(--pot) or raise spills_per_block")
+    peak, disk = 0.0, 0.0
+    for period in cfg.periods:
+        n = cfg.n_spills(period)
+        peak = max(peak, sim.expected_events(period, min(n, cfg.spills_per_block))[0])
+        disk += sim.expected_events(period, n)[1]
+    require_memory(peak * BYTES_PER_EVENT, f"simulating one block of {cfg.spills_per_block:.3g} "
+                   f"spills ({peak:.3g} events; simulation.spills_per_block and the rates)")
+    parent = out.parent if out.parent.exists() else Path.cwd()
+    free = shutil.disk_usage(parent).free
+    if disk * DISK_BYTES_PER_EVENT > 0.9 * free:
+        raise InvalidConfiguration(
+            f"the dataset would hold about {disk:.3g} events, {format_bytes(disk * DISK_BYTES_PER_EVENT)} of "
+            f"files; {format_bytes(free)} are free under {parent}: lower the POT (--pot) "
+            "or the rates")
+
+
+def simulate_to_directory(config: SimulationConfig, out: str | Path, seed: int, *,
+                          progress: Callable[[Any, str, int], Any] | None = None) -> dict:
+    """Simulate a dataset into folder ``out``: one Parquet file per block, and
+    ``manifest.json`` (configuration, seed, injected truth per period, and the row count
+    and checksum of every block: what the reader verifies, :mod:`nuexp.events.io`).
+
+    The files are written into a hidden staging folder that is renamed to ``out`` at the
+    end, so an interrupted run leaves the previous complete output or none. ``out`` must
+    be new, empty or an earlier nuexp output (:func:`nuexp.fileio.check_output`).
 
     Returns
     -------
     dict
         The manifest.
     """
-    out = Path(out)
-    if out.exists() and not overwrite:
-        raise InvalidConfiguration(f"output folder {out} exists")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     sim = JSNS2Simulator(config, seed)
+    _check_size(sim, Path(out))
     periods: dict[str, dict] = {}
-    try:
+    blocks: dict[str, dict] = {}
+    with staged_output(out) as staging:
         jobs = [(pi, bi) for pi, p in enumerate(config.periods) for bi in range(len(sim.blocks(p)))]
         iterator = jobs if progress is None else progress(jobs, "simulate jsns2", len(jobs))
         for pi, bi in iterator:
@@ -579,6 +641,7 @@ def simulate_to_directory(config: SimulationConfig, out: str | Path, seed: int, 
             name = f"jsns2_{period.period}_{bi:05d}.parquet"
             with EventWriter(staging / name, config.row_group_size) as writer:
                 writer.write(chunk)
+            blocks[name] = {"rows": len(chunk), CHECKSUM_KEY: file_checksum(staging / name)}
             entry = periods.setdefault(str(period.period), {
                 "period": period.period, "pot": period.pot,
                 "protons_per_spill": config.protons_per_spill(period),
@@ -597,19 +660,8 @@ def simulate_to_directory(config: SimulationConfig, out: str | Path, seed: int, 
             "injected_flux_per_proton_cm2": config.signal.flux_per_proton_cm2,
             "cross_section_cm2": config.signal.cross_section_cm2,
             "periods": periods,
+            "blocks": blocks,
             "config": config.model_dump(mode="json"),
         }
         atomic_write_text(staging / MANIFEST, json.dumps(manifest, indent=2, allow_nan=False))
-        replace_directory(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return manifest
-
-
-def read_manifest(folder: str | Path) -> dict | None:
-    """The simulation manifest of a dataset folder, or ``None`` for real data."""
-    path = Path(folder) / MANIFEST
-    if not path.exists():
-        return None
-    return json.loads(path.read_text())

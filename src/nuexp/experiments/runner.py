@@ -3,8 +3,6 @@ the outputs atomically."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,7 @@ from typing import Any
 from .._version import __version__
 from ..config import load_toml
 from ..exceptions import InvalidConfiguration
-from .._atomic import replace_directory
+from ..fileio import commit_output, discard_output, prepare_output
 from ..report.html import write_run_index
 from ..report.results import Results
 from .context import RunContext
@@ -45,7 +43,9 @@ def run(
         TOML file (or dict) merged over the preset; validated before any work.
     out : path, optional
         Folder for ``results.json``, plots (PNG + PDF) and tables (CSV). It is written
-        only when the run succeeds, in one rename; ``None`` writes nothing.
+        only when the run succeeds, in one rename; ``None`` writes nothing. It must be
+        new, empty or an earlier nuexp run (:mod:`nuexp.fileio`); anything else raises
+        :class:`~nuexp.exceptions.OutputRefused` before any work.
     seed : int, optional
         Seed of every random process (default :data:`DEFAULT_SEED`).
     show_progress : bool
@@ -78,11 +78,8 @@ def run(
         raise InvalidConfiguration(f"field 'workers' = {workers}: must be >= 1")
     results = Results(experiment=resolved.name, config=validated, seed=seed,
                       nuexp_version=__version__)
-    staging = None
-    if out is not None:
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    # only a new folder, an empty one or an earlier nuexp run is ever replaced (fileio)
+    staging = None if out is None else prepare_output(out)
     try:
         ctx = RunContext(results, staging, show_progress, scheduler=scheduler, workers=workers)
         resolved.family.run(validated, ctx)
@@ -90,10 +87,8 @@ def run(
         if staging is not None:
             results.write_json(staging / "results.json")
             write_run_index(results, staging, captions=results.figure_captions)
-            replace_directory(staging, out)
-            results.out_dir = out
+            results.out_dir = commit_output(staging, out)
     except BaseException:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        discard_output(staging)
         raise
     return results

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._atomic import atomic_write_text
+from ..fileio import atomic_write_text
 from .results import Quantity, Results
 from .tables import format_number
 

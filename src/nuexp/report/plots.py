@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import mplhep  # noqa: E402
 
-from .._atomic import atomic_write_bytes  # noqa: E402
+from ..fileio import atomic_write_bytes  # noqa: E402
 from .layout import CAPTION_FONTSIZE, FixedMargins, wrap_caption  # noqa: E402
 
 __all__ = ["new_figure", "save_figure", "STYLE"]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import NuexpError
-from .._atomic import atomic_write_text
+from ..fileio import atomic_write_text
 
 __all__ = ["Quantity", "Results"]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .._atomic import atomic_write_text
+from ..fileio import atomic_write_text
 from .results import Quantity
 
 __all__ = ["format_number", "quantities_table", "rows_table", "write_csv"]

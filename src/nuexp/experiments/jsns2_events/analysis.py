@@ -35,6 +35,7 @@ from ...events.selection import CUT_STAGES, SelectionCuts
 from ...events.simulation import (JSNS2Simulator, SimulationConfig, read_manifest,
                                  simulate_to_directory)
 from ...exceptions import DataNotAvailable, InvalidConfiguration
+from ...fileio import temporary_folder
 from ...interactions.beta_decay import N12_DECAY
 from ...report.plots import new_figure
 from ...stats.flux_measurement import FluxMeasurement, background_systematic
@@ -201,6 +202,8 @@ def simulate_dataset(detector: str, out: str | Path, *, pot: float | None = None
         from ...exceptions import UnknownName
 
         raise UnknownName(f"unknown detector {detector!r} for simulate; known: jsns2")
+    if int(seed) != seed or seed < 0:
+        raise InvalidConfiguration(f"seed = {seed!r}: must be an integer >= 0")
     override = load_toml(config) if isinstance(config, (str, Path)) else config
     _, validated = resolve_config("jsns2-events", override,
                                   str(config) if config is not None else "override")
@@ -417,8 +420,8 @@ class Outcome:
 def compute(config: Config, ctx: RunContext) -> Outcome:
     """Read (or simulate) the triggers, select, and measure the flux (module docstring)."""
     cuts = selection_cuts(config)
-    with tempfile.TemporaryDirectory(prefix="nuexp-jsns2-events-") as tmp:
-        tmp = Path(tmp)
+    # removed on exit, SIGTERM included; one left by a killed process goes next time
+    with temporary_folder("jsns2-events") as tmp:
         # --- data: read, or simulate first
         if config.data.path:
             data_path = Path(config.data.path)

@@ -84,7 +84,8 @@ class Beam(StrictModel):
     power_mw: float = Field(0.75, gt=0, description="mean beam power (0.63-0.95 MW, Sec. III)")
     proton_energy_gev: float = Field(3.0, gt=0)
     repetition_hz: float = Field(25.0, gt=0)
-    bunch_centres_ns: list[float] = [0.0, 600.0]
+    bunch_centres_ns: list[float] = Field([0.0, 600.0], min_length=1, description=(
+        "bunch centres after the beam start [ns]; at least one"))
     bunch_sigma_ns: float = Field(40.0, gt=0)
 
 
@@ -133,9 +134,9 @@ class Backgrounds(StrictModel):
 
 class Scan(StrictModel):
     sin2_2theta_range: tuple[float, float] = (1e-4, 1.0)
-    n_sin2_2theta: int = Field(30, ge=2)
+    n_sin2_2theta: int = Field(30, ge=2, le=10_000, description="grid points, 2-10000")
     dm2_range_ev2: tuple[float, float] = (0.1, 20.0)
-    n_dm2: int = Field(30, ge=2)
+    n_dm2: int = Field(30, ge=2, le=10_000, description="grid points, 2-10000")
     cl: float = Field(0.90, gt=0, lt=1)
     dof: int = Field(1, ge=1, le=2)
     sensitivity_dm2_ev2: list[float] = [1.0, 2.5]
@@ -150,8 +151,19 @@ class Scan(StrictModel):
 
 class Toys(StrictModel):
     enabled: bool = True
-    n_toys: int = Field(400, ge=1)
-    points: list[tuple[float, float]] = [(0.003, 1.2), (0.01, 2.5)]
+    n_toys: int = Field(400, ge=1, le=10_000_000,
+                        description="toys per point, 1-1e7 (thrown in chunks)")
+    points: list[tuple[float, float]] = Field(
+        [(0.003, 1.2), (0.01, 2.5)],
+        description="(sin²2θ, Δm² [eV²]) of the toy points: 0 < sin²2θ <= 1, Δm² > 0")
+
+    @field_validator("points")
+    @classmethod
+    def _physical(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for s2, dm2 in points:
+            if not (0 < s2 <= 1 and dm2 > 0):
+                raise ValueError(f"point ({s2}, {dm2}): need 0 < sin²2θ <= 1 and Δm² > 0 eV²")
+        return points
 
 
 class Parallel(StrictModel):

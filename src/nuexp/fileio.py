@@ -1,0 +1,299 @@
+"""Safe file output: atomic writes, output folders nuexp owns, and cleanup on signals.
+
+This is a foundation module (like :mod:`nuexp.config`): every stage that writes files
+(the event simulator, checkpoints, the report) uses it, so it imports nothing of nuexp
+but the exceptions.
+
+Rules
+-----
+* **Atomic files**: :func:`atomic_write_bytes` writes a temporary file beside the target
+  and renames it, so a reader sees the old file or the new one, never a partial one. The
+  file gets the permissions of a normal file (``0666 & ~umask``, 0644 by default), not
+  the 0600 of a temporary file.
+* **Output folders nuexp owns**: a run folder holds the marker file :data:`MARKER`.
+  :func:`staged_output` (or :func:`prepare_output` + :func:`commit_output`) writes into
+  a hidden staging folder beside the target and renames it into place at the end.
+  The target may be missing (it is created), an empty folder, or a folder holding the
+  marker (a previous nuexp run, replaced in one rename). Anything else — a folder with
+  other files, a file, a device, a symbolic link, ``.``, ``""``, the current folder or
+  one of its parents — is refused with :class:`OutputRefused` before anything is
+  written, and nothing is touched.
+* **Signals and dead processes**: staging and temporary folders carry the host name and
+  the process id. :func:`install_signal_handlers` makes SIGTERM (what ``timeout``, SLURM
+  and container stops send) raise :class:`Terminated`, a :class:`KeyboardInterrupt`, so
+  it unwinds and cleans up exactly like Ctrl-C; a later run removes the staging folders
+  of processes on this host that no longer exist (after SIGKILL or a power cut).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from .exceptions import OutputRefused
+
+__all__ = [
+    "MARKER",
+    "Terminated",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "file_mode",
+    "check_output",
+    "prepare_output",
+    "commit_output",
+    "discard_output",
+    "staged_output",
+    "temporary_folder",
+    "remove_stale",
+    "install_signal_handlers",
+]
+
+#: File written into every folder nuexp creates as a run output; only a folder holding
+#: it (or an empty one) is ever replaced.
+MARKER = ".nuexp-run"
+_umask_lock = threading.Lock()
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when the process receives SIGTERM (see
+    :func:`install_signal_handlers`); a :class:`KeyboardInterrupt`, so every cleanup
+    path of Ctrl-C runs."""
+
+
+def _umask() -> int:
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """Permissions of a new regular file under the current umask (0644 by default)."""
+    return 0o666 & ~_umask()
+
+
+def _host() -> str:
+    return "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40] or "host"
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never
+    a partial one; the file's mode follows the umask (0644 by default)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Text version of :func:`atomic_write_bytes` (UTF-8)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _refuse(out: object, why: str) -> OutputRefused:
+    return OutputRefused(
+        f"output folder {str(out)!r}: {why}; nothing was written. Give --out (out=) a new "
+        f"folder name, or a folder of an earlier nuexp run (it holds {MARKER})")
+
+
+def check_output(out: str | Path) -> Path:
+    """Check that ``out`` may receive a run's output; return it as a :class:`Path`.
+
+    Raises
+    ------
+    OutputRefused
+        ``out`` is empty, ``.``, the current folder or one of its parents, a symbolic
+        link, an existing file or device, a folder holding files nuexp did not write
+        (no :data:`MARKER`), or its parent folder cannot be created or written.
+    """
+    if not str(out).strip():
+        raise _refuse(out, "is empty")
+    path = Path(out)
+    if path.name in ("", ".", ".."):
+        raise _refuse(out, "names the current or a parent folder, not a new folder")
+    try:
+        cwd = Path.cwd().resolve()
+        if path.resolve() in (cwd, *cwd.parents):
+            raise _refuse(out, "is the current folder or one of its parents")
+        info = path.lstat()
+    except FileNotFoundError:
+        info = None
+    except OSError as err:
+        raise _refuse(out, f"cannot be examined ({err.strerror})") from None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise _refuse(out, "is a symbolic link")
+        if not stat.S_ISDIR(info.st_mode):
+            raise _refuse(out, "exists and is not a folder")
+        try:
+            entries = {p.name for p in path.iterdir()}
+        except OSError as err:
+            raise _refuse(out, f"cannot be listed ({err.strerror})") from None
+        if entries and MARKER not in entries:
+            shown = ", ".join(sorted(entries)[:3]) + (", ..." if len(entries) > 3 else "")
+            raise _refuse(out, f"holds files nuexp did not write ({shown})")
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _refuse(out, f"its parent folder cannot be created ({err.strerror})") from None
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise _refuse(out, f"its parent folder {str(parent)!r} is not writable")
+    return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale(folder: str | Path) -> list[Path]:
+    """Remove nuexp staging, aside and temporary folders in ``folder`` left by processes
+    of this host that no longer run (checked by PID); return what was removed.
+
+    Only folders of this user whose names nuexp gives (``.NAME.nuexp-staging-HOST-PID-*``,
+    ``.NAME.nuexp-old-HOST-PID-*``, ``nuexp-tmp-LABEL-HOST-PID-*``) are considered.
+    """
+    pattern = re.compile(rf"nuexp-(?:staging|old|tmp-.+)-{re.escape(_host())}-(\d+)-[^-]+$")
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.search(entry.name)
+        if match is None or _pid_alive(int(match.group(1))):
+            continue
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def prepare_output(out: str | Path) -> Path:
+    """Check ``out`` (:func:`check_output`), remove stale staging folders beside it, and
+    create the hidden staging folder (holding :data:`MARKER`) to write the run into.
+
+    Returns
+    -------
+    Path
+        The staging folder; pass it to :func:`commit_output` or :func:`discard_output`.
+    """
+    path = check_output(out)
+    remove_stale(path.parent)
+    try:
+        staging = Path(tempfile.mkdtemp(
+            prefix=f".{path.name}.nuexp-staging-{_host()}-{os.getpid()}-", dir=path.parent))
+    except OSError as err:
+        raise _refuse(out, f"no folder can be created beside it ({err.strerror})") from None
+    try:
+        os.chmod(staging, 0o777 & ~_umask())
+        atomic_write_text(staging / MARKER, "written by nuexp; this folder may be replaced "
+                                            "by the next run with the same output folder\n")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def commit_output(staging: str | Path, out: str | Path) -> Path:
+    """Move the finished ``staging`` folder to ``out``, replacing a previous nuexp run.
+
+    ``out`` is checked again (it may have changed while the run worked); the previous
+    run is renamed aside first and removed only once the new one is in place, so an
+    interruption leaves the complete old or the complete new output.
+    """
+    staging = Path(staging)
+    try:
+        path = check_output(out)
+    except OutputRefused:
+        discard_output(staging)
+        raise
+    aside = None
+    if path.exists():
+        aside = path.with_name(f".{path.name}.nuexp-old-{_host()}-{os.getpid()}-"
+                               f"{staging.name.rsplit('-', 1)[-1]}")
+        os.replace(path, aside)
+    try:
+        os.replace(staging, path)
+    except BaseException:
+        if aside is not None:
+            os.replace(aside, path)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+    return path
+
+
+def discard_output(staging: str | Path | None) -> None:
+    """Remove a staging folder (after an error or an interruption)."""
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_output(out: str | Path) -> Iterator[Path]:
+    """``with staged_output(out) as staging:`` write into ``staging``; on success the
+    folder becomes ``out`` (:func:`commit_output`), on any error or interruption it is
+    removed and ``out`` is left as it was."""
+    staging = prepare_output(out)
+    try:
+        yield staging
+        commit_output(staging, out)
+    except BaseException:
+        discard_output(staging)
+        raise
+
+
+@contextlib.contextmanager
+def temporary_folder(label: str, dir: str | Path | None = None) -> Iterator[Path]:
+    """A temporary folder (in ``dir`` or the system's temporary folder) removed on exit,
+    SIGTERM included; one left by a killed process is removed by the next call."""
+    parent = Path(dir) if dir is not None else Path(tempfile.gettempdir())
+    remove_stale(parent)
+    folder = Path(tempfile.mkdtemp(prefix=f"nuexp-tmp-{label}-{_host()}-{os.getpid()}-",
+                                   dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated(f"terminated by signal {signal.Signals(signum).name}")
+
+
+def install_signal_handlers() -> None:
+    """Make SIGTERM raise :class:`Terminated` in the main thread, so staging folders and
+    temporary datasets are cleaned up as for Ctrl-C. Called by the CLI; a program that
+    embeds nuexp decides for itself."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
