@@ -91,6 +91,6 @@ def test_replace_directory_swaps_whole_output(tmp_path):
 
 def test_table_formatting():
     assert format_number(0.0588) == "0.0588"
-    assert format_number(2.42e10) == "2.4200e+10"
+    assert format_number(2.42e10) == "2.42e+10"
     table = quantities_table([Quantity("s", 5.0, "sigma", published=5.1)], "t")
     assert table.row_count == 1

@@ -80,7 +80,10 @@ def run(
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         ctx = RunContext(results, staging, show_progress, scheduler=scheduler, workers=workers)
-        module.analyse(validated, ctx)
+        from ..report.plots import figure_style  # figures in nuexp's style, rcParams restored
+
+        with figure_style():
+            module.analyse(validated, ctx)
         results.timing_s["total"] = time.perf_counter() - start
         if staging is not None:
             results.write_json(staging / "results.json")

@@ -255,9 +255,10 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
         ax.set_ylabel("events / MeV")
         ax.set_title(site)
     axes[0].legend(fontsize=9)
+    # mathtext for Jᵀ V⁻¹: the style's font (TeX Gyre Heros) has no superscript glyphs
     ctx.figure(fig, "prompt_spectra", caption="Prompt spectra per hall (all ADs and periods), "
                "data vs best-fit prediction with background stack; solid: including the "
-               "systematic shifts implied by the covariance fit (J·zhat, zhat = Jᵀ V⁻¹ r). "
+               "systematic shifts implied by the covariance fit (J·zhat, zhat = $J^{T}V^{-1}r$). "
                + caption)
 
     # --- far/near style survival vs L_eff/<E>
