@@ -34,8 +34,16 @@ from hepunits import us
 
 from ..exceptions import DataNotAvailable, SchemaMismatch
 from .fused import order_violation
-from .schema import (COLUMNS, OPTIONAL_COLUMNS, SCHEMA_VERSION, VERSION_KEY, EventChunk, arrow_schema,
-                     check_columns, check_version)
+from .schema import (
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    SCHEMA_VERSION,
+    VERSION_KEY,
+    EventChunk,
+    arrow_schema,
+    check_columns,
+    check_version,
+)
 
 __all__ = [
     "EventWriter",

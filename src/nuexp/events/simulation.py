@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hepunits import GeV, MeV, cm, cm2, ms, ns, s, us
+from hepunits import MeV, cm, cm2, ms, ns, s, us
 from pydantic import Field, model_validator
 
 from ..config import StrictModel
@@ -66,8 +66,7 @@ from ..exceptions import InvalidConfiguration
 from ..interactions.beta_decay import N12_DECAY
 from ..interactions.carbon12 import InteractingSpectrum
 from ..report.atomic import atomic_write_text, replace_directory
-from ..sources.decay_at_rest import (MICHEL_ENDPOINT, MUON_LIFETIME, PION_LIFETIME,
-                                     numubar_spectrum)
+from ..sources.decay_at_rest import MICHEL_ENDPOINT, MUON_LIFETIME, PION_LIFETIME, numubar_spectrum
 from ..targets.mixture import Liquid, Mixture
 from .io import DEFAULT_ROW_GROUP_SIZE, EventWriter
 from .schema import EventChunk, TriggerType, Truth

@@ -66,8 +66,8 @@ class FixedMargins(LayoutEngine):
         # the font sizes of the style in force when the figure is made (nuexp applies its
         # style in a context only, which may have ended when the figure is saved)
         # (sizes such as "large" are resolved now, against the style's font.size)
-        self._rc = {key: _points(mpl.rcParams[key]) if key.endswith("size")
-                    else mpl.rcParams[key] for key in _RC_KEYS}
+        self._rc = {key: _points(value) if key.endswith("size") else value
+                    for key, value in mpl.rcParams.items() if key in _RC_KEYS}
 
     def execute(self, fig) -> None:
         rc = self._rc
