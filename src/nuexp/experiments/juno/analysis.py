@@ -46,6 +46,8 @@ _NMO = "talk (seed 004), JUNO NMO table = arXiv:2405.18008"
 
 # ------------------------------------------------------------------------- configuration
 class OscillationBlock(StrictModel):
+    """Oscillation parameters of the Asimov truth (``[oscillation]``)."""
+
     preset: str = "juno-talk"
     matter: bool = True
     matter_density_g_cm3: float = Field(2.45, gt=0)
@@ -53,6 +55,8 @@ class OscillationBlock(StrictModel):
 
 
 class ReactorBlock(StrictModel):
+    """Reactor cores, powers, fission fractions and flux uncertainties (``[reactor]``)."""
+
     cores: list[str] = Field(default_factory=lambda: ["TS-C1", "TS-C2", "YJ-C1", "YJ-C2",
                                                       "YJ-C3", "YJ-C4", "YJ-C5", "YJ-C6"])
     power_gw: dict[str, float] = Field(default_factory=dict,
@@ -88,12 +92,16 @@ class ReactorBlock(StrictModel):
 
 
 class PullCurveBlock(StrictModel):
+    """One non-linearity pull curve: relative change ``delta`` at ``nodes_mev``."""
+
     name: str
     nodes_mev: list[float]
     delta: list[float]
 
 
 class NonLinearityBlock(StrictModel):
+    """Liquid-scintillator energy non-linearity (``[detector.nonlinearity]``)."""
+
     kind: str = "identity"
     nodes_mev: list[float] = Field(default_factory=list)
     values: list[float] = Field(default_factory=list)
@@ -102,6 +110,8 @@ class NonLinearityBlock(StrictModel):
 
 
 class ResolutionBlock(StrictModel):
+    """Energy resolution σ/E = √((a/√E)² + b² + (c/E)²), E in MeV ([detector.resolution])."""
+
     a: float = Field(0.0261, ge=0)
     b: float = Field(0.0064, ge=0)
     c: float = Field(0.0120, ge=0)
@@ -109,6 +119,8 @@ class ResolutionBlock(StrictModel):
 
 
 class DetectorBlock(StrictModel):
+    """Target, IBD selection efficiency, cross section and response (``[detector]``)."""
+
     target_mass_kt: float = Field(20.0, gt=0)
     formula: str = "C18H30"
     efficiency: float = Field(0.822, gt=0, le=1)
@@ -119,6 +131,8 @@ class DetectorBlock(StrictModel):
 
 
 class BinningBlock(StrictModel):
+    """Prompt-energy binning and the fine neutrino-energy grid (``[binning]``)."""
+
     e_min_mev: float = Field(0.8, gt=0)
     e_max_mev: float = Field(9.0, gt=0)
     bin_width_kev: float = Field(20.0, gt=0)
@@ -133,6 +147,8 @@ class BinningBlock(StrictModel):
 
 
 class BackgroundBlock(StrictModel):
+    """One background (``[[backgrounds]]``): rate, rate and shape uncertainties."""
+
     name: str
     rate_per_day: float = Field(ge=0)
     rate_uncertainty: float = Field(gt=0)
@@ -140,6 +156,8 @@ class BackgroundBlock(StrictModel):
 
 
 class SensitivityBlock(StrictModel):
+    """Exposures, priors and scans of the precision and mass-ordering studies."""
+
     precision_exposures_days: dict[str, float] = Field(
         default_factory=lambda: {"100d": 100.0, "6y": 6 * 365.25, "20y": 20 * 365.25})
     nmo_exposures_years: list[float] = Field(default_factory=lambda: [2.0, 4.0, 6.0, 8.0, 10.0])
@@ -171,6 +189,8 @@ class SensitivityBlock(StrictModel):
 
 
 class Config(ExperimentConfig):
+    """Preset ``juno``: JUNO reactor antineutrinos at 52.5 km (Asimov sensitivity)."""
+
     oscillation: OscillationBlock = OscillationBlock()
     reactor: ReactorBlock = ReactorBlock()
     detector: DetectorBlock = DetectorBlock()
