@@ -189,7 +189,8 @@ def test_missing_package(monkeypatch):
     def missing(name):
         raise metadata.PackageNotFoundError(name)
     monkeypatch.setattr(dyb_data.metadata, "version", missing)
-    with pytest.raises(DataNotAvailable, match=r'pip install "nuexp\[dayabay\]"'):
+    # the command for this installation: pip install "nuexp[dayabay]" or -e "SRC[dayabay]"
+    with pytest.raises(DataNotAvailable, match=r'pip install (-e )?"\S*\[dayabay\]"'):
         dyb_data.data_path()
 
 

@@ -68,7 +68,7 @@ def test_pydoc_shows_run():
     import pydoc
 
     text = pydoc.render_doc(nuexp, renderer=pydoc.plaintext)
-    assert "run(experiment" in text
+    assert "run(" in text and "Run the preset ``experiment``" in text
 
 
 def _pyproject() -> dict:

@@ -113,8 +113,8 @@ def data_path() -> Path:
     except metadata.PackageNotFoundError:
         raise MissingExtra("dayabay", _NEEDS, f"{PACKAGE} is not installed") from None
     if found != EXPECTED_VERSION:
-        raise MissingExtra("dayabay", _NEEDS, f"{PACKAGE} {found} is installed, "
-                           f"version {EXPECTED_VERSION} is expected")
+        raise MissingExtra("dayabay", _NEEDS, f"{PACKAGE} version {found} is installed but "
+                           f"nuexp's Daya Bay analysis expects version {EXPECTED_VERSION}")
     try:
         from dayabay_data_official import get_path_data
     except ImportError as err:  # pragma: no cover - broken installation
