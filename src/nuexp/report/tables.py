@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
@@ -132,13 +131,15 @@ class QuantitiesTable:
 
     def compact(self) -> Group:
         """Narrow layout: experiments as section rows, sources as numbered notes below."""
-        table = Table(title=self.title, header_style="bold", box=box.SIMPLE_HEAD,
+        table = Table(title=self.title, header_style="bold underline", box=None,
                       pad_edge=False, collapse_padding=True)
-        table.add_column("quantity", no_wrap=True)
+        # numbers never wrap; names, units and published text (e.g. "> 1e13 (Sec. 2)")
+        # wrap at spaces, or fold when a single word is longer than the column
+        table.add_column("quantity", overflow="fold", min_width=20)
         table.add_column("value", justify="right", no_wrap=True)
         table.add_column("±", justify="right", no_wrap=True)
-        table.add_column("unit", overflow="fold")
-        table.add_column("published", justify="right", no_wrap=True)
+        table.add_column("unit", overflow="fold", max_width=10)
+        table.add_column("published", justify="right", overflow="fold", max_width=10)
         table.add_column("ratio", justify="right", no_wrap=True)
         table.add_column("src", justify="right", no_wrap=True)
         notes: dict[str, int] = {}
