@@ -12,7 +12,7 @@ from nuexp.config import ExperimentConfig
 from nuexp.config_reference import config_models, iter_fields, missing_descriptions, render
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = sorted((ROOT / "docs").glob("*.md"))
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 _PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
