@@ -203,7 +203,7 @@ def test_wrong_version(monkeypatch):
 def test_unknown_names_and_groups():
     from nuexp.experiments.dayabay.analysis import Config
     base = {"experiment": "dayabay", "description": "x",
-            "analysis": "nuexp.experiments.dayabay.analysis"}
+            "family": "dayabay"}
     with pytest.raises(Exception, match="AD41"):
         Config.model_validate({**base, "data": {"detectors": ["AD41"]}})
     with pytest.raises(Exception, match="9AD"):

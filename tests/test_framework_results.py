@@ -22,7 +22,7 @@ class _Config(ExperimentConfig):
 
 
 def _config():
-    return _Config(experiment="x", description="d", analysis="nuexp.experiments.x",
+    return _Config(experiment="x", description="d", family="x",
                    detector={"mass_kg": 12.0})
 
 
@@ -57,7 +57,7 @@ def test_results_json_follows_contract(tmp_path):
 
 
 def test_strict_config_refuses_misspelt_key_naming_it():
-    data = {"experiment": "x", "description": "d", "analysis": "nuexp.experiments.x",
+    data = {"experiment": "x", "description": "d", "family": "x",
             "detector": {"mass_kgg": 12.0}}
     with pytest.raises(InvalidConfiguration, match="detector.mass_kgg"):
         validate_config(_Config, data, "test")

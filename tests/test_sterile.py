@@ -24,7 +24,7 @@ L = 24.0 * m
 
 def _config(**over) -> Config:
     data = {"experiment": "jsns2-sterile", "description": "test",
-            "analysis": "nuexp.experiments.jsns2_sterile.analysis"}
+            "family": "jsns2-sterile"}
     data.update(over)
     return Config.model_validate(data)
 

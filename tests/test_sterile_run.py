@@ -41,7 +41,7 @@ def test_headline_keys(result):
 def test_scan_rows_identical_on_a_local_cluster():
     distributed = pytest.importorskip("distributed")
     cfg = Config.model_validate({"experiment": "jsns2-sterile", "description": "t",
-                                 "analysis": "nuexp.experiments.jsns2_sterile.analysis"})
+                                 "family": "jsns2-sterile"})
     sm = SterileModel(cfg)
     tm = sm.template_model()
     s_grid = log_grid("s", 1e-4, 1.0, 6)

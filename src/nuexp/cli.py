@@ -73,20 +73,36 @@ def list_presets() -> None:
     for name, preset in available_presets().items():
         table.add_row(Text(name), Text(preset.description))
     console.print(table)
+    _print_families()
+
+
+def _print_families() -> None:
+    from rich.table import Table
+
+    from .experiments.registry import family_origins
+
+    table = Table(title="nuexp families", header_style="bold",
+                  caption="in a TOML: family = NAME")
+    table.add_column("family")
+    table.add_column("provided by")
+    for name, origin in family_origins().items():
+        table.add_row(name, origin)
+    console.print(table)
 
 
 def _run_one(name: str, config: Path | None, out: Path | None, seed: int | None,
              as_json: bool, scheduler: str | None = None, workers: int | None = None) -> Any:
     from .experiments.runner import run
 
-    target = out if out is not None else Path("nuexp-out") / name
+    target = out if out is not None else Path("nuexp-out") / Path(name).stem
     return run(name, config, out=target, seed=seed, show_progress=not as_json,
                scheduler=scheduler, workers=workers)
 
 
 @app.command("run", cls=_RunCommand)
 def run_command(
-    experiment: str = typer.Argument(..., help="Preset name (listed below), or 'all'."),
+    experiment: str = typer.Argument(
+        ..., help="Preset name (listed below), path of an experiment TOML file, or 'all'."),
     config: Path | None = typer.Option(None, "--config", "-c",
                                        help="TOML file merged over the preset."),
     out: Path | None = typer.Option(None, "--out", "-o",
@@ -99,7 +115,7 @@ def run_command(
              "(default: a LocalCluster where the analysis uses one)."),
     workers: int | None = typer.Option(None, "--workers", help="Workers of the LocalCluster."),
 ) -> None:
-    """Run an experiment preset and write results.json, plots and tables."""
+    """Run an experiment (preset or TOML file) and write results.json, plots and tables."""
     from .report.tables import quantities_table, rows_table
 
     if experiment == "all":
@@ -277,6 +293,15 @@ def simulate_command(
     console.print(rows_table(rows, f"nuexp simulate {detector}"))
     console.print(Text(f"events in {out}/ (analyse them: [data] path in a TOML given to "
                        "nuexp run jsns2-events --config)", style="dim"))
+
+
+def _register_experiment_commands() -> None:
+    from .cli_experiments import register
+
+    register(app, _fail)
+
+
+_register_experiment_commands()
 
 
 def main() -> None:

@@ -28,8 +28,9 @@ _HEADER = """\
 
 Generated from the configuration models by `python -m nuexp.config_reference >
 docs/configuration.md`; the test suite fails when this page is out of date. Every key is
-written in a preset TOML or in a user's `--config` file, tables as `[block]`; a key not
-listed here is refused. Units are those the key names (`_mev`, `_kg`, `_days`, ...) or the
+written in a TOML file of the family it belongs to (`family = "..."`, or `extends` of a
+preset of that family) or in a `--config` file, tables as `[block]`; a key not listed
+here is refused. Units are those the key names (`_mev`, `_kg`, `_days`, ...) or the
 description gives in brackets. "required" means the preset must set it.
 """
 
@@ -46,12 +47,12 @@ class FieldDoc:
 
 
 def config_models() -> dict[str, tuple[type[BaseModel], list[str]]]:
-    """The configuration model of every preset: ``{model path: (model, [presets])}``."""
-    from .experiments.registry import available_presets, load_analysis
+    """The configuration model of every family: ``{model path: (model, [families])}``."""
+    from .experiments.registry import available_families
 
     models: dict[str, tuple[type[BaseModel], list[str]]] = {}
-    for name, preset in available_presets().items():
-        model = load_analysis(preset.analysis).Config
+    for name, family in available_families().items():
+        model = family.config
         key = f"{model.__module__}.{model.__qualname__}"
         models.setdefault(key, (model, []))[1].append(name)
     return dict(sorted(models.items()))

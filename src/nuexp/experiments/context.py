@@ -1,10 +1,12 @@
-"""The run context handed to every analysis: where quantities, figures and tables go."""
+"""The run context handed to every family: where quantities, figures and tables go, the
+seeds of random processes, and the one way to run independent tasks
+(:meth:`RunContext.map`)."""
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,15 +16,17 @@ from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
+from ..exceptions import InvalidConfiguration
 from ..report.results import Quantity, Results
 
 __all__ = ["RunContext"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class RunContext:
-    """Collects what an analysis produces.
+    """Collects what a family's run produces, and runs its independent tasks.
 
     Parameters
     ----------
@@ -34,7 +38,7 @@ class RunContext:
     show_progress : bool
         Show rich progress bars on standard error.
     scheduler : str, optional
-        ``"serial"``, a dask scheduler address, or ``None`` (the analysis chooses).
+        ``"serial"``, a dask scheduler address, or ``None`` (:meth:`map` chooses).
     workers : int, optional
         Workers of a dask LocalCluster.
     """
@@ -74,7 +78,10 @@ class RunContext:
             return
         from ..report.plots import save_figure
 
-        self.results.figures.append(save_figure(fig, self.staging, stem, caption=caption))
+        png = save_figure(fig, self.staging, stem, caption=caption)
+        self.results.figures.append(png)
+        if caption:
+            self.results.figure_captions[png] = caption
 
     def table(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Record a table; written as ``name.csv`` and shown on screen by the CLI."""
@@ -106,3 +113,55 @@ class RunContext:
                    TimeElapsedColumn(), TimeRemainingColumn())
         with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
             yield from bar.track(items, description=description, total=total)
+
+    def map(self, fn: Callable[..., R], items: Sequence[Any], *, label: str,
+            checkpoint: str | Path | None = None, seed: int | None = None,
+            unpack: bool = False, cluster_min_tasks: int | None = None) -> list[R]:
+        """Apply ``fn`` to independent tasks (scan points, toy batches) and return the
+        results in task order, through :func:`nuexp.parallel.map_tasks`.
+
+        Where they run is the run's choice, not the family's: ``--scheduler serial`` or a
+        dask scheduler address. Without ``--scheduler`` they run serially, unless the
+        family says a dask LocalCluster (of ``--workers`` processes) pays off from
+        ``cluster_min_tasks`` tasks on (a cluster costs seconds to start and the tasks
+        are pickled). Results do not depend on the choice.
+
+        Parameters
+        ----------
+        fn : callable
+            ``fn(item)`` (``fn(*item)`` with ``unpack``); with ``seed``, a
+            ``numpy.random.Generator`` is passed as the last argument. Module-level (or
+            otherwise picklable) for a cluster.
+        items : sequence
+            The tasks (picklable for a cluster or a checkpoint).
+        label : str
+            What the tasks are, for the progress bar (``"Asimov scan"``).
+        checkpoint : path, optional
+            Folder where finished results are kept and reused by a rerun with the same
+            tasks (see :mod:`nuexp.parallel`).
+        seed : int, optional
+            Root seed of the tasks' generators (use :meth:`child_seed`); task ``i`` draws
+            the same numbers on any backend.
+        unpack : bool
+            Call ``fn(*item)``.
+        cluster_min_tasks : int, optional
+            Without ``--scheduler``, the fewest tasks worth a LocalCluster (>= 1);
+            ``None``: never start one unasked.
+
+        Returns
+        -------
+        list
+            ``fn``'s results, in the order of ``items``.
+        """
+        from ..parallel import map_tasks
+
+        if cluster_min_tasks is not None and cluster_min_tasks < 1:
+            raise InvalidConfiguration(
+                f"field 'cluster_min_tasks' = {cluster_min_tasks}: must be >= 1")
+        scheduler = self.scheduler
+        if scheduler is None and (cluster_min_tasks is None or len(items) < cluster_min_tasks):
+            scheduler = "serial"
+        return map_tasks(fn, items, scheduler=scheduler, workers=self.workers, seed=seed,
+                         unpack=unpack, progress=self.show_progress, description=label,
+                         checkpoint=checkpoint)
+

@@ -1,4 +1,5 @@
-"""Run one experiment preset: validate, analyse, write the outputs atomically."""
+"""Run one experiment (a preset or a TOML file): resolve, validate, compute, report, write
+the outputs atomically."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from .. import __version__
 from ..config import load_toml
 from ..exceptions import InvalidConfiguration
 from ..report.atomic import replace_directory
+from ..report.html import write_run_index
 from ..report.results import Results
 from .context import RunContext
-from .registry import resolve_config
+from .resolve import resolve
 
 __all__ = ["DEFAULT_SEED", "run"]
 
@@ -23,7 +25,7 @@ DEFAULT_SEED = 12345
 
 
 def run(
-    experiment: str,
+    experiment: str | Path,
     config: str | Path | dict[str, Any] | None = None,
     *,
     out: str | Path | None = None,
@@ -32,12 +34,13 @@ def run(
     scheduler: str | None = None,
     workers: int | None = None,
 ) -> Results:
-    """Run the preset ``experiment`` and return its :class:`~nuexp.report.Results`.
+    """Run an experiment and return its :class:`~nuexp.report.Results`.
 
     Parameters
     ----------
-    experiment : str
-        Preset name (``nuexp list`` shows them).
+    experiment : str or path
+        Preset name (``nuexp list`` shows them) or the path of an experiment TOML file
+        (``family = ...`` or ``extends = ...``; see ``docs/experiments-as-data.md``).
     config : path or dict, optional
         TOML file (or dict) merged over the preset; validated before any work.
     out : path, optional
@@ -58,6 +61,7 @@ def run(
     --------
     >>> import nuexp
     >>> res = nuexp.run("clovers")                      # doctest: +SKIP
+    >>> mine = nuexp.run("my-detector.toml")            # doctest: +SKIP
     >>> res["significance"].value                       # doctest: +SKIP
     """
     start = time.perf_counter()
@@ -65,13 +69,14 @@ def run(
         override, source = load_toml(config), str(config)
     else:
         override, source = config, "override"
-    module, validated = resolve_config(experiment, override, source)
+    resolved = resolve(experiment, override, source)
+    validated = resolved.config
     seed = DEFAULT_SEED if seed is None else int(seed)
     if seed < 0:
         raise InvalidConfiguration(f"field 'seed' = {seed}: must be >= 0")
     if workers is not None and workers < 1:
         raise InvalidConfiguration(f"field 'workers' = {workers}: must be >= 1")
-    results = Results(experiment=experiment, config=validated, seed=seed,
+    results = Results(experiment=resolved.name, config=validated, seed=seed,
                       nuexp_version=__version__)
     staging = None
     if out is not None:
@@ -83,10 +88,11 @@ def run(
         from ..report.plots import figure_style  # figures in nuexp's style, rcParams restored
 
         with figure_style():
-            module.analyse(validated, ctx)
+            resolved.family.run(validated, ctx)
         results.timing_s["total"] = time.perf_counter() - start
         if staging is not None:
             results.write_json(staging / "results.json")
+            write_run_index(results, staging, captions=results.figure_captions)
             replace_directory(staging, out)
             results.out_dir = out
     except BaseException:

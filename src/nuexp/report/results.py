@@ -120,6 +120,8 @@ class Results:
         Headline quantities, by key.
     figures : list of str
         File names of the figures written (PNG; a PDF with the same stem is beside each).
+    figure_captions : dict of str to str
+        Caption of each figure (by PNG file name), shown in ``index.html``.
     tables : dict of str to list of dict
         Tables (also written as CSV), rows as dicts.
     spectra : dict of str to Any
@@ -136,6 +138,7 @@ class Results:
     nuexp_version: str
     quantities: dict[str, Quantity] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
+    figure_captions: dict[str, str] = field(default_factory=dict)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     spectra: dict[str, Any] = field(default_factory=dict)
     timing_s: dict[str, float] = field(default_factory=dict)

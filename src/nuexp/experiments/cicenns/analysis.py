@@ -31,7 +31,9 @@ from pydantic import Field, field_validator
 from scipy.integrate import trapezoid
 
 from ...config import ExperimentConfig, StrictModel
+from ..analysis import Family
 from ..cevns.blocks import BackgroundCounts, FormFactorName, MassTimeMapBlock, WeakMixing
+from ..context import RunContext
 from ...detector.coincidence import two_pmt_coincidence_efficiency
 from ...detector.quenching import get_quenching
 from ...rates import LabelledSpectra, npe_spectra, recoil_spectra
@@ -43,7 +45,7 @@ from ...stats.counting import exposure_for_significance, significance, significa
 from ...targets.compound import Compound
 from ...targets.isotopic_composition import ElementTarget
 
-__all__ = ["Config", "analyse", "events_above"]
+__all__ = ["FAMILY", "Config", "analyse", "events_above"]
 
 _TALK = "W. Wang, CSNS 2024 talk, page 'CICENNS experiment at CSNS'"
 
@@ -137,7 +139,12 @@ def events_above(recoil: np.ndarray, dn_dt: np.ndarray, threshold: float) -> flo
     return float(trapezoid(np.interp(grid, recoil, dn_dt), grid))
 
 
-def analyse(config: Config, ctx) -> None:
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Run the analysis (compute and report).
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     sc, dc, cc, bc = config.source, config.detector, config.coherent, config.backgrounds
     recoil = np.linspace(0.0, 60.0, 3001) * keV
     opts = {"form_factor": dc.form_factor, "sin2_theta_w": dc.sin2_theta_w}
@@ -299,3 +306,7 @@ def _figures(ctx, config, recoil, design, coh, masses, times, zmap, level, mass_
     ax.set_xlabel("CsI mass [kg]")
     ax.set_ylabel("operating time [years]")
     ctx.figure(fig, "significance_map", caption="CICENNS significance vs mass and time.")
+
+
+FAMILY = Family(name="cicenns", config=Config, compute=analyse,
+                description="CICENNS: 300 kg CsI(Na) CEvNS at CSNS vs COHERENT's 14.6 kg (W. Wang, CSNS 2024 talk)")

@@ -27,10 +27,12 @@ from ...detector.dark_counts import simulate_dark_counts
 from ...detector.photoelectrons import npe_window
 from ...sources.spallation import flux_per_flavour
 from ...stats.counting import exposure_for_significance, significance, significance_map
+from ..analysis import Family
 from ..cevns.blocks import (FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, TargetBlock,
                            run_chain)
+from ..context import RunContext
 
-__all__ = ["Config", "analyse", "selection_efficiency", "background_spectra"]
+__all__ = ["FAMILY", "Config", "analyse", "selection_efficiency", "background_spectra"]
 
 _SRC = "CLOVERS 2023"
 
@@ -187,8 +189,12 @@ def _flux_ratio(cfg: Config, phi: float) -> tuple[float, float, float]:
     return phi / avg, avg, nominal
 
 
-def analyse(config: Config, ctx) -> None:
-    """Run the CLOVERS chain and record quantities, tables, spectra and figures."""
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Run the CLOVERS chain and record quantities, tables, spectra and figures.
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     cfg = config
     live = cfg.exposure.live_days * day
     mass_kg = cfg.target.mass_kg
@@ -332,3 +338,6 @@ def analyse(config: Config, ctx) -> None:
         with ctx.timer("plots"):
             plots.draw_all(ctx, cfg, chain, effs, window, bkg, toy, masses, times, zmap, x5, thr)
 
+
+FAMILY = Family(name="clovers", config=Config, compute=analyse,
+                description="CLOVERS: CEvNS on cryogenic CsI at CSNS (NuFact 2022 proceedings)")

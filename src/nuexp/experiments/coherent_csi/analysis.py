@@ -21,9 +21,11 @@ from hepunits import GeV, cm, day, kW, m, s
 from pydantic import Field, model_validator
 
 from ...config import ExperimentConfig, StrictModel
+from ..analysis import Family
 from ..cevns.blocks import FLUX_UNIT, CevnsBlock, ResponseBlock, SourceBlock, TargetBlock, run_chain
+from ..context import RunContext
 
-__all__ = ["Config", "analyse", "coherent_2017_acceptance"]
+__all__ = ["FAMILY", "Config", "analyse", "coherent_2017_acceptance"]
 
 _SRC = "COHERENT 2017 (Akimov et al., Science 357, 1123)"
 
@@ -78,8 +80,12 @@ def coherent_2017_acceptance(npe: np.ndarray, acc: AcceptanceBlock) -> np.ndarra
     return np.where((n < acc.npe_low) | (n > acc.npe_high), 0.0, eff)
 
 
-def analyse(config: Config, ctx) -> None:
-    """Predict the COHERENT 2017 CsI[Na] event count and the nominal-power rate."""
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Predict the COHERENT 2017 CsI[Na] event count and the nominal-power rate.
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     cfg = config
     area = 4 * np.pi * (cfg.source.distance_m * m) ** 2
     fluence = cfg.exposure.protons_on_target * cfg.source.nu_per_proton_per_flavour / area
@@ -143,3 +149,7 @@ def analyse(config: Config, ctx) -> None:
         ax.set_ylabel("events / PE (2017 exposure)")
         ax.legend(fontsize=11)
         ctx.figure(fig, "npe_spectrum", caption="COHERENT 2017 CsI[Na]: predicted NPE spectrum.")
+
+
+FAMILY = Family(name="coherent-csi", config=Config, compute=analyse,
+                description="COHERENT 2017 CsI[Na] at the SNS: predicted CEvNS events (Science 357 (2017) 1123)")

@@ -22,12 +22,14 @@ from pydantic import Field, field_validator
 
 from ...config import ExperimentConfig, StrictModel
 from ...oscillation import reactor_survival
+from ..analysis import Family
+from ..context import RunContext
 from .data import CITATION, DETECTORS, PERIODS, SITES, active_pairs, check_names, load_release
 from .fit import DayaBayFit, FitResult, single_thread_blas
 from .model import DayaBayModel, oscillation_parameters
 from .nuisances import GROUPS, check_groups
 
-__all__ = ["Config", "analyse", "single_thread_blas"]
+__all__ = ["FAMILY", "Config", "analyse", "single_thread_blas"]
 
 _SOURCE = "Daya Bay, PRL 130, 161802 (2023); seed 004 (Daya Bay page)"
 _PUBLISHED = {"sin2_2theta13": (0.0851, 0.0024), "dm2_32_normal": (2.466e-3, 0.060e-3),
@@ -127,8 +129,12 @@ def _note(extra: str = "") -> str:
     return (f"Computed by nuexp from the public data release ({CITATION}). " + extra).strip()
 
 
-def analyse(config: Config, ctx) -> None:
-    """Fit the release; record the headline quantities, tables and figures."""
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Fit the release; record the headline quantities, tables and figures.
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     with single_thread_blas():
         _analyse(config, ctx)
 
@@ -372,3 +378,7 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
     ax.margins(0.15)
     ax.legend(loc="upper left", fontsize=12, frameon=False)
     ctx.figure(fig, "contours", caption=f"1σ/2σ/3σ regions (2 d.o.f.), {how}. " + caption)
+
+
+FAMILY = Family(name="dayabay", config=Config, compute=analyse,
+                description="Daya Bay full data release: sin²2θ13 and Δm²32 from a χ² fit (PRL 130, 161802)")

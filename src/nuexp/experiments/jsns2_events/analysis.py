@@ -39,8 +39,10 @@ from ...interactions.beta_decay import N12_DECAY
 from ...report.plots import new_figure
 from ...stats.flux_measurement import FluxMeasurement, background_systematic
 from ...stats.pvalue import poisson_p_value
+from ..analysis import Family
+from ..context import RunContext
 
-__all__ = ["Config", "analyse", "selection_cuts", "efficiency_config", "simulate_dataset"]
+__all__ = ["FAMILY", "Config", "analyse", "selection_cuts", "efficiency_config", "simulate_dataset"]
 
 PAPER = "JSNS2 2025"
 
@@ -402,8 +404,12 @@ def _choose_scheduler(requested: str | None, data_path: Path) -> str | None:
     return None if len(files) > 1 and size >= LOCAL_CLUSTER_MIN_BYTES else "serial"
 
 
-def analyse(config: Config, ctx) -> None:  # noqa: C901 - one linear story
-    """Run the event-level JSNS2 analysis (see the module docstring)."""
+def analyse(config: Config, ctx: RunContext) -> None:  # noqa: C901 - one linear story
+    """Run the event-level JSNS2 analysis (see the module docstring).
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     cuts = selection_cuts(config)
     with tempfile.TemporaryDirectory(prefix="nuexp-jsns2-events-") as tmp:
         tmp = Path(tmp)
@@ -591,3 +597,7 @@ def _figures(ctx, summary: StreamSummary, mc: StreamSummary, cuts: SelectionCuts
     ctx.figure(fig, "data_vs_prediction_fig3",
                caption="Compare JSNS2 2025 Fig. 3: selected pairs vs CNgs simulation normalised "
                        "to the measured signal plus the fake-trigger background.")
+
+
+FAMILY = Family(name="jsns2-events", config=Config, compute=analyse,
+                description="JSNS2 event-level CNgs analysis: triggers → pairing → cut flow → νe flux")

@@ -26,8 +26,8 @@ Chain (every number is a configured input naming its source, or is computed):
   grid; 90 % CL raster limits per Δm² and the iso-Δχ² contour
   (:mod:`nuexp.stats.contours`); Feldman–Cousins critical values from toys at chosen
   points (:mod:`nuexp.stats.feldman_cousins`). Grid rows and toy points are independent
-  tasks for :func:`nuexp.parallel.map_tasks` (serial, LocalCluster or ``--scheduler``;
-  bit-identical results; checkpoint folder to resume).
+  tasks run through ``ctx.map`` (:mod:`nuexp.parallel`: serial, LocalCluster or
+  ``--scheduler``; bit-identical results; checkpoint folder to resume).
   Note: the flux normalisation is a linear Gaussian pull of 34 % (bounded at 1 % of
   nominal); against no-oscillation Asimov data a large sin²2θ is absorbed by pulling the
   flux to that bound, so the Δχ² map saturates near (0.99/0.34)² ≈ 8.5 (+ the intrinsic
@@ -57,7 +57,6 @@ from ...interactions import carbon12, ibd
 from ...interactions.beta_decay import N12_DECAY
 from ...oscillation import OscillationParameters, probability
 from ...oscillation.constants import PHASE_FACTOR
-from ...parallel import map_tasks
 from ...sources.decay_at_rest import (MICHEL_ENDPOINT, muon_decay_time_pdf, nue_spectrum,
                                      numubar_spectrum)
 from ...sources.mu_minus_decay import JSNS2_NUEBAR_TO_NUMUBAR_RATIO, nuebar_spectrum
@@ -67,10 +66,12 @@ from ...stats.contours import (contour_lines, contour_rows, critical_delta_chi2,
 from ...stats.feldman_cousins import critical_value
 from ...targets.isotopes import isotope
 from ...targets.mixture import Liquid, Mixture
+from ..analysis import Family
+from ..context import RunContext
 from . import lsnd
 from .lsnd import LSND_BEST_FIT
 
-__all__ = ["Config", "analyse", "SterileModel", "mixing_parameters",
+__all__ = ["FAMILY", "Config", "analyse", "SterileModel", "mixing_parameters",
            "two_flavour_probability", "LSND_BEST_FIT"]
 
 #: Proton charge for beam power → protons per spill.
@@ -372,18 +373,12 @@ def scan_row(model: TemplateModel, unit_template: np.ndarray, s_grid: np.ndarray
 
 def fc_point(model: TemplateModel, templates: np.ndarray, row: int, strength: float,
              n_toys: int, rng: np.random.Generator) -> float:
-    """Feldman–Cousins critical Δχ² at one grid point (for :func:`map_tasks`)."""
+    """Feldman–Cousins critical Δχ² at one grid point (a task of ``ctx.map``)."""
     return critical_value(model, templates, row, strength, n_toys, rng).critical
 
 
-def _choose_scheduler(ctx, n_tasks: int, cfg: Config):
-    if ctx.scheduler is None and n_tasks < cfg.parallel.auto_cluster_min_tasks:
-        return "serial"       # a LocalCluster costs seconds to start; same results
-    return ctx.scheduler
-
-
-def sensitivity(sm: SterileModel, s_grid: np.ndarray, dm2_grid: np.ndarray, ctx,
-                cfg: Config, label: str) -> np.ndarray:
+def sensitivity(sm: SterileModel, s_grid: np.ndarray, dm2_grid: np.ndarray,
+                ctx: RunContext, cfg: Config, label: str) -> np.ndarray:
     """Asimov (no oscillation) Δχ² map, shape (n_dm2, n_sin2)."""
     model = sm.template_model()
     unit = sm.signal(1.0, dm2_grid)
@@ -391,9 +386,9 @@ def sensitivity(sm: SterileModel, s_grid: np.ndarray, dm2_grid: np.ndarray, ctx,
     tasks = [(model, unit[i], s_grid, asimov) for i in range(dm2_grid.size)]
     checkpoint = (f"{cfg.parallel.checkpoint_dir}/{label}" if cfg.parallel.checkpoint_dir
                   else None)
-    rows = map_tasks(scan_row, tasks, unpack=True, scheduler=_choose_scheduler(
-        ctx, len(tasks), cfg), workers=ctx.workers, progress=ctx.show_progress,
-        description=f"Asimov scan {label}", checkpoint=checkpoint)
+    rows = ctx.map(scan_row, tasks, unpack=True, label=f"Asimov scan {label}",
+                   checkpoint=checkpoint,
+                   cluster_min_tasks=cfg.parallel.auto_cluster_min_tasks)
     return np.vstack(rows)
 
 
@@ -408,7 +403,12 @@ def limit_at(sm: SterileModel, dm2: float, level: float) -> float:
 
 
 # --------------------------------------------------------------------------- analysis
-def analyse(config: Config, ctx) -> None:
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Run the analysis (compute and report).
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     cfg = config
     sc = cfg.scan
     s_grid = log_grid("scan.sin2_2theta", *sc.sin2_2theta_range, sc.n_sin2_2theta)
@@ -486,10 +486,9 @@ def analyse(config: Config, ctx) -> None:
             for s_true, m_true in cfg.toys.points:
                 row = int(np.argmin(np.abs(np.log(dm2_grid / m_true))))
                 tasks.append((model, templates, row, float(s_true), cfg.toys.n_toys))
-            crits = map_tasks(fc_point, tasks, unpack=True, seed=ctx.child_seed("fc"),
-                              scheduler=_choose_scheduler(ctx, len(tasks), cfg),
-                              workers=ctx.workers, progress=ctx.show_progress,
-                              description="Feldman-Cousins toys")
+            crits = ctx.map(fc_point, tasks, unpack=True, seed=ctx.child_seed("fc"),
+                            label="Feldman-Cousins toys",
+                            cluster_min_tasks=cfg.parallel.auto_cluster_min_tasks)
         for (s_true, m_true), task, crit in zip(cfg.toys.points, tasks, crits):
             fc_rows.append({"sin2_2theta": s_true, "dm2_ev2_grid": float(dm2_grid[task[2]]),
                             "n_toys": cfg.toys.n_toys, "fc_critical_delta_chi2": crit,
@@ -570,3 +569,7 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
         ax.set_title(title)
         fig.colorbar(mesh, ax=ax, label="Δχ² (capped at 50)")
     ctx.figure(fig, "delta_chi2_maps", caption="Asimov Δχ² maps; white: critical value")
+
+
+FAMILY = Family(name="jsns2-sterile", config=Config, compute=analyse,
+                description="JSNS2 3+1 appearance sensitivity (Asimov scan, Feldman-Cousins toys)")

@@ -36,9 +36,11 @@ from ...stats.fit import asimov_covariance, fit
 from ...stats.likelihood import ProfiledChi2
 from ...stats.nuisances import Parameter, ParameterSet
 from ...stats.scan import ordering_delta_chi2, profile_scan
+from ..analysis import Family
+from ..context import RunContext
 from .model import DAY, OSC_NAMES, OSC_UNITS, Background, JunoModel
 
-__all__ = ["Config", "analyse", "build_model", "JunoAnalysis"]
+__all__ = ["FAMILY", "Config", "analyse", "build_model", "JunoAnalysis"]
 
 _TALK = "talk (seed 004), JUNO precision table = Chin. Phys. C 46 (2022) 123001"
 _NMO = "talk (seed 004), JUNO NMO table = arXiv:2405.18008"
@@ -396,12 +398,27 @@ def _far_rate(cfg: Config, model: JunoModel, params: OscillationParameters) -> f
     return total * cfg.reactor.duty_cycle
 
 
+def _precisions(full: JunoAnalysis, stat_only: JunoAnalysis,
+                days: float) -> tuple[dict[str, float], dict[str, float]]:
+    """Relative precisions with all systematics and statistics only (a ``ctx.map`` task)."""
+    return full.precision(days), stat_only.precision(days)
+
+
+def _profile(ana: JunoAnalysis, days: float, name: str, grid: np.ndarray):
+    """Profile scan of one oscillation parameter on the Asimov data (a ``ctx.map`` task)."""
+    return profile_scan(ana.likelihood(days), name, grid, reference=0.0, strategy=0)
+
+
 def _q(ctx, name, value, unit, published=None, source=None, note=None, **kw):
     ctx.quantity(name, float(value), unit, published=published, source=source, note=note, **kw)
 
 
-def analyse(config: Config, ctx) -> None:
-    """Run the JUNO sensitivity analysis and record the headline quantities."""
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Run the JUNO sensitivity analysis and record the headline quantities.
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     cfg = config
     with ctx.timer("model"):
         model = build_model(cfg)
@@ -434,10 +451,10 @@ def analyse(config: Config, ctx) -> None:
     stat_only = JunoAnalysis(cfg, model, systematics=False)
     rows = []
     with ctx.timer("precision_table"):
-        for label, days in ctx.progress(list(cfg.sensitivity.precision_exposures_days.items()),
-                                        "precision table"):
-            full = ana.precision(days)
-            stat = stat_only.precision(days)
+        exposures = list(cfg.sensitivity.precision_exposures_days.items())
+        precisions = ctx.map(_precisions, [(ana, stat_only, days) for _, days in exposures],
+                             unpack=True, label="precision table")
+        for (label, days), (full, stat) in zip(exposures, precisions):
             for k in OSC_NAMES:
                 pub = published[k].get(label)
                 _q(ctx, f"precision_{k}_{label}", full[k], "", published=pub, source=_TALK,
@@ -458,6 +475,7 @@ def analyse(config: Config, ctx) -> None:
     alt_start = None
     best_ref = None
     with ctx.timer("mass_ordering"):
+        # sequential on purpose: each exposure starts from the previous alternative fit
         for y in ctx.progress(years, "mass ordering"):
             t0 = time.perf_counter()
             r = ana.nmo(y * dpy, alternative_start=alt_start)
@@ -537,16 +555,18 @@ def analyse(config: Config, ctx) -> None:
             raise InvalidConfiguration(
                 f"sensitivity.profile_scan_exposure = {cfg.sensitivity.profile_scan_exposure!r}: "
                 f"not one of {list(cfg.sensitivity.precision_exposures_days)}")
-        lik = ana.likelihood(days)
-        names, cov = asimov_covariance(lik)
+        names, cov = asimov_covariance(ana.likelihood(days))
         with ctx.timer("profile_scans"):
+            tasks = []
             for p in cfg.sensitivity.profile_scan:
                 if p not in OSC_NAMES:
                     raise InvalidConfiguration(f"sensitivity.profile_scan: {p!r} not in {OSC_NAMES}")
                 s = float(np.sqrt(cov[names.index(p), names.index(p)]))
                 scan_sigma[p] = s
                 grid = ana.truth[p] + s * np.linspace(-2.5, 2.5, cfg.sensitivity.profile_scan_points)
-                scans[p] = profile_scan(lik, p, grid, reference=0.0, strategy=0)
+                tasks.append((ana, days, p, grid))
+            scans = dict(zip(cfg.sensitivity.profile_scan,
+                             ctx.map(_profile, tasks, unpack=True, label="profile scans")))
     ctx.table("performance", [
         {"stage": "mass_ordering", "objective_calls": int(sum(r["nfcn"] for r in nmo_rows))},
         {"stage": "profile_scans", "objective_calls": int(sum(s.nfcn for s in scans.values()))},
@@ -607,3 +627,7 @@ def _figures(ctx, cfg, ana, nmo_ref, years, dchi2, scans, precision_sigma) -> No
             a.legend(fontsize=10)
             a.ticklabel_format(useOffset=False)
         ctx.figure(fig, "profile_scans", caption=f"Profile scans at {cfg.sensitivity.profile_scan_exposure}.")
+
+
+FAMILY = Family(name="juno", config=Config, compute=analyse,
+                description="JUNO reactor ν̄e at 52.5 km: oscillation precision and mass-ordering sensitivity")

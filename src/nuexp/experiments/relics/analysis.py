@@ -37,7 +37,9 @@ from scipy.integrate import trapezoid
 from scipy.optimize import brentq
 
 from ...config import ExperimentConfig, StrictModel
+from ..analysis import Family
 from ..cevns.blocks import BackgroundCounts, FormFactorName, MassTimeMapBlock, WeakMixing
+from ..context import RunContext
 from ...detector.xenon import XenonS2Response
 from ...rates import recoil_spectra
 from ...report.plots import new_figure
@@ -47,7 +49,7 @@ from ...stats.counting import exposure_for_significance, level_curve, significan
 from ...targets.isotopes import element_symbol
 from ...targets.isotopic_composition import ElementTarget, composition_from_fractions
 
-__all__ = ["Config", "analyse", "recoil_rate", "events_in_window"]
+__all__ = ["FAMILY", "Config", "analyse", "recoil_rate", "events_in_window"]
 
 _TALK = "W. Wang, CSNS 2024 talk, page 'RELICS'"
 _PAPER = "RELICS, arXiv:2405.05554 v2 abstract (3 GW, 32 kg·yr, 120–240 PE)"
@@ -154,7 +156,12 @@ def events_in_window(recoil: np.ndarray, rate: np.ndarray, response: XenonS2Resp
     return float(trapezoid(np.interp(grid, recoil, rate), grid))
 
 
-def analyse(config: Config, ctx) -> None:
+def analyse(config: Config, ctx: RunContext) -> None:
+    """Run the analysis (compute and report).
+
+    Legacy family: this step records the quantities, tables and figures itself, so
+    the family has no separate report step (the CEvNS and reactor families split them).
+    """
     rc, tc, dc, bc = config.reactor, config.target, config.detector, config.backgrounds
     fractions = FissionFractions.from_mapping(rc.fission_fractions)
     join = {"join_energy": rc.join_energy_mev * MeV, "join_width": rc.join_width_mev * MeV}
@@ -319,3 +326,7 @@ def _figures(ctx, config, fractions, join, recoil, dn_dt, response, window, mass
     ctx.table("significance_level_curve",
               [{"mass_kg": float(mk), "time_years": float(ty)} for mk, ty in zip(masses, curve)
                if np.isfinite(ty)])
+
+
+FAMILY = Family(name="relics", config=Config, compute=analyse,
+                description="RELICS: reactor CEvNS on liquid xenon (S2-only) near the Sanmen core")
