@@ -67,7 +67,7 @@ def main() -> None:
         t0 = time.perf_counter()
         signal = _rate_chain(cfg)
         times.append(time.perf_counter() - t0)
-    rows.append(("rate chain (in-process, best of %d)" % args.repeat, f"{min(times) * 1e3:.1f} ms",
+    rows.append((f"rate chain (in-process, best of {args.repeat})", f"{min(times) * 1e3:.1f} ms",
                  f"median {np.median(times) * 1e3:.1f} ms", f"signal = {signal:.1f} events", "< 50 ms"))
 
     with tempfile.TemporaryDirectory() as tmp:

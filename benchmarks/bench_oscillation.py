@@ -30,10 +30,10 @@ for _var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MK
 import argparse  # noqa: E402
 import math  # noqa: E402
 import time  # noqa: E402
-from typing import Callable  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
-from hepunits import GeV, MeV, km  # noqa: E402
+from hepunits import MeV, km  # noqa: E402
 from hepunits.constants import hbarc  # noqa: E402
 
 from nuexp.oscillation import (  # noqa: E402
@@ -41,10 +41,10 @@ from nuexp.oscillation import (  # noqa: E402
     OscillationParameters,
     chord_length,
     hamiltonian,
+    kernels,
     prem_profile,
     probability_matrix,
 )
-from nuexp.oscillation import kernels  # noqa: E402
 from nuexp.oscillation.constants import PHASE_FACTOR  # noqa: E402
 
 KM_IN_INV_EV = km / (hbarc * 1e6)
@@ -147,7 +147,7 @@ def _available(module: str) -> bool:
     try:
         __import__(module)
         return True
-    except Exception:  # noqa: BLE001 - any import failure means "not installed here"
+    except Exception:
         return False
 
 
@@ -317,8 +317,8 @@ def main() -> None:
     row("vacuum 3ν, 1e6 E × 1 L, out= reused", n1, t, None, None, None, None,
         "no allocation/page faults")
     x = np.ascontiguousarray(L1 * km / (E1 * MeV))
-    from nuexp.oscillation.engine import _coef_matrix, _coefficients_from_u
     from nuexp.oscillation import pmns_matrix
+    from nuexp.oscillation.engine import _coef_matrix, _coefficients_from_u
     A = _coef_matrix(*_coefficients_from_u(pmns_matrix(NO)))
     kf = PHASE_FACTOR * np.asarray(NO.mass_squared_differences()[1:])
     flat = np.empty((n1, 9))

@@ -58,9 +58,9 @@ def main() -> None:
     from rich.table import Table
 
     from nuexp.experiments.jsns2_sterile.analysis import Config, SterileModel, scan_row
-    from nuexp.stats.feldman_cousins import delta_chi2_toys
     from nuexp.parallel import local_cluster, map_tasks
     from nuexp.stats.contours import log_grid
+    from nuexp.stats.feldman_cousins import delta_chi2_toys
 
     cfg = Config.model_validate({"experiment": "jsns2-sterile", "description": "bench",
                                  "family": "jsns2-sterile"})

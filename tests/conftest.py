@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from hypothesis import settings  # noqa: E402
+from hypothesis import settings
 
 settings.register_profile("nuexp", deadline=None, max_examples=60, derandomize=True)
 settings.load_profile("nuexp")

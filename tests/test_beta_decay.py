@@ -7,8 +7,14 @@ from hepunits import MeV, ms
 from scipy import integrate
 
 from nuexp.exceptions import UnphysicalParameter
-from nuexp.interactions.beta_decay import (ELECTRON_MASS, FINE_STRUCTURE, N12_DECAY, BetaDecay,
-                                           decay_time_fraction, fermi_function)
+from nuexp.interactions.beta_decay import (
+    ELECTRON_MASS,
+    FINE_STRUCTURE,
+    N12_DECAY,
+    BetaDecay,
+    decay_time_fraction,
+    fermi_function,
+)
 
 
 def test_fermi_function_positron_matches_paper_form():

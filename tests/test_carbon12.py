@@ -6,10 +6,17 @@ from hepunits import MeV, cm2
 
 from nuexp.exceptions import UnknownName, UnphysicalParameter
 from nuexp.interactions.beta_decay import N12_DECAY
-from nuexp.interactions.carbon12 import (MEASURED_CROSS_SECTIONS, NUCLEAR_MASS_DIFFERENCE,
-                                         Q_VALUE, THRESHOLD, InteractingSpectrum, cross_section,
-                                         flux_averaged_cross_section,
-                                         prompt_electron_kinetic_energy, weighted_average)
+from nuexp.interactions.carbon12 import (
+    MEASURED_CROSS_SECTIONS,
+    NUCLEAR_MASS_DIFFERENCE,
+    Q_VALUE,
+    THRESHOLD,
+    InteractingSpectrum,
+    cross_section,
+    flux_averaged_cross_section,
+    prompt_electron_kinetic_energy,
+    weighted_average,
+)
 from nuexp.sources.decay_at_rest import MICHEL_ENDPOINT
 
 
@@ -27,7 +34,9 @@ def test_threshold_behaviour():
     assert np.all(s > 0) and np.all(np.diff(s) > 0)
     # allowed approximation: σ ∝ p_e E_e F ≈ E_e² far above threshold
     ratio = cross_section(50 * MeV) / cross_section(35 * MeV)
-    ee = lambda ev: ev - NUCLEAR_MASS_DIFFERENCE / MeV
+    def ee(ev):
+        return ev - NUCLEAR_MASS_DIFFERENCE / MeV
+
     assert ratio == pytest.approx((ee(50) / ee(35)) ** 2, rel=0.03)
 
 

@@ -9,12 +9,24 @@ from hypothesis import strategies as st
 from scipy.integrate import trapezoid
 
 from nuexp.exceptions import UnknownName, UnphysicalParameter
-from nuexp.interactions.cevns import (FERMI_CONSTANT, SIN2_THETA_W_LOW_ENERGY, SIN2_THETA_W_MZ,
-                                      differential_cross_section,
-                                      folded_differential_cross_section, max_recoil,
-                                      min_neutrino_energy, total_cross_section, weak_charge)
-from nuexp.interactions.form_factors import (FORM_FACTORS, get_form_factor, helm,
-                                             klein_nystrand, momentum_transfer)
+from nuexp.interactions.cevns import (
+    FERMI_CONSTANT,
+    SIN2_THETA_W_LOW_ENERGY,
+    SIN2_THETA_W_MZ,
+    differential_cross_section,
+    folded_differential_cross_section,
+    max_recoil,
+    min_neutrino_energy,
+    total_cross_section,
+    weak_charge,
+)
+from nuexp.interactions.form_factors import (
+    FORM_FACTORS,
+    get_form_factor,
+    helm,
+    klein_nystrand,
+    momentum_transfer,
+)
 from nuexp.sources.decay_at_rest import MICHEL_ENDPOINT, NUMU_PROMPT_ENERGY, nue_spectrum
 from nuexp.sources.spectrum import NeutrinoSpectrum
 from nuexp.targets.isotopes import isotope

@@ -10,10 +10,20 @@ from nuexp.detector.quenching import COHERENT_CSI_2022
 from nuexp.exceptions import UnknownName, UnphysicalParameter
 from nuexp.rates import npe_spectra, recoil_spectra
 from nuexp.sources.decay_at_rest import MUON_MASS
-from nuexp.sources.spallation import (COHERENT_2017_LIVE_DAYS, COHERENT_2017_POT, FACILITIES,
-                                      flux_per_flavour, get_facility, stopped_pion_spectra)
-from nuexp.stats.counting import (exposure_for_significance, level_curve, significance,
-                                  significance_map)
+from nuexp.sources.spallation import (
+    COHERENT_2017_LIVE_DAYS,
+    COHERENT_2017_POT,
+    FACILITIES,
+    flux_per_flavour,
+    get_facility,
+    stopped_pion_spectra,
+)
+from nuexp.stats.counting import (
+    exposure_for_significance,
+    level_curve,
+    significance,
+    significance_map,
+)
 from nuexp.targets.compound import Compound
 
 PER_CM2_H = 1 / (cm**2 * hour)

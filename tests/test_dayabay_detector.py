@@ -10,8 +10,13 @@ from hypothesis import strategies as st
 from nuexp.detector.iav import rescale_offdiagonal
 from nuexp.detector.lsnl import combine_curves, distortion_matrix, refine_relative_curve
 from nuexp.exceptions import UnphysicalParameter
-from nuexp.stats.chi2 import (CovarianceChi2, chi2_cnp, cnp_variance, covariance_from_jacobian,
-                              numerical_jacobian)
+from nuexp.stats.chi2 import (
+    CovarianceChi2,
+    chi2_cnp,
+    cnp_variance,
+    covariance_from_jacobian,
+    numerical_jacobian,
+)
 
 EDGES = np.linspace(0.0, 12.0, 241)
 

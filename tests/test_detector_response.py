@@ -9,8 +9,12 @@ from scipy.integrate import trapezoid
 
 from nuexp.detector.coincidence import two_pmt_coincidence_efficiency
 from nuexp.detector.dark_counts import expected_rates, simulate_dark_counts
-from nuexp.detector.photoelectrons import (fold_to_npe, mean_photoelectrons, npe_window,
-                                           poisson_matrix)
+from nuexp.detector.photoelectrons import (
+    fold_to_npe,
+    mean_photoelectrons,
+    npe_window,
+    poisson_matrix,
+)
 from nuexp.detector.quenching import COHERENT_CSI_2022, ConstantQuenching, get_quenching
 from nuexp.exceptions import UnknownName, UnphysicalParameter
 

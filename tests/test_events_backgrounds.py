@@ -8,10 +8,13 @@ import math
 
 import numpy as np
 import pytest
-from hepunits import cm, ms, us
+from hepunits import cm, ms
 
-from nuexp.events.backgrounds import (combined_background, fake_trigger_background,
-                                      spill_shift_background)
+from nuexp.events.backgrounds import (
+    combined_background,
+    fake_trigger_background,
+    spill_shift_background,
+)
 from nuexp.events.pipeline import process_chunks
 from nuexp.events.schema import EventChunk, TriggerType
 from nuexp.events.selection import SelectionCuts

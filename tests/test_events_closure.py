@@ -34,7 +34,7 @@ def test_simulation_is_deterministic_and_independent_of_blocking(config, tmp_pat
     sim = small(config.simulation)
     a = simulate_to_directory(sim, tmp_path / "a", seed=11)
     b = simulate_to_directory(sim, tmp_path / "b", seed=11)
-    c = simulate_to_directory(sim, tmp_path / "c", seed=12)
+    simulate_to_directory(sim, tmp_path / "c", seed=12)
     assert a["periods"] == b["periods"]
     ea = next(iter_chunks(tmp_path / "a", chunk_size=10**8))
     eb = next(iter_chunks(tmp_path / "b", chunk_size=10**8))

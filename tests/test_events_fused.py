@@ -14,10 +14,15 @@ from hepunits import cm, ms, us
 from nuexp.events import fused
 from nuexp.events import pipeline as P
 from nuexp.events.io import iter_file_chunks, write_events
-from nuexp.events.pairing import (muon_before, pair_events, shifted_pairs, spill_boundary,
-                                  spill_keys)
-from nuexp.events.pipeline import (HIST_EDGES, SHAPE_DVTX_MAX, StreamSummary, _hist,
-                                   process_chunks, process_file)
+from nuexp.events.pairing import muon_before, pair_events, shifted_pairs, spill_boundary, spill_keys
+from nuexp.events.pipeline import (
+    HIST_EDGES,
+    SHAPE_DVTX_MAX,
+    StreamSummary,
+    _hist,
+    process_chunks,
+    process_file,
+)
 from nuexp.events.schema import EventChunk, TriggerType, Truth
 from nuexp.events.selection import SelectionCuts, _fake_multiplicity, event_masks
 

@@ -9,8 +9,7 @@ from hepunits import MeV, cm, ms, us
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nuexp.events.pairing import (muon_before, pair_events, shifted_pairs, spill_boundary,
-                                  spill_keys)
+from nuexp.events.pairing import muon_before, pair_events, shifted_pairs, spill_boundary, spill_keys
 from nuexp.events.pipeline import process_chunks
 from nuexp.events.schema import EventChunk, TriggerType, Truth
 from nuexp.events.selection import CUT_STAGES, SelectionCuts

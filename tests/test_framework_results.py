@@ -94,6 +94,6 @@ def test_commit_output_replaces_only_an_earlier_nuexp_run(tmp_path):
 
 def test_table_formatting():
     assert format_number(0.0588) == "0.0588"
-    assert format_number(2.42e10) == "2.4200e+10"
+    assert format_number(2.42e10) == "2.42e+10"
     table = quantities_table([Quantity("s", 5.0, "sigma", published=5.1)], "t")
     assert table.row_count == 1

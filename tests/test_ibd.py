@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 from hepunits import MeV, cm2, kg, second
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nuexp.exceptions import NuexpError, UnknownName, UnphysicalParameter
 from nuexp.interactions import ibd

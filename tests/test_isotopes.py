@@ -7,8 +7,13 @@ from hepunits import MeV, g, kg
 
 from nuexp.exceptions import UnknownName, UnphysicalParameter
 from nuexp.targets.compound import Compound
-from nuexp.targets.isotopes import (ATOMIC_MASS_UNIT, ELECTRON_MASS, electron_binding_energy,
-                                    isotope, natural_composition)
+from nuexp.targets.isotopes import (
+    ATOMIC_MASS_UNIT,
+    ELECTRON_MASS,
+    electron_binding_energy,
+    isotope,
+    natural_composition,
+)
 
 
 @pytest.mark.parametrize("name", ["Cs133", "Cs-133", "cs133", "133Cs", "Cs 133", "CS_133"])

@@ -3,12 +3,12 @@ configuration overrides and bad inputs."""
 
 import numpy as np
 import pytest
+from hepunits import ns
 
 import nuexp
-from hepunits import ns
-from nuexp.sources.decay_at_rest import MUON_LIFETIME, PION_LIFETIME
 from nuexp.exceptions import InvalidConfiguration
 from nuexp.experiments.registry import get_preset
+from nuexp.sources.decay_at_rest import MUON_LIFETIME, PION_LIFETIME
 
 # key: (published, relative tolerance, source) — tolerances from issue 4
 HEADLINE = {

@@ -7,11 +7,21 @@ from scipy import stats
 
 from nuexp.events.cutflow import Cut, CutFlow, pot_weighted_average
 from nuexp.exceptions import UnphysicalParameter
-from nuexp.stats.flux_measurement import (FluxMeasurement, UncertaintyComponent,
-                                          background_systematic, signal_counts, tension)
-from nuexp.stats.pvalue import (p_value_from_significance, p_value_poisson_gauss,
-                                p_value_poisson_lognormal, poisson_p_value,
-                                profile_likelihood_significance, significance)
+from nuexp.stats.flux_measurement import (
+    FluxMeasurement,
+    UncertaintyComponent,
+    background_systematic,
+    signal_counts,
+    tension,
+)
+from nuexp.stats.pvalue import (
+    p_value_from_significance,
+    p_value_poisson_gauss,
+    p_value_poisson_lognormal,
+    poisson_p_value,
+    profile_likelihood_significance,
+    significance,
+)
 
 TABLE1 = {  # JSNS2 2025 Table 1: (efficiency %, uncertainty %) for 2021, 2022
     "prompt energy": ((67.3, 1.9), (67.3, 2.2)),

@@ -20,13 +20,13 @@ from nuexp.oscillation import (
     PRESETS,
     OscillationParameters,
     jarlskog_invariant,
+    kernels,
     pmns_matrix,
     probability,
     probability_matrix,
     reactor_survival,
 )
 from nuexp.oscillation import PHASE_FACTOR as PHASE_FACTOR_
-from nuexp.oscillation import kernels
 
 NO = OscillationParameters.preset("nufit-5.2-no")
 

@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 
 from nuexp.exceptions import InvalidConfiguration
-from nuexp.parallel import (WORKER_MALLOC_ENV, ParallelBackendUnavailable,
-                            SchedulerUnreachable, local_cluster, map_tasks, task_seeds)
+from nuexp.parallel import (
+    WORKER_MALLOC_ENV,
+    ParallelBackendUnavailable,
+    SchedulerUnreachable,
+    local_cluster,
+    map_tasks,
+    task_seeds,
+)
 
 
 def draw(x: float, rng: np.random.Generator) -> np.ndarray:

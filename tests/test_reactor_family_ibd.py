@@ -12,13 +12,13 @@ from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
 from nuexp.interactions import ibd
 from nuexp.oscillation import OscillationParameters
 from nuexp.rates.ibd import IbdRateModel, energy_grid
-from nuexp.targets.protons import free_protons
 from nuexp.sources.reactor import (
     FissionFractions,
     ReactorCore,
     SpectrumCorrection,
     spectrum_per_fission,
 )
+from nuexp.targets.protons import free_protons
 
 FR = FissionFractions.preset("juno")
 PARAMS = OscillationParameters.preset("juno-talk")

@@ -376,7 +376,6 @@ def test_require_memory_gives_estimate_and_available():
 
 def test_muon_rate_that_would_not_fit_is_refused(tmp_path):
     from nuexp.exceptions import InsufficientMemory
-
     from nuexp.experiments.jsns2_events.analysis import simulate_dataset
 
     with pytest.raises(InsufficientMemory, match="simulating one block"):

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from nuexp.report.layout import FixedMargins, wrap_caption
-from nuexp.report.plots import new_figure, save_figure
+from nuexp.report.plots import figure_style, new_figure, save_figure
 
 CAPTION = ("CLOVERS Fig. 13 style: signal and background after all cuts in the NPE window "
            "(background shapes are assumptions); a caption long enough to need two lines.")
@@ -42,25 +42,26 @@ def _map(ax):
     (_line, (1, 2), (14, 5)), (_log, (2, 1), (7, 9)),
 ])
 def test_everything_drawn_lies_inside_the_figure(tmp_path, draw, shape, size):
-    fig, axes = new_figure(*shape, figsize=size, layout="fixed")
-    for ax in np.atleast_1d(axes).ravel():
-        draw(ax)
-    assert isinstance(fig.get_layout_engine(), FixedMargins)
-    save_figure(fig, tmp_path, "f", caption=CAPTION)     # closes the figure
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    width, height = fig.get_size_inches() * fig.dpi
-    caption = fig.texts[-1].get_window_extent(renderer)
-    for ax in fig.axes:
-        box = ax.get_tightbbox(renderer)
+    with figure_style():                  # as the runner draws every analysis's figures
+        fig, axes = new_figure(*shape, figsize=size, layout="fixed")
+        for ax in np.atleast_1d(axes).ravel():
+            draw(ax)
+        assert isinstance(fig.get_layout_engine(), FixedMargins)
+        save_figure(fig, tmp_path, "f", caption=CAPTION)     # closes the figure
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        width, height = fig.get_size_inches() * fig.dpi
+        caption = fig.texts[-1].get_window_extent(renderer)
+        boxes = [(ax, ax.get_tightbbox(renderer)) for ax in fig.axes]
+    for _ax, box in boxes:
         assert box.x0 >= 0 and box.y0 >= 0, (box, "outside the figure")
         assert box.x1 <= width + 1 and box.y1 <= height + 1, (box, "outside the figure")
         assert box.y0 >= caption.y1 - 1, "axes run into the caption"
-    grid = [ax for ax in fig.axes if not hasattr(ax, "_colorbar")]
+    grid = [box for ax, box in boxes if not hasattr(ax, "_colorbar")]
     for i, a in enumerate(grid):                          # panels do not overlap
         for b in grid[i + 1:]:
-            assert not a.get_tightbbox(renderer).overlaps(b.get_tightbbox(renderer))
+            assert not a.overlaps(b)
     assert (tmp_path / "f.png").stat().st_size > 0 and (tmp_path / "f.pdf").stat().st_size > 0
 
 
@@ -71,4 +72,4 @@ def test_caption_wrapping_and_bad_arguments():
         FixedMargins(label_chars=0)
     fig, _ = new_figure(figsize=(1.0, 1.0), layout="fixed")
     with pytest.raises(RuntimeError, match="too small"):
-        fig.canvas.draw()
+        FigureCanvasAgg(fig).draw()     # new_figure's figures have no canvas of their own

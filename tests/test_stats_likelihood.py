@@ -2,13 +2,22 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
 from nuexp.exceptions import FitDidNotConverge, InvalidConfiguration, UnphysicalParameter
 from nuexp.stats.fit import asimov_covariance, asimov_errors, fit
-from nuexp.stats.likelihood import (BinnedLikelihood, ProfiledChi2, asimov, covariance_chi2,
-                                    covariance_from_jacobian, pearson_chi2, poisson_deviance,
-                                    poisson_deviance_profiled)
+from nuexp.stats.likelihood import (
+    BinnedLikelihood,
+    ProfiledChi2,
+    asimov,
+    covariance_chi2,
+    covariance_from_jacobian,
+    pearson_chi2,
+    poisson_deviance,
+    poisson_deviance_profiled,
+)
 from nuexp.stats.nuisances import CorrelatedPrior, Parameter, ParameterSet
 from nuexp.stats.scan import ordering_delta_chi2, profile_scan
 
@@ -113,7 +122,9 @@ def test_profile_scan_parabola_and_ordering():
 def test_ordering_delta_chi2_symmetric_model():
     # a model depending only on |m|: both signs fit equally well -> delta chi2 = 0
     ps = ParameterSet([Parameter("m", 2.0, step=0.05)])
-    model = lambda x: SHAPE * (1 + 0.1 * np.abs(x[0]))
+    def model(x):
+        return SHAPE * (1 + 0.1 * np.abs(x[0]))
+
     lik = BinnedLikelihood(model, model(ps.values), ps)
     out = ordering_delta_chi2(lik, "m", [-2.5, -1.5])
     assert out.delta_chi2 == pytest.approx(0.0, abs=1e-4)
@@ -159,7 +170,9 @@ def test_ordering_with_alternative_starts_finds_offset_minimum():
     # model sensitive to the sign only through a small asymmetric term: the alternative
     # minimum sits at a shifted |m|, found from a start point without a grid
     ps = ParameterSet([Parameter("m", 2.0, step=0.05)])
-    model = lambda x: SHAPE * (1 + 0.1 * np.abs(x[0]) + 0.01 * x[0] * np.linspace(0, 1, SHAPE.size))
+    def model(x):
+        return SHAPE * (1 + 0.1 * np.abs(x[0]) + 0.01 * x[0] * np.linspace(0, 1, SHAPE.size))
+
     lik = BinnedLikelihood(model, model(ps.values), ps, statistic="pearson")
     out = ordering_delta_chi2(lik, "m", alternative_starts=[{"m": -2.0}])
     assert out.chi2_true == pytest.approx(0.0, abs=1e-6)
@@ -172,8 +185,6 @@ def test_ordering_with_alternative_starts_finds_offset_minimum():
     with pytest.raises(InvalidConfiguration):
         ordering_delta_chi2(lik, "m")
 
-
-from hypothesis import given, strategies as st  # noqa: E402
 
 _counts = st.lists(st.floats(0.0, 500.0), min_size=3, max_size=8)
 

@@ -7,15 +7,29 @@ import pytest
 from hepunits import MeV, m, ns
 
 from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
-from nuexp.experiments.jsns2_sterile.analysis import (Config, SterileModel, limit_at, mixing_parameters,
-                                             two_flavour_probability)
+from nuexp.experiments.jsns2_sterile.analysis import (
+    Config,
+    SterileModel,
+    limit_at,
+    mixing_parameters,
+    two_flavour_probability,
+)
 from nuexp.oscillation import OscillationParameters, pmns_matrix, probability, probability_matrix
 from nuexp.sources.decay_at_rest import MUON_LIFETIME, nue_spectrum
-from nuexp.sources.mu_minus_decay import (bound_decay_fraction, nuebar_flux, nuebar_spectrum,
-                                          suppression_factor)
+from nuexp.sources.mu_minus_decay import (
+    bound_decay_fraction,
+    nuebar_flux,
+    nuebar_spectrum,
+    suppression_factor,
+)
 from nuexp.stats.batched_profile import TemplateModel, poisson_deviance, profile
-from nuexp.stats.contours import (check_grid, contour_lines, critical_delta_chi2, log_grid,
-                                  raster_limits)
+from nuexp.stats.contours import (
+    check_grid,
+    contour_lines,
+    critical_delta_chi2,
+    log_grid,
+    raster_limits,
+)
 from nuexp.stats.feldman_cousins import critical_value
 
 E = np.linspace(20.0, 52.0, 33) * MeV
@@ -160,14 +174,17 @@ def test_batched_profile_matches_iminuit():
     tm, sig = _toy_model()
     n, g = tm.sample(sig, 0.7, 4, np.random.default_rng(3))
     res = profile(tm, sig, n, g)
-    for i in range(4):
+    def deviance(counts, pulls):
         def f(s, a0, a1, a2):
             a = np.array([a0, a1, a2])
             mu = tm.expected(sig, s, a)
             if np.any(mu <= 0):
                 return 1e30
-            return float(poisson_deviance(n[i], mu) + np.sum((a - g[i]) ** 2 / tm.sigmas**2))
-        mn = Minuit(f, s=0.5, a0=0.0, a1=0.0, a2=0.0)
+            return float(poisson_deviance(counts, mu) + np.sum((a - pulls) ** 2 / tm.sigmas**2))
+        return f
+
+    for i in range(4):
+        mn = Minuit(deviance(n[i], g[i]), s=0.5, a0=0.0, a1=0.0, a2=0.0)
         mn.limits["s"] = (0, None)
         mn.errordef = 1
         mn.migrad()

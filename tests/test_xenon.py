@@ -91,6 +91,7 @@ def test_bad_response_inputs():
 def test_cevns_rate_is_the_abundance_weighted_isotope_sum():
     # natural Xe = Σ_i f_i × (pure isotope i), per atom: an exact identity of the chain
     from hepunits import GW, m
+
     from nuexp.rates import recoil_spectra
     from nuexp.sources.reactor import FissionFractions
     from nuexp.sources.reactor_low_energy import reactor_flux_spectrum

@@ -7,22 +7,59 @@ import errno
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
+from typer.core import TyperCommand
 
 from .exceptions import NuexpError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# Plain click help: boolean flags read "--json", without a "<bool>" placeholder.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="nuexp: from source to significance for MeV-scale neutrino experiments.")
 console = Console()
 err_console = Console(stderr=True)
 
 
 def _fail(err: Exception) -> None:
-    err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+    # Text, not markup: "[dayabay]" in an install hint must reach the screen as typed.
+    err_console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False)
     raise typer.Exit(code=2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"nuexp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the nuexp version and exit."),
+) -> None:
+    """nuexp: from source to significance for MeV-scale neutrino experiments."""
+
+
+class _RunCommand(TyperCommand):
+    """``nuexp run``: the help ends with the presets, read when the help is shown."""
+
+    # Any: typer >= 0.2x passes its vendored click's Context and HelpFormatter
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        try:
+            from .experiments.registry import available_presets
+
+            rows = [(name, preset.description) for name, preset in available_presets().items()]
+        except NuexpError as err:  # a broken preset must not hide the help
+            rows = [("(error)", str(err))]
+        rows.append(("all", "every preset above, one combined table"))
+        with formatter.section("Presets"):
+            formatter.write_dl(rows)
 
 
 @app.command("list")
@@ -36,7 +73,7 @@ def list_presets() -> None:
     table.add_column("preset")
     table.add_column("description")
     for name, preset in available_presets().items():
-        table.add_row(name, preset.description)
+        table.add_row(Text(name), Text(preset.description))
     console.print(table)
     _print_families()
 
@@ -55,8 +92,8 @@ def _print_families() -> None:
     console.print(table)
 
 
-def _run_one(name: str, config: Optional[Path], out: Optional[Path], seed: Optional[int],
-             as_json: bool, scheduler: Optional[str] = None, workers: Optional[int] = None):
+def _run_one(name: str, config: Path | None, out: Path | None, seed: int | None,
+             as_json: bool, scheduler: str | None = None, workers: int | None = None) -> Any:
     from .experiments.runner import run
 
     target = out if out is not None else Path("nuexp-out") / Path(name).stem
@@ -64,48 +101,32 @@ def _run_one(name: str, config: Optional[Path], out: Optional[Path], seed: Optio
                scheduler=scheduler, workers=workers)
 
 
-@app.command("run")
+@app.command("run", cls=_RunCommand)
 def run_command(
     experiment: str = typer.Argument(
-        ..., help="Preset name, path of an experiment TOML file, or 'all' for every preset."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c",
-                                          help="TOML file merged over the preset."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
-                                       help="Output folder (default ./nuexp-out/EXPERIMENT/)."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0,
-                                       help="Seed of every random process (>= 0)."),
+        ..., help="Preset name (listed below), path of an experiment TOML file, or 'all'."),
+    config: Path | None = typer.Option(None, "--config", "-c",
+                                       help="TOML file merged over the preset."),
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Output folder (default ./nuexp-out/EXPERIMENT/)."),
+    seed: int | None = typer.Option(None, "--seed", min=0,
+                                    help="Seed of every random process (>= 0)."),
     as_json: bool = typer.Option(False, "--json", help="Print results.json instead of the table."),
-    scheduler: Optional[str] = typer.Option(
+    scheduler: str | None = typer.Option(
         None, "--scheduler",
         help="'serial', or a dask scheduler address for scans/toys/event files "
              "(default: a LocalCluster where the analysis uses one)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Workers of the LocalCluster."),
+    workers: int | None = typer.Option(None, "--workers", help="Workers of the LocalCluster."),
 ) -> None:
     """Run an experiment (preset or TOML file) and write results.json, plots and tables."""
     from .report.tables import quantities_table, rows_table
 
+    if experiment == "all":
+        if config is not None:
+            raise typer.BadParameter("--config applies to one preset, not to 'all'")
+        _run_all(out, seed, as_json, scheduler, workers)
+        return
     try:
-        if experiment == "all":
-            if config is not None:
-                raise typer.BadParameter("--config applies to one preset, not to 'all'")
-            from .experiments.registry import available_presets
-
-            combined, owner, records = [], {}, {}
-            for name in available_presets():
-                sub_out = None if out is None else out / name
-                res = _run_one(name, config, sub_out, seed, as_json, scheduler, workers)
-                records[name] = res.to_dict()
-                for q in res.quantities.values():
-                    combined.append(q)
-                    owner[str(id(q))] = name
-            if as_json:
-                import json
-
-                sys.stdout.write(json.dumps(records, indent=2, allow_nan=False) + "\n")
-            else:
-                console.print(quantities_table(combined, "nuexp run all",
-                                               experiment_column=owner))
-            return
         res = _run_one(experiment, config, out, seed, as_json, scheduler, workers)
     except NuexpError as err:
         _fail(err)
@@ -115,8 +136,53 @@ def run_command(
     for name, rows in res.tables.items():
         console.print(rows_table(rows, name))
     console.print(quantities_table(res.quantities.values(), f"nuexp run {experiment}"))
-    console.print(f"[dim]results, plots and tables in {res.out_dir}/ "
-                  f"({res.timing_s['total']:.2f} s)[/]")
+    console.print(Text(f"results, plots and tables in {res.out_dir}/ "
+                       f"({res.timing_s['total']:.2f} s)", style="dim"))
+
+
+def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str | None,
+             workers: int | None) -> None:
+    """Every preset in turn: one needing a missing extra is skipped (with the command that
+    installs the extra), one that fails is reported and the others still run. Exit 0 when
+    nothing failed, 1 otherwise, after the combined table."""
+    import json
+
+    from .experiments.registry import available_presets
+    from .extras import MissingExtra
+    from .report.tables import quantities_table
+
+    quantities, owners, records = [], [], {}
+    not_run: dict[str, tuple[str, str]] = {}
+    failed = False
+    try:
+        names = list(available_presets())
+    except NuexpError as err:
+        _fail(err)
+    for name in names:
+        sub_out = None if out is None else out / name
+        try:
+            res = _run_one(name, None, sub_out, seed, as_json, scheduler, workers)
+        except MissingExtra as err:
+            not_run[name] = ("skipped", f"needs the '{err.extra}' extra: {err.command}")
+            continue
+        except NuexpError as err:
+            not_run[name] = ("failed", str(err))
+            failed = True
+            err_console.print(Text.assemble(("error: ", "bold red"), f"{name}: {err}"))
+            continue
+        records[name] = res.to_dict()
+        for q in res.quantities.values():
+            quantities.append(q)
+            owners.append(name)
+    if as_json:
+        for name, (status, reason) in not_run.items():
+            records[name] = {"experiment": name, "status": status, "reason": reason}
+        sys.stdout.write(json.dumps(records, indent=2, allow_nan=False) + "\n")
+    else:
+        console.print(quantities_table(quantities, "nuexp run all", experiments=owners,
+                                       not_run=not_run))
+    if failed:
+        raise typer.Exit(code=1)
 
 
 @app.command("oscillate", context_settings={"allow_extra_args": True})
@@ -124,19 +190,19 @@ def oscillate_command(
     ctx: typer.Context,
     flavour_from: str = typer.Argument("e", help="Initial flavour: e, mu, tau, s."),
     flavour_to: str = typer.Argument("e", help="Final flavour: e, mu, tau, s."),
-    baseline_km: Optional[float] = typer.Option(None, "--baseline-km", help="Baseline in km."),
-    energy_mev: Optional[list[float]] = typer.Option(
+    baseline_km: float | None = typer.Option(None, "--baseline-km", help="Baseline in km."),
+    energy_mev: list[float] | None = typer.Option(
         None, "--energy-mev", help="Energies in MeV: --energy-mev E [E ...]."),
-    energy_range: Optional[str] = typer.Option(None, "--energy-range",
+    energy_range: str | None = typer.Option(None, "--energy-range",
                                                help="MIN:MAX:N in MeV (linear)."),
-    density: Optional[float] = typer.Option(None, "--density", help="Constant density, g/cm3."),
+    density: float | None = typer.Option(None, "--density", help="Constant density, g/cm3."),
     ye: float = typer.Option(0.5, "--ye", help="Electron fraction with --density."),
-    layers: Optional[str] = typer.Option(None, "--layers",
+    layers: str | None = typer.Option(None, "--layers",
                                          help="LEN_KM:RHO:YE,LEN_KM:RHO:YE,..."),
     prem: bool = typer.Option(False, "--prem", help="PREM chord of the baseline."),
     anti: bool = typer.Option(False, "--anti", help="Antineutrinos."),
     preset: str = typer.Option("nufit-5.2-no", "--preset", help="Oscillation parameter preset."),
-    param: Optional[list[str]] = typer.Option(None, "--param",
+    param: list[str] | None = typer.Option(None, "--param",
                                               help="KEY=VALUE [KEY=VALUE ...] overrides."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for pipes."),
     plot: bool = typer.Option(False, "--plot", help="Write an oscillogram (PNG + PDF)."),
@@ -175,27 +241,43 @@ def oscillate_command(
         sys.stdout.write(json.dumps(record, indent=2, allow_nan=False) + "\n")
         return
     if "probability" in record:
+        from .report.tables import format_number
+
         bar = "~" if record["antineutrino"] else ""
-        table = Table(title=f"P(nu{bar}_{record['flavour_from']} -> nu{bar}_"
-                            f"{record['flavour_to']}), L = {record['baseline_km']} km, "
-                            f"{record['matter']['kind']}", header_style="bold")
+        title = (f"P(nu{bar}_{record['flavour_from']} -> nu{bar}_{record['flavour_to']}), "
+                 f"L = {format_number(record['baseline_km'])} km, "
+                 f"{_matter_title(record['matter'])}")
+        console.print(Text(title, style="italic"))  # a table title would wrap at its width
+        table = Table(header_style="bold")
         table.add_column("E [MeV]", justify="right")
         table.add_column("P", justify="right")
-        for e, p in zip(record["energy_mev"], record["probability"]):
-            table.add_row(f"{e:.6g}", f"{p:.8f}")
+        for e, p in zip(record["energy_mev"], record["probability"], strict=True):
+            table.add_row(format_number(e, 6), format_number(p))
         console.print(table)
     if "plot" in record:
-        console.print(f"[dim]oscillogram: {record['plot']}[/]")
+        console.print(Text(f"oscillogram: {record['plot']}", style="dim"))
+
+
+def _matter_title(matter: dict[str, Any]) -> str:
+    """The matter part of the ``oscillate`` title: kind and, for constant matter, density."""
+    kind = matter["kind"]
+    if kind == "constant":
+        return f"constant density {matter['density_g_cm3']:g} g/cm3, Ye = {matter['ye']:g}"
+    if kind == "layers":
+        return f"{len(matter['layers'])} layers"
+    if kind == "prem":
+        return f"PREM ({matter['n_layers']} layers)"
+    return str(kind)
 
 
 @app.command("simulate")
 def simulate_command(
     detector: str = typer.Argument(..., help="What to simulate: 'jsns2' (triggered events)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (Parquet files + manifest)."),
-    pot: Optional[float] = typer.Option(None, "--pot",
+    pot: float | None = typer.Option(None, "--pot",
                                         help="Total protons on target (default: the preset's)."),
     seed: int = typer.Option(12345, "--seed", min=0, help="Seed of every random process (>= 0)."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c",
+    config: Path | None = typer.Option(None, "--config", "-c",
                                           help="TOML merged over the jsns2-events preset."),
 ) -> None:
     """Simulate a JSNS2-like triggered-event dataset (Parquet) into a folder."""
@@ -212,7 +294,8 @@ def simulate_command(
             "expected_interactions_fiducial")
     rows = [{k: entry[k] for k in keys} for entry in manifest["periods"].values()]
     console.print(rows_table(rows, f"nuexp simulate {detector}"))
-    console.print(f"[dim]events in {out}/[/]")
+    console.print(Text(f"events in {out}/ (analyse them: [data] path in a TOML given to "
+                       "nuexp run jsns2-events --config)", style="dim"))
 
 
 def _register_experiment_commands() -> None:
@@ -253,7 +336,11 @@ def main() -> None:
     command line (or ``NUEXP_DEBUG=1``) shows the traceback instead. SIGTERM cleans up
     like Ctrl-C (:func:`nuexp.fileio.install_signal_handlers`).
     """
+    import matplotlib
+
     from .fileio import install_signal_handlers
+
+    matplotlib.use("Agg")  # the command only writes files; the library never picks a backend
 
     debug = "--debug" in sys.argv[1:] or os.environ.get("NUEXP_DEBUG", "") not in ("", "0")
     sys.argv[1:] = [a for a in sys.argv[1:] if a != "--debug"]

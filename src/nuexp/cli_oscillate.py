@@ -9,8 +9,9 @@ Parses the command-line spellings (energies, ``MIN:MAX:N`` ranges, ``LEN_KM:RHO:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from hepunits import GeV, MeV, km

@@ -287,7 +287,7 @@ class _Checkpoint:
                 if key == self.keys[index] and digest == _digest(key, kind, data):
                     done[index] = _decode(kind, data)
                     continue
-            except Exception:  # noqa: BLE001 - any unreadable file is recomputed
+            except Exception:
                 pass
             path.unlink(missing_ok=True)
         return done
@@ -308,8 +308,14 @@ class _Progress:
         if not enabled:
             return
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
                             MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),

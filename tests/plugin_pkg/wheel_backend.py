@@ -3,10 +3,9 @@ with its entry point, so that pip installs it without any build dependency (offl
 
 import base64
 import hashlib
+import tomllib
 import zipfile
 from pathlib import Path
-
-import tomllib
 
 _ROOT = Path(__file__).parent
 _PACKAGE = "nuexp_plugin_demo"

@@ -39,8 +39,17 @@ from hepunits import us
 from ..exceptions import DataIntegrityError, DataNotAvailable, SchemaMismatch
 from ..fileio import file_mode
 from .fused import VALUE_COLUMNS, order_violation, row_violation, rows_valid
-from .schema import (COLUMNS, OPTIONAL_COLUMNS, SCHEMA_VERSION, VALUE_LIMITS, VERSION_KEY,
-                     EventChunk, arrow_schema, check_columns, check_version)
+from .schema import (
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    SCHEMA_VERSION,
+    VALUE_LIMITS,
+    VERSION_KEY,
+    EventChunk,
+    arrow_schema,
+    check_columns,
+    check_version,
+)
 
 __all__ = [
     "EventWriter",
@@ -507,8 +516,9 @@ def _parquet_batches(path: Path, batch_size: int, threads: bool = True,
                              f"truncated?): {err}") from None
     metadata = schema.metadata or {}
     check_version(metadata.get(VERSION_KEY.encode()), source)
-    types = {f.name: f.type.to_pandas_dtype() for f in schema
-             if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)}
+    # numpy dtype of each numeric column (to_pandas_dtype() needs pandas before pyarrow 25)
+    types = {f.name: pa.array([], type=f.type).to_numpy(zero_copy_only=False).dtype
+             for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)}
     for f in schema:
         if f.name in COLUMNS and f.name not in types:
             raise SchemaMismatch(f"{source}: column {f.name!r} has type {f.type}; "

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hepunits import GeV, MeV, cm, cm2, ms, ns, s, us
+from hepunits import MeV, cm, cm2, ms, ns, s, us
 from pydantic import Field, model_validator
 
 from ..config import StrictModel
@@ -65,12 +65,17 @@ from ..exceptions import InvalidConfiguration
 from ..fileio import atomic_write_text, staged_output
 from ..interactions.beta_decay import N12_DECAY
 from ..interactions.carbon12 import InteractingSpectrum
-from ..sources.decay_at_rest import (MICHEL_ENDPOINT, MUON_LIFETIME, PION_LIFETIME,
-                                     numubar_spectrum)
+from ..sources.decay_at_rest import MICHEL_ENDPOINT, MUON_LIFETIME, PION_LIFETIME, numubar_spectrum
 from ..targets.mixture import Liquid, Mixture
 from ..validation import format_bytes, require_memory
-from .io import (CHECKSUM_KEY, DEFAULT_ROW_GROUP_SIZE, MANIFEST, EventWriter, file_checksum,
-                 read_manifest)
+from .io import (
+    CHECKSUM_KEY,
+    DEFAULT_ROW_GROUP_SIZE,
+    MANIFEST,
+    EventWriter,
+    file_checksum,
+    read_manifest,
+)
 from .schema import EventChunk, TriggerType, Truth
 
 __all__ = [
@@ -79,7 +84,6 @@ __all__ = [
     "MANIFEST",
 ]
 
-MANIFEST = "manifest.json"
 _RF_FREQUENCY_HZ = 25.0                 # JSNS2 2025, Sec. I: 25 Hz repetition
 
 

@@ -13,11 +13,17 @@ from typing import Any, TypeVar
 
 import numpy as np
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
-from ..exceptions import InvalidConfiguration
 from ..config import PublishedValue
+from ..exceptions import InvalidConfiguration
 from ..report.results import Quantity, Results
 
 __all__ = ["RunContext"]

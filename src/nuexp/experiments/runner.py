@@ -82,7 +82,10 @@ def run(
     staging = None if out is None else prepare_output(out)
     try:
         ctx = RunContext(results, staging, show_progress, scheduler=scheduler, workers=workers)
-        resolved.family.run(validated, ctx)
+        from ..report.plots import figure_style  # figures in nuexp's style, rcParams restored
+
+        with figure_style():
+            resolved.family.run(validated, ctx)
         results.timing_s["total"] = time.perf_counter() - start
         if staging is not None:
             results.write_json(staging / "results.json")

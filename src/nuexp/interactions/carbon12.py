@@ -47,8 +47,8 @@ from functools import cached_property
 import numpy as np
 import periodictable
 from hepunits import MeV, cm2
-from hepunits.constants import hbar, hbarc
 from hepunits import s as second
+from hepunits.constants import hbar, hbarc
 from numpy.typing import ArrayLike
 from scipy import integrate
 

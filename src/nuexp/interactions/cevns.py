@@ -125,10 +125,10 @@ class Nucleus(Protocol):
     A: int
 
     @property
-    def N(self) -> int: ...  # noqa: D102
+    def N(self) -> int: ...
 
     @property
-    def nuclear_mass(self) -> float: ...  # noqa: D102
+    def nuclear_mass(self) -> float: ...
 
 
 def _sin2(sin2_theta_w: float | str) -> float:

@@ -15,12 +15,31 @@ Energies and baselines are hepunits quantities; Δm² in eV²; phases in radians
 """
 
 from .constants import MATTER_POTENTIAL_EV_PER_G_CM3, PHASE_EV2_KM_PER_GEV, PHASE_FACTOR
-from .engine import (FLAVOURS, flavour_index, hamiltonian, probability, probability_matrix,
-                     reactor_survival)
-from .matter import (EARTH_RADIUS, ConstantDensity, LayeredProfile, PremEarth,
-                     chord_length, prem_density, prem_profile)
-from .masses import (KATRIN_M_BETA_LIMIT_EV, effective_mass_beta, effective_mass_betabeta,
-                     effective_mass_betabeta_band, lightest_mass_bound, neutrino_masses)
+from .engine import (
+                     FLAVOURS,
+                     flavour_index,
+                     hamiltonian,
+                     probability,
+                     probability_matrix,
+                     reactor_survival,
+)
+from .masses import (
+                     KATRIN_M_BETA_LIMIT_EV,
+                     effective_mass_beta,
+                     effective_mass_betabeta,
+                     effective_mass_betabeta_band,
+                     lightest_mass_bound,
+                     neutrino_masses,
+)
+from .matter import (
+                     EARTH_RADIUS,
+                     ConstantDensity,
+                     LayeredProfile,
+                     PremEarth,
+                     chord_length,
+                     prem_density,
+                     prem_profile,
+)
 from .parameters import PRESET_SOURCES, PRESETS, OscillationParameters
 from .pmns import JARLSKOG_CKM, jarlskog_invariant, pmns_matrix
 

@@ -39,8 +39,6 @@ True
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -67,7 +65,7 @@ FLAVOURS: tuple[str, ...] = ("e", "mu", "tau", "s")
 _ALIASES = {"e": 0, "nue": 0, "mu": 1, "m": 1, "numu": 1, "tau": 2, "t": 2, "nutau": 2,
             "s": 3, "sterile": 3, "nus": 3}
 
-Matter = Union[None, ConstantDensity, LayeredProfile, PremEarth]
+Matter = ConstantDensity | LayeredProfile | PremEarth | None
 
 # mass-state pair order used by the kernels: (2,1), (3,1), (3,2), (4,1), (4,2), (4,3)
 _PAIRS = {3: ((1, 0), (2, 0), (2, 1)),

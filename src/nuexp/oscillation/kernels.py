@@ -1200,7 +1200,7 @@ def matter4_pointwise_kernel(u_re, u_im, m2, a_cc, a_s, w, fast, out):
             Hi[i, i] = 0.0
         scale = scale0 + abs(A) + abs(As)
         tol = (1e-17 * scale) ** 2
-        for sweep in range(30):
+        for _sweep in range(30):
             off = 0.0
             for p in range(n - 1):
                 for q in range(p + 1, n):

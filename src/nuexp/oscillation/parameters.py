@@ -184,10 +184,10 @@ class OscillationParameters:
         # pickling (dask tasks, multiprocessing) goes through the validated constructor
         return (_rebuild, (self.to_dict(), self.name))
 
-    def __copy__(self) -> "OscillationParameters":
+    def __copy__(self) -> OscillationParameters:
         return self
 
-    def __deepcopy__(self, memo: dict) -> "OscillationParameters":
+    def __deepcopy__(self, memo: dict) -> OscillationParameters:
         return self
 
     def _key(self) -> tuple:
@@ -244,7 +244,7 @@ class OscillationParameters:
         """The parameters as a plain dict (None fields omitted; phases in radians)."""
         return {k: getattr(self, k) for k in _FIELDS if getattr(self, k) is not None}
 
-    def replace(self, **changes: Any) -> "OscillationParameters":
+    def replace(self, **changes: Any) -> OscillationParameters:
         """Return a copy with some fields changed (aliases such as ``delta_cp_deg``,
         ``theta13`` or ``dm2_32`` accepted; ``dm2_41=None`` drops the sterile state)."""
         d: dict[str, Any] = self.to_dict()
@@ -270,7 +270,7 @@ class OscillationParameters:
         return OscillationParameters(**d)
 
     @classmethod
-    def preset(cls, name: str) -> "OscillationParameters":
+    def preset(cls, name: str) -> OscillationParameters:
         """A named, cited parameter set; see :data:`PRESETS` and :data:`PRESET_SOURCES`.
 
         Names: ``nufit-5.2-no``, ``nufit-5.2-io``, ``nufit-6.0-no``, ``nufit-6.0-io``,
@@ -283,7 +283,7 @@ class OscillationParameters:
         return cls(name=key, **PRESETS[key])
 
 
-def _rebuild(values: dict[str, float], name: str | None) -> "OscillationParameters":
+def _rebuild(values: dict[str, float], name: str | None) -> OscillationParameters:
     """Unpickle helper: rebuild through the validated constructor."""
     return OscillationParameters(name=name, **values)
 

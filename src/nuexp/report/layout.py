@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import textwrap
 
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import LayoutEngine
 
@@ -28,6 +28,8 @@ CAPTION_FONTSIZE = 9.0
 _POINTS_PER_INCH = 72.0
 _CHAR_WIDTH_EM = 0.6        # width of a digit or Latin letter, in em (DejaVu / TeX Gyre)
 _LINE_HEIGHT_EM = 1.25
+_RC_KEYS = ("xtick.labelsize", "ytick.labelsize", "axes.labelsize", "axes.titlesize",
+            "ytick.major.pad", "xtick.major.pad", "axes.labelpad")
 
 
 def _points(size) -> float:
@@ -61,9 +63,14 @@ class FixedMargins(LayoutEngine):
                              f"{caption_lines}")
         self.label_chars = label_chars
         self.caption_lines = caption_lines
+        # the font sizes of the style in force when the figure is made (nuexp applies its
+        # style in a context only, which may have ended when the figure is saved)
+        # (sizes such as "large" are resolved now, against the style's font.size)
+        self._rc = {key: _points(value) if key.endswith("size") else value
+                    for key, value in mpl.rcParams.items() if key in _RC_KEYS}
 
     def execute(self, fig) -> None:
-        rc = plt.rcParams
+        rc = self._rc
         tick = max(_points(rc["xtick.labelsize"]), _points(rc["ytick.labelsize"]))
         label = _points(rc["axes.labelsize"])
         pad = 12.0

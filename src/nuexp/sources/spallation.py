@@ -40,8 +40,14 @@ from numpy.typing import ArrayLike
 
 from ..exceptions import UnknownName
 from ..validation import require_positive
-from .decay_at_rest import (MICHEL_ENDPOINT, NUMU_PROMPT_ENERGY, muon_decay_time_pdf,
-                            nue_spectrum, numubar_spectrum, pion_decay_time_pdf)
+from .decay_at_rest import (
+    MICHEL_ENDPOINT,
+    NUMU_PROMPT_ENERGY,
+    muon_decay_time_pdf,
+    nue_spectrum,
+    numubar_spectrum,
+    pion_decay_time_pdf,
+)
 from .spectrum import NeutrinoSpectrum
 
 __all__ = [

@@ -253,7 +253,7 @@ def _newton(model: TemplateModel, sig: np.ndarray, n: np.ndarray, g: np.ndarray,
     change = np.full(N, np.inf)
     active = everyone
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported after the loop
         if active.size == 0:
             break
         sa, aa, ca = s[active], a[active], chi2[active]

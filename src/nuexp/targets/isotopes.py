@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import periodictable
 from hepunits import eV
@@ -137,7 +137,7 @@ class Isotope:
         return float(periodictable.elements[self.Z][self.A].abundance) / 100.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def isotope(name: str) -> Isotope:
     """Look up an isotope by name: ``"Cs133"``, ``"Xe-131"``, ``"C12"``, ``"133Cs"``.
 
@@ -185,7 +185,7 @@ def isotope(name: str) -> Isotope:
     return Isotope(Z=int(el.number), A=A, symbol=symbol)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _composition(symbol: str) -> tuple[tuple[Isotope, float], ...]:
     el = periodictable.elements.symbol(symbol)
     pairs = [(Isotope(Z=int(el.number), A=int(a), symbol=symbol), float(el[a].abundance))

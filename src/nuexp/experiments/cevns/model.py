@@ -584,7 +584,7 @@ class _IsoView:
     nuc: _Nucleus
 
     @property
-    def A(self) -> int:  # noqa: N802
+    def A(self) -> int:
         return self.nuc.A
 
     def __str__(self) -> str:

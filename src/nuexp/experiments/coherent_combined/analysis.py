@@ -64,7 +64,7 @@ class Config(ExperimentConfig):
     csi: str = Field(min_length=1, description="CsI data set: a preset name or a TOML path")
     lar: str = Field(min_length=1, description="LAr data set: a preset name or a TOML path")
     sin2_theta_w: ScanRange = Field(description="common sin²θW grid of the profiles")
-    nsi: NsiBlock
+    nsi: NsiBlock = Field(description="the NSI (ε_ee^uV, ε_ee^dV) scan of the joint fit")
 
 
 def nue_quadratic(count) -> np.ndarray:

@@ -75,13 +75,13 @@ class Config(ExperimentConfig):
     """The ``coherent-csi-2021`` preset."""
 
     data_citation: str = Field(min_length=1, description="citation of the data release")
-    source: SnsExposureBlock
-    target: TargetBlock
-    physics: CevnsPhysicsBlock
-    response: CsiResponseBlock
-    binning: CsiBinningBlock
-    backgrounds: CsiBackgroundBlock
-    scans: ScanBlock
+    source: SnsExposureBlock = Field(description="SNS exposure of the data set (POT, ν per proton, pulse)")
+    target: TargetBlock = Field(description="detector material, mass and distance")
+    physics: CevnsPhysicsBlock = Field(description="CEvNS cross-section inputs (sin²θW, radii, form factor)")
+    response: CsiResponseBlock = Field(description="CsI[Na] light yield, quenching model and efficiency of the release")
+    binning: CsiBinningBlock = Field(description="PE and time bins of the fit")
+    backgrounds: CsiBackgroundBlock = Field(description="BRN, NIN and steady-state backgrounds with their priors")
+    scans: ScanBlock = Field(description="profile-likelihood scan grids")
 
 
 def build_model(cfg: Config) -> CsiModel:

@@ -49,13 +49,13 @@ class Config(ExperimentConfig):
     """The ``coherent-lar-2020`` preset."""
 
     data_citation: str = Field(min_length=1, description="citation of the data release")
-    source: SnsExposureBlock
-    target: TargetBlock
-    physics: CevnsPhysicsBlock
-    quenching: LarQuenchingBlock
+    source: SnsExposureBlock = Field(description="SNS exposure of the data set (POT, ν per proton, pulse)")
+    target: TargetBlock = Field(description="detector material, mass and distance")
+    physics: CevnsPhysicsBlock = Field(description="CEvNS cross-section inputs (sin²θW, radii, form factor)")
+    quenching: LarQuenchingBlock = Field(description="argon quenching factor of the release")
     energy_max_kevee: float = Field(gt=0, le=120, description="upper end of the energy window "
                                     "[keVee] (the release's PDFs end at 120 keVee)")
-    scans: ScanBlock
+    scans: ScanBlock = Field(description="profile-likelihood scan grids")
 
 
 def build_model(cfg: Config) -> LarModel:

@@ -35,11 +35,21 @@ __all__ = ["FAMILY", "Config", "analyse", "report", "single_thread_blas"]
 class DataSection(StrictModel):
     """Which data to fit."""
 
-    mode: Literal["real", "asimov"] = "real"
-    detectors: list[str] = Field(default_factory=lambda: list(DETECTORS))
-    periods: list[str] = Field(default_factory=lambda: list(PERIODS))
-    asimov_sin2_2theta13: float = Field(0.0851, ge=0.0, le=1.0)
-    asimov_dm2_32: float = Field(2.466e-3, gt=0.0, le=1e-2)
+    mode: Literal["real", "asimov"] = Field(
+        "real", description="'real': fit the released IBD candidates; 'asimov': fit the "
+                            "model's own prediction at the asimov_* values (sensitivity)")
+    detectors: list[str] = Field(
+        default_factory=lambda: list(DETECTORS),
+        description="antineutrino detectors to fit, names of the release (AD11 ... AD34)")
+    periods: list[str] = Field(
+        default_factory=lambda: list(PERIODS),
+        description="data-taking periods to fit: '6AD', '8AD', '7AD'")
+    asimov_sin2_2theta13: float = Field(
+        0.0851, ge=0.0, le=1.0,
+        description="sin²2θ13 of the Asimov dataset (mode = 'asimov') [dimensionless], 0-1")
+    asimov_dm2_32: float = Field(
+        2.466e-3, gt=0.0, le=1e-2,
+        description="Δm²32 of the Asimov dataset (mode = 'asimov') [eV²], (0, 0.01]")
 
     @field_validator("detectors")
     @classmethod
@@ -57,9 +67,16 @@ class DataSection(StrictModel):
 class SystematicsSection(StrictModel):
     """Each systematic group is a covariance-matrix term, a pull term, or left out."""
 
-    covariance: list[str] = Field(default_factory=lambda: list(GROUPS))
-    pull: list[str] = Field(default_factory=list)
-    background_uncertainty: Literal["absolute", "official-1.7"] = "absolute"
+    covariance: list[str] = Field(
+        default_factory=lambda: list(GROUPS),
+        description="systematic groups entering the χ² through the covariance matrix V_syst")
+    pull: list[str] = Field(
+        default_factory=list,
+        description="systematic groups fitted as pull terms instead (no overlap with "
+                    "covariance); a group in neither list is left out")
+    background_uncertainty: Literal["absolute", "official-1.7"] = Field(
+        "absolute", description="background rate uncertainties as absolute rates, or as "
+                                "dayabay-model 1.7.1 applies them ('official-1.7')")
 
     @field_validator("covariance", "pull")
     @classmethod
@@ -72,22 +89,36 @@ class FitSection(StrictModel):
     """Fit options."""
 
     orderings: list[Literal["normal", "inverted"]] = Field(
-        default_factory=lambda: ["normal", "inverted"])
-    minos: bool = False
-    stat_variance: Literal["frozen", "variable"] = "frozen"
-    hesse: Literal["gauss-newton", "numerical"] = "gauss-newton"
-    profile_points: int = Field(7, ge=0, le=101)
-    profile_width_sigma: float = Field(3.0, gt=0.0)
-    contour_points: int = Field(0, ge=0, le=41)
-    stat_only: bool = True
+        default_factory=lambda: ["normal", "inverted"],
+        description="mass orderings to fit (sign of Δm²32)")
+    minos: bool = Field(False, description="also compute MINOS (profile) intervals")
+    stat_variance: Literal["frozen", "variable"] = Field(
+        "frozen", description="CNP statistical variance evaluated once at the nominal "
+                              "prediction ('frozen', as dayabay-model 1.7.1) or at the "
+                              "current prediction ('variable', Ji et al. 2020 Eq. 19)")
+    hesse: Literal["gauss-newton", "numerical"] = Field(
+        "gauss-newton", description="Hessian for the uncertainties: Gauss-Newton "
+                                    "(analytic Jacobian) or numerical (iminuit HESSE)")
+    profile_points: int = Field(
+        7, ge=0, le=101,
+        description="points of each 1-D Δχ² profile (0: no profiles) [count], 0-101")
+    profile_width_sigma: float = Field(
+        3.0, gt=0.0, description="half-width of the profiles in HESSE errors [σ], > 0")
+    contour_points: int = Field(
+        0, ge=0, le=41,
+        description="grid points per axis of the sin²2θ13-Δm²32 Δχ² map (0: none) "
+                    "[count], 0-41")
+    stat_only: bool = Field(True, description="also fit without systematics "
+                                              "(statistics-only uncertainties)")
 
 
 class Config(ExperimentConfig):
     """Preset ``dayabay``."""
 
-    data: DataSection = Field(default_factory=DataSection)
-    systematics: SystematicsSection = Field(default_factory=SystematicsSection)
-    fit: FitSection = Field(default_factory=FitSection)
+    data: DataSection = Field(default_factory=DataSection, description="which data to fit")
+    systematics: SystematicsSection = Field(
+        default_factory=SystematicsSection, description="how each systematic group enters")
+    fit: FitSection = Field(default_factory=FitSection, description="fit options")
 
 
 def _note(extra: str = "") -> str:
@@ -267,9 +298,10 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
         ax.set_ylabel("events / MeV")
         ax.set_title(site)
     axes[0].legend(fontsize=9)
+    # mathtext for Jᵀ V⁻¹: the style's font (TeX Gyre Heros) has no superscript glyphs
     ctx.figure(fig, "prompt_spectra", caption="Prompt spectra per hall (all ADs and periods), "
                "data vs best-fit prediction with background stack; solid: including the "
-               "systematic shifts implied by the covariance fit (J·zhat, zhat = Jᵀ V⁻¹ r). "
+               "systematic shifts implied by the covariance fit (J·zhat, zhat = $J^{T}V^{-1}r$). "
                + caption)
 
     # --- far/near style survival vs L_eff/<E>

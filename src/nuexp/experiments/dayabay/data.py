@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ...exceptions import DataNotAvailable, SchemaMismatch, UnknownName, UnphysicalParameter
+from ...extras import MissingExtra
 
 __all__ = [
     "EXPECTED_VERSION",
@@ -56,6 +57,7 @@ PACKAGE = "dayabay-data-official"
 EXPECTED_VERSION = "1.0.1"
 #: What to run when the release is missing.
 INSTALL_HINT = 'pip install "nuexp[dayabay]"  (installs dayabay-data-official==1.0.1)'
+_NEEDS = "the Daya Bay analysis"
 #: Citation to attach to every result and plot that uses the release.
 CITATION = ("Daya Bay data release, Zenodo 10.5281/zenodo.17587229 (CC BY 4.0); "
             "F. P. An et al. (Daya Bay), PRL 130, 161802 (2023)")
@@ -109,17 +111,14 @@ def data_path() -> Path:
     try:
         found = metadata.version(PACKAGE)
     except metadata.PackageNotFoundError:
-        raise DataNotAvailable(
-            f"the Daya Bay data release ({PACKAGE}) is not installed; run: {INSTALL_HINT}"
-        ) from None
+        raise MissingExtra("dayabay", _NEEDS, f"{PACKAGE} is not installed") from None
     if found != EXPECTED_VERSION:
-        raise DataNotAvailable(
-            f"{PACKAGE} version {found} is installed but nuexp's Daya Bay analysis expects "
-            f"version {EXPECTED_VERSION}; run: {INSTALL_HINT}")
+        raise MissingExtra("dayabay", _NEEDS, f"{PACKAGE} version {found} is installed but "
+                           f"nuexp's Daya Bay analysis expects version {EXPECTED_VERSION}")
     try:
         from dayabay_data_official import get_path_data
     except ImportError as err:  # pragma: no cover - broken installation
-        raise DataNotAvailable(f"{PACKAGE} cannot be imported ({err}); run: {INSTALL_HINT}") from None
+        raise MissingExtra("dayabay", _NEEDS, f"{PACKAGE} cannot be imported: {err}") from None
     path = Path(get_path_data("hdf5"))
     if not (path / "parameters").is_dir():
         raise DataNotAvailable(f"{PACKAGE} at {path} has no hdf5/parameters folder; "
@@ -220,7 +219,7 @@ class Release:
         """Active (detector, period) pairs."""
         return active_pairs()
 
-    def with_daily(self, detector: str, **columns: np.ndarray) -> "Release":
+    def with_daily(self, detector: str, **columns: np.ndarray) -> Release:
         """A copy with some daily columns of one detector replaced, validated again."""
         check_names("detector", [detector], DETECTORS)
         daily = dict(self.daily)
@@ -238,7 +237,10 @@ class Release:
 
 
 def _h5(path: Path):
-    import h5py
+    try:
+        import h5py
+    except ImportError:
+        raise MissingExtra("dayabay", _NEEDS, "h5py is not installed") from None
 
     if not path.is_file():
         raise DataNotAvailable(f"release file {path} is missing; reinstall with: {INSTALL_HINT}")
@@ -282,7 +284,10 @@ def _same_x(name: str, xs: list[np.ndarray]) -> np.ndarray:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
+    try:
+        import yaml
+    except ImportError:
+        raise MissingExtra("dayabay", _NEEDS, "PyYAML is not installed") from None
 
     with path.open() as handle:
         return yaml.safe_load(handle)

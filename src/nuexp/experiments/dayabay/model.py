@@ -37,16 +37,25 @@ from dataclasses import dataclass
 
 import numpy as np
 from hepunits import day, m, second
-from scipy.constants import physical_constants
 from numpy.typing import ArrayLike
+from scipy.constants import physical_constants
 
 from ...detector.iav import rescale_offdiagonal_many
 from ...detector.lsnl import distortion_matrix, refine_relative_curve
 from ...exceptions import UnphysicalParameter
 from ...interactions import ibd as _ibd
 from ...oscillation import OscillationParameters, reactor_survival
-from .data import (BACKGROUNDS, DETECTORS, ISOTOPES, ISOTOPES_NEQ, PERIODS, REACTORS, SITES,
-                   Release, active_pairs)
+from .data import (
+    BACKGROUNDS,
+    DETECTORS,
+    ISOTOPES,
+    ISOTOPES_NEQ,
+    PERIODS,
+    REACTORS,
+    SITES,
+    Release,
+    active_pairs,
+)
 from .nuisances import NuisanceSet
 
 __all__ = ["DayaBayModel", "Prediction", "oscillation_parameters", "gaussian_smearing_matrix",

@@ -33,8 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...exceptions import UnknownName
-from .data import (DETECTORS, ISOTOPES, ISOTOPES_NEQ, PERIODS, REACTORS, SITES, Release,
-                   active_pairs)
+from .data import DETECTORS, ISOTOPES, ISOTOPES_NEQ, PERIODS, REACTORS, SITES, Release, active_pairs
 
 __all__ = ["GROUPS", "NuisanceSet", "check_groups"]
 
@@ -98,7 +97,7 @@ class NuisanceSet:
         return out
 
     @classmethod
-    def from_release(cls, release: Release) -> "NuisanceSet":
+    def from_release(cls, release: Release) -> NuisanceSet:
         """Build the nuisance catalogue from the release's YAML files."""
         P = release.param
         names: list[str] = []

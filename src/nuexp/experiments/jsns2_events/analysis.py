@@ -26,14 +26,22 @@ from hepunits import MeV, cm, ms, us
 from pydantic import Field, model_validator
 
 from ...config import ExperimentConfig, StrictModel
-from ...events.backgrounds import (BackgroundEstimate, fake_trigger_background,
-                                  fake_trigger_scale, spill_shift_background)
+from ...events.backgrounds import (
+    BackgroundEstimate,
+    fake_trigger_background,
+    fake_trigger_scale,
+    spill_shift_background,
+)
 from ...events.cutflow import CutFlow
 from ...events.io import event_files
 from ...events.pipeline import HIST_EDGES, StreamSummary, process_files
 from ...events.selection import CUT_STAGES, SelectionCuts
-from ...events.simulation import (JSNS2Simulator, SimulationConfig, read_manifest,
-                                 simulate_to_directory)
+from ...events.simulation import (
+    JSNS2Simulator,
+    SimulationConfig,
+    read_manifest,
+    simulate_to_directory,
+)
 from ...exceptions import DataNotAvailable, InvalidConfiguration
 from ...fileio import temporary_folder
 from ...interactions.beta_decay import N12_DECAY
@@ -210,8 +218,8 @@ def simulate_dataset(detector: str, out: str | Path, *, pot: float | None = None
     sim = validated.simulation if pot is None else validated.simulation.with_pot(pot)
     progress = None
     if show_progress:
-        from ..context import RunContext
         from ...report.results import Results
+        from ..context import RunContext
 
         progress = RunContext(Results("simulate", validated, seed, ""), None, True).progress
     return simulate_to_directory(sim, out, seed, progress=progress)

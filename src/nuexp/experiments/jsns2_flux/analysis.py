@@ -31,18 +31,35 @@ from scipy import optimize
 from ...config import ExperimentConfig, StrictModel
 from ...detector.geometry import Cylinder, fiducial_cylinder
 from ...events.cutflow import Cut, CutFlow, pot_weighted_average
-from ...exceptions import InvalidConfiguration
 from ...interactions.beta_decay import N12_DECAY, BetaDecay, decay_time_fraction
-from ...interactions.carbon12 import (LOG_FT_N12_GS, Q_VALUE, InteractingSpectrum,
-                                     cross_section, flux_averaged_cross_section,
-                                     weighted_average)
+from ...interactions.carbon12 import (
+    LOG_FT_N12_GS,
+    Q_VALUE,
+    InteractingSpectrum,
+    cross_section,
+    flux_averaged_cross_section,
+    weighted_average,
+)
 from ...report.plots import new_figure
-from ...sources.decay_at_rest import (MICHEL_ENDPOINT, MUON_LIFETIME, NUMU_PROMPT_ENERGY,
-                                     PION_LIFETIME, muon_decay_time_pdf,
-                                     nue_spectrum, numubar_spectrum, pion_decay_time_pdf)
+from ...sources.decay_at_rest import (
+    MICHEL_ENDPOINT,
+    MUON_LIFETIME,
+    NUMU_PROMPT_ENERGY,
+    PION_LIFETIME,
+    muon_decay_time_pdf,
+    nue_spectrum,
+    numubar_spectrum,
+    pion_decay_time_pdf,
+)
 from ...stats.flux_measurement import FluxMeasurement, background_systematic, tension
-from ...stats.pvalue import (p_value_from_significance, p_value_poisson_gauss, p_value_poisson_lognormal, poisson_p_value,
-                            profile_likelihood_significance, significance)
+from ...stats.pvalue import (
+    p_value_from_significance,
+    p_value_poisson_gauss,
+    p_value_poisson_lognormal,
+    poisson_p_value,
+    profile_likelihood_significance,
+    significance,
+)
 from ...targets.isotopes import isotope
 from ...targets.mixture import Liquid, Mixture
 from ..analysis import Family
@@ -330,7 +347,7 @@ def timing_offset_for(beam: Beam, window: Window, target: float) -> float | None
 
 
 # ----------------------------------------------------------------------------- analysis
-def analyse(config: Config, ctx: RunContext) -> tuple:  # noqa: C901 - one linear story
+def analyse(config: Config, ctx: RunContext) -> tuple:
     """Run the JSNS2 νe-flux analysis and record its quantities and tables.
 
     Legacy split: this step records the quantities and tables itself and returns what

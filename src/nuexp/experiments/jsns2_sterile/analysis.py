@@ -44,10 +44,8 @@ that contour as well. ``lsnd_band_excluded_fraction`` is the share of the 90 % b
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
-from hepunits import MeV, cm2, g, cm3, m, ns, us, kg
+from hepunits import MeV, cm2, cm3, g, kg, m, ns, us
 from pydantic import Field, field_validator, model_validator
 from scipy.stats import norm
 
@@ -58,12 +56,21 @@ from ...interactions import carbon12, ibd
 from ...interactions.beta_decay import N12_DECAY
 from ...oscillation import OscillationParameters, probability
 from ...oscillation.constants import PHASE_FACTOR
-from ...sources.decay_at_rest import (MICHEL_ENDPOINT, muon_decay_time_pdf, nue_spectrum,
-                                     numubar_spectrum)
+from ...sources.decay_at_rest import (
+    MICHEL_ENDPOINT,
+    muon_decay_time_pdf,
+    nue_spectrum,
+    numubar_spectrum,
+)
 from ...sources.mu_minus_decay import JSNS2_NUEBAR_TO_NUMUBAR_RATIO, nuebar_spectrum
 from ...stats.batched_profile import TemplateModel, profile
-from ...stats.contours import (contour_lines, contour_rows, critical_delta_chi2, log_grid,
-                              raster_limits)
+from ...stats.contours import (
+    contour_lines,
+    contour_rows,
+    critical_delta_chi2,
+    log_grid,
+    raster_limits,
+)
 from ...stats.feldman_cousins import critical_value
 from ...targets.isotopes import isotope
 from ...targets.mixture import Liquid, Mixture
@@ -500,7 +507,7 @@ def analyse(config: Config, ctx: RunContext) -> tuple:
             crits = ctx.map(fc_point, tasks, unpack=True, seed=ctx.child_seed("fc"),
                             label="Feldman-Cousins toys",
                             cluster_min_tasks=cfg.parallel.auto_cluster_min_tasks)
-        for (s_true, m_true), task, crit in zip(cfg.toys.points, tasks, crits):
+        for (s_true, _m_true), task, crit in zip(cfg.toys.points, tasks, crits):
             fc_rows.append({"sin2_2theta": s_true, "dm2_ev2_grid": float(dm2_grid[task[2]]),
                             "n_toys": cfg.toys.n_toys, "fc_critical_delta_chi2": crit,
                             "wilks_critical_delta_chi2": level})

@@ -178,9 +178,9 @@ class DetectorBlock(StrictModel):
     baselines_km: dict[str, float] = Field(
         default_factory=dict, description="distance [km] to each core by name (near/far)")
     cross_section: str = Field("vogel-beacom", description=f"IBD model: {sorted(IBD_MODELS)}")
-    resolution: ResolutionBlock = ResolutionBlock()
-    nonlinearity: NonLinearityBlock = NonLinearityBlock()
-    binning: BinningBlock = BinningBlock()
+    resolution: ResolutionBlock = Field(default_factory=ResolutionBlock, description="energy resolution a, b, c")
+    nonlinearity: NonLinearityBlock = Field(default_factory=NonLinearityBlock, description="energy-scale nonlinearity and its uncertainty")
+    binning: BinningBlock = Field(default_factory=BinningBlock, description="prompt-energy analysis bins [MeV]")
     backgrounds: list[BackgroundBlock] = Field(default_factory=list,
                                                description="background components")
 
@@ -287,12 +287,12 @@ class AnalysisBlock(StrictModel):
 class ReactorConfig(ExperimentConfig):
     """A reactor ν̄e experiment (IBD detection)."""
 
-    oscillation: OscillationBlock = OscillationBlock()
-    flux: FluxBlock = FluxBlock()
+    oscillation: OscillationBlock = Field(default_factory=OscillationBlock, description="oscillation parameters, matter and 3+1 options")
+    flux: FluxBlock = Field(default_factory=FluxBlock, description="reactor flux model and fuel")
     cores: list[CoreBlock] = Field(min_length=1, description="reactor cores (≥ 1)")
     detectors: list[DetectorBlock] = Field(min_length=1, description="detectors (≥ 1)")
-    systematics: SystematicsBlock = SystematicsBlock()
-    sensitivity: AnalysisBlock = AnalysisBlock()
+    systematics: SystematicsBlock = Field(default_factory=SystematicsBlock, description="reactor, detector, energy-scale and shape uncertainties")
+    sensitivity: AnalysisBlock = Field(default_factory=AnalysisBlock, description="precision, mass-ordering and θ13 sensitivity settings")
 
     @field_validator("cores")
     @classmethod

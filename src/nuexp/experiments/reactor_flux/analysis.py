@@ -74,7 +74,7 @@ class SummationSection(StrictModel):
 class IbdSection(StrictModel):
     """IBD folding."""
 
-    cross_section: str = Field("vogel-beacom", description=f"one of {ibd.MODELS}")
+    cross_section: str = Field("vogel-beacom", description=f"one of {sorted(ibd.MODELS)}")
     neutron_lifetime_s: float = Field(
         878.4, ge=870.0, le=900.0,
         description="τ_n normalising the Vogel–Beacom cross sections [s], 870–900; default "
@@ -120,10 +120,10 @@ class BumpSection(StrictModel):
 class Config(ExperimentConfig):
     """Preset ``reactor-flux``."""
 
-    summation: SummationSection = Field(default_factory=SummationSection)
-    ibd: IbdSection = Field(default_factory=IbdSection)
-    fission_fractions: FractionsSection = Field(default_factory=FractionsSection)
-    bump: BumpSection = Field(default_factory=BumpSection)
+    summation: SummationSection = Field(default_factory=SummationSection, description="summation table variants to compare")
+    ibd: IbdSection = Field(default_factory=IbdSection, description="IBD yield integration settings")
+    fission_fractions: FractionsSection = Field(default_factory=FractionsSection, description="fuel compositions (Daya Bay mix and others)")
+    bump: BumpSection = Field(default_factory=BumpSection, description="the 5 MeV bump on Daya Bay data")
 
     @model_validator(mode="after")
     def _fractions(self):

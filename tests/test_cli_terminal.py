@@ -1,0 +1,169 @@
+"""The command line as a newcomer meets it: --version, help, 80-column tables, run all."""
+
+from __future__ import annotations
+
+import io
+import json
+from importlib import metadata
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+import nuexp
+from nuexp.cli import app
+from nuexp.experiments import registry
+from nuexp.extras import MissingExtra, install_command
+from nuexp.report.results import Quantity
+from nuexp.report.tables import format_number, quantities_table, rows_table
+
+runner = CliRunner()
+
+
+def _render(renderable, width: int) -> str:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_version_flag_prints_the_package_version():
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0
+    assert res.stdout.strip() == f"nuexp {nuexp.__version__}"
+
+
+def test_run_help_lists_every_preset_and_plain_flags():
+    res = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    for name in registry.available_presets():
+        assert f"  {name} " in res.stdout
+    assert "<bool>" not in res.stdout
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80
+
+
+def test_json_flag_takes_no_value():
+    # 1 m at 3 MeV: no phase has developed yet, P(e -> e) = 1 to 1e-6
+    res = runner.invoke(app, ["oscillate", "e", "e", "--baseline-km", "0.001", "--energy-mev",
+                              "3", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["probability"][0] == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("value, text", [
+    (2.2e-7, "2.2e-07"), (0.0588, "0.0588"), (2.42e10, "2.42e+10"), (12345.678, "1.235e+04"),
+    (-0.5, "-0.5"), (99999.9, "1e+05"), (1e-3, "0.001"), (7, "7"), (None, ""),
+])
+def test_format_number_significant_digits(value, text):
+    assert format_number(value) == text
+
+
+def test_oscillate_prints_significant_digits_and_the_density():
+    res = runner.invoke(app, ["oscillate", "mu", "e", "--baseline-km", "0.024",
+                              "--energy-mev", "10", "--anti", "--param", "sin2_theta14=0.01",
+                              "sin2_theta24=0.01", "dm2_41=1.0", "--density", "2.6"],
+                        env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert "constant density 2.6 g/cm3, Ye = 0.5" in res.stdout
+    # P = sin²2θ_μe sin²(1.267 Δm² L/E): 4·0.01·0.01·sin²(1.267·0.024/0.010) ≈ 9.5e-6
+    assert "e-06" in res.stdout and "0.00000" not in res.stdout
+
+
+def _quantities():
+    long_source = ("JSNS2 2025, Sec. VIII, Eq. 3 with the Table 1 efficiencies and the "
+                   "KARMEN+LSND cross-section average")
+    return [
+        Quantity("nue_flux_per_proton", 6.71234e-9, "cm^-2 proton^-1", uncertainty=1.9e-9,
+                 published=6.7e-9, source=long_source),
+        Quantity("signal_events", 36.81, "events", uncertainty=7.2, published=36.8,
+                 source=long_source),
+        Quantity("significance", 4.9, "sigma", published=5.0, source="JSNS2 2025, abstract"),
+    ]
+
+
+def test_quantities_table_fits_80_columns_without_cutting():
+    qs = _quantities()
+    text = _render(quantities_table(qs, "nuexp run jsns2-flux",
+                                    experiments=["jsns2-flux"] * 3,
+                                    not_run={"dayabay": ("skipped", "needs the 'dayabay' "
+                                                         "extra: " + install_command("dayabay"))}),
+                   80)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in text
+    for q in qs:                          # every name, value and source is shown whole
+        assert q.name in text and format_number(q.value) in text
+    assert qs[0].source.split()[-1] in text
+    assert "nuexp[dayabay]" in text or "[dayabay]" in text   # not eaten as markup
+    assert "skipped" in text
+
+
+def test_quantities_table_keeps_the_wide_layout_when_it_fits():
+    text = _render(quantities_table(_quantities()[2:], "t"), 160)
+    header = next(line for line in text.splitlines() if "quantity" in line)
+    assert "source" in header and "uncertainty" in header
+
+
+def test_rows_table_splits_columns_instead_of_cutting():
+    rows = [{"period": f"20{y}", **{f"column_{i}": 1.0e6 * i + y for i in range(12)}}
+            for y in (21, 22)]
+    text = _render(rows_table(rows, "cut flow"), 80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text
+    for i in range(12):
+        assert f"column_{i}" in text
+    assert text.count("2021") >= 2        # the key column repeats in every part
+
+
+def _fake_missing(monkeypatch):
+    from nuexp.experiments.dayabay import data
+
+    real = data.metadata.version
+
+    def version(name):
+        if name == data.PACKAGE:
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(data.metadata, "version", version)
+
+
+def test_missing_extra_names_the_exact_install_command(monkeypatch):
+    _fake_missing(monkeypatch)
+    from nuexp.experiments.dayabay import data
+
+    with pytest.raises(MissingExtra) as err:
+        data.data_path()
+    assert err.value.extra == "dayabay"
+    assert err.value.command in str(err.value)
+    assert err.value.command.startswith("pip install") and "[dayabay]" in err.value.command
+
+
+def test_run_all_skips_a_preset_whose_extra_is_missing(monkeypatch, tmp_path):
+    _fake_missing(monkeypatch)
+    presets = registry.available_presets()
+    subset = {name: presets[name] for name in ("coherent-csi", "dayabay")}
+    monkeypatch.setattr(registry, "available_presets", lambda: subset)
+    res = runner.invoke(app, ["run", "all", "--out", str(tmp_path)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.stdout and install_command("dayabay") in res.stdout.replace("\n", "")
+    assert "signal_events" in res.stdout          # coherent-csi ran and is in the table
+    assert (tmp_path / "coherent-csi" / "results.json").is_file()
+    as_json = runner.invoke(app, ["run", "all", "--json"])
+    assert as_json.exit_code == 0
+    records = json.loads(as_json.stdout)
+    assert records["dayabay"]["status"] == "skipped"
+    assert records["coherent-csi"]["experiment"] == "coherent-csi"
+
+
+def test_error_messages_keep_square_brackets(monkeypatch):
+    import typer
+
+    from nuexp import cli
+    from nuexp.exceptions import NuexpError
+
+    console = Console(record=True, width=200, file=io.StringIO())
+    monkeypatch.setattr(cli, "err_console", console)
+    with pytest.raises(typer.Exit):
+        cli._fail(NuexpError('install it with: pip install -e ".[dayabay]" [bold]'))
+    assert console.export_text().strip() == (
+        'error: install it with: pip install -e ".[dayabay]" [bold]')
