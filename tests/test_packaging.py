@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 plt.style.use("ggplot")
 before = {k: repr(v) for k, v in matplotlib.rcParams.items()}
 import nuexp
-import nuexp.report.plots, nuexp.report.layout, nuexp.cli
+import nuexp.report.plots, nuexp.cli
 after_import = {k: repr(v) for k, v in matplotlib.rcParams.items()}
 res = nuexp.run("coherent-csi", out=sys.argv[1])
 after_run = {k: repr(v) for k, v in matplotlib.rcParams.items()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -37,9 +38,13 @@ class TextBox:
 
 
 def _in_view(axis: Axis, loc: float) -> bool:
-    low, high = sorted(axis.get_view_interval())
-    slack = 1e-9 * max(abs(low), abs(high), 1.0)
-    return low - slack <= loc <= high + slack
+    """Whether matplotlib draws a tick at ``loc``: inside the view limits, compared in the
+    axis' scale (log, linear, ...) with the relative tolerance matplotlib itself uses."""
+    transform = axis.get_transform()
+    low, high = sorted(transform.transform(np.asarray(axis.get_view_interval(), float)))
+    value = transform.transform(np.array([loc], float))[0]
+    slack = 1e-10 * (high - low)
+    return bool(np.isfinite(value) and low - slack <= value <= high + slack)
 
 
 def _tick_labels(ax: Axes) -> tuple[set[int], list[tuple[Text, str]]]:

@@ -4,10 +4,9 @@ Use :func:`new_figure` to get a figure, draw on it inside :func:`figure_style` (
 runner wraps every analysis in it), then hand it to ``RunContext.figure`` which saves it
 atomically and closes it. Nothing here changes matplotlib's global state: no backend is
 chosen at import (the ``nuexp`` command selects Agg itself) and the style is applied in a
-context only. Figures are cropped to
-their drawn content (``savefig.bbox = "tight"``) unless they were made with
-``new_figure(..., layout="fixed")`` (:class:`nuexp.report.layout.FixedMargins`), which
-lays them out from the font sizes and saves them as they are, at 40 % less cost.
+context only. Figures use matplotlib's constrained layout and are saved as laid out; a
+caption goes into the file's metadata (PNG ``Description``, PDF ``Subject``) and the run's
+``index.html``, never onto the drawing.
 """
 
 from __future__ import annotations
@@ -23,20 +22,26 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..fileio import atomic_write_bytes
-from .layout import CAPTION_FONTSIZE, FixedMargins, wrap_caption
 
 __all__ = ["STYLE", "figure_style", "new_figure", "save_figure"]
 
 #: The mplhep style every nuexp figure uses.
 STYLE = "ROOT"
 
-#: Settings of nuexp on top of :data:`STYLE`: figures cropped to their drawn content
-#: unless they use ``layout="fixed"``.
-_NUEXP_RC = {"savefig.bbox": "tight"}
-
 # keyword arguments of Figure.subplots; the others go to the Figure itself
 _SUBPLOTS_KEYS = ("sharex", "sharey", "squeeze", "width_ratios", "height_ratios",
                   "subplot_kw", "gridspec_kw")
+
+#: Adjustments on top of the mplhep style: tick labels far enough from the axes that the
+#: first x label and the lowest y label never meet in the corner, and a colour cycle that
+#: colour-blind readers can tell apart (Okabe & Ito, "Color Universal Design", 2008).
+_RC = {
+    "xtick.major.pad": 12.0,
+    "ytick.major.pad": 8.0,
+    "axes.prop_cycle": mpl.cycler(color=[
+        "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+        "#000000"]),
+}
 
 
 @contextmanager
@@ -58,7 +63,7 @@ def figure_style() -> Iterator[None]:
     """
     import mplhep
 
-    with mpl.style.context([getattr(mplhep.style, STYLE), _NUEXP_RC]):
+    with mpl.style.context([getattr(mplhep.style, STYLE), _RC]):
         yield
 
 
@@ -69,14 +74,14 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, A
     making it needs no GUI backend and never shows up in a notebook by itself. Draw on it
     inside :func:`figure_style` (the runner does) so that labels and lines get the style.
 
-    ``layout="fixed"`` selects :class:`~nuexp.report.layout.FixedMargins` (for figures with
-    short tick labels: cheaper to save); any other ``layout`` is matplotlib's.
+    The layout is matplotlib's constrained layout unless ``layout`` says otherwise.
+    Figures are saved as laid out (no tight bounding box), so what the layout engine
+    placed is what the file shows.
     """
     kwargs.setdefault("figsize", (8.0 * ncols, 6.0 * nrows))
+    kwargs.setdefault("layout", "constrained")
     subplot_kwargs = {key: kwargs.pop(key) for key in _SUBPLOTS_KEYS if key in kwargs}
     with figure_style():
-        if kwargs.get("layout") == "fixed":
-            kwargs["layout"] = FixedMargins()
         fig = Figure(**kwargs)
         axes: Axes | Any = fig.subplots(nrows, ncols, **subplot_kwargs)
     return fig, axes
@@ -88,7 +93,10 @@ def save_figure(fig: Figure, directory: str | Path, stem: str, *, caption: str |
     Parameters
     ----------
     caption : str, optional
-        Text put under the plot (data citations, for instance).
+        What the figure shows and where its inputs come from. It is kept as metadata of
+        both files (PNG ``Description``, PDF ``Subject``) and shown under the figure in the
+        run's ``index.html``; it is never drawn into the plot, so it cannot collide with
+        the axes.
 
     Returns
     -------
@@ -96,21 +104,17 @@ def save_figure(fig: Figure, directory: str | Path, stem: str, *, caption: str |
         The PNG file name.
     """
     directory = Path(directory)
-    engine = fig.get_layout_engine()
-    fixed = isinstance(engine, FixedMargins)
-    if caption and isinstance(engine, FixedMargins):
-        lines = wrap_caption(caption, fig.get_size_inches()[0] - 0.2)
-        engine.caption_lines = len(lines)
-        fig.text(0.1 / fig.get_size_inches()[0], 0.05 / fig.get_size_inches()[1],
-                 "\n".join(lines), fontsize=CAPTION_FONTSIZE, ha="left", va="bottom")
-    elif caption:
-        fig.text(0.01, -0.02, caption, fontsize=CAPTION_FONTSIZE, ha="left", va="top",
-                 wrap=True)
+    metadata: dict[str, dict[str, str]] = {"png": {"Software": "nuexp"},
+                                           "pdf": {"Creator": "nuexp"}}
+    if caption:
+        metadata["png"]["Description"] = caption
+        metadata["pdf"]["Subject"] = caption
     # in the style: tick labels are made when the figure is drawn, from the rcParams then
-    with figure_style(), mpl.rc_context({"savefig.bbox": "standard" if fixed else "tight"}):
+    with figure_style(), mpl.rc_context({"savefig.bbox": "standard"}):
         for ext in ("png", "pdf"):
             buffer = io.BytesIO()
-            fig.savefig(buffer, format=ext, dpi=110 if ext == "png" else None)
+            fig.savefig(buffer, format=ext, dpi=110 if ext == "png" else None,
+                        metadata=metadata[ext])
             atomic_write_bytes(directory / f"{stem}.{ext}", buffer.getvalue())
     import matplotlib.pyplot as plt  # a figure made through pyplot leaves its list too
 

@@ -32,17 +32,11 @@ def projections_figure(data: np.ndarray, components: Mapping[str, np.ndarray],
         Bin edges (in display units) and axis label of each dimension.
     title : str
     """
-    from mpl_toolkits.axes_grid1 import make_axes_locatable
-
     n = len(axes)
-    fig, top = new_figure(1, n, figsize=(5.5 * n, 6.5), layout="fixed")
-    top = np.atleast_1d(top)
-    ax = np.empty((2, n), dtype=object)
-    for k, main in enumerate(top):
-        ax[0, k] = main
-        ax[1, k] = make_axes_locatable(main).append_axes("bottom", size="33%", pad=0.15,
-                                                        sharex=main)
-        main.tick_params(labelbottom=False)
+    fig, ax = new_figure(2, n, figsize=(5.5 * n, 6.5), height_ratios=[3, 1], sharex="col",
+                         squeeze=False)
+    for k in range(n):
+        ax[0, k].tick_params(labelbottom=False)
     names = list(components)[::-1]
     for k, (edges, label) in enumerate(axes):
         other = tuple(i for i in range(data.ndim) if i != k)
@@ -74,7 +68,7 @@ def projections_figure(data: np.ndarray, components: Mapping[str, np.ndarray],
 def profile_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], xlabel: str,
                    published: tuple[float, float, str] | None = None):
     """Δχ² profile curves, with the 1σ line and an optional published value ± 1σ band."""
-    fig, ax = new_figure(figsize=(7, 5), layout="fixed")
+    fig, ax = new_figure(figsize=(7, 5))
     for label, (x, y) in curves.items():
         ax.plot(x, y, lw=2, label=label)
     ax.axhline(1.0, color="0.5", ls="--", lw=1)
@@ -96,7 +90,7 @@ def nsi_figure(panels: Sequence[tuple[np.ndarray, np.ndarray, Mapping[str, np.nd
     ``panels``: (ε_u grid, ε_d grid, {label: Δχ² (rows: ε_d)}); a label starting with
     "combined" is filled. Infinite Δχ² (excluded) is drawn as excluded.
     """
-    fig, axes = new_figure(1, len(panels), figsize=(6.2 * len(panels), 6), layout="fixed")
+    fig, axes = new_figure(1, len(panels), figsize=(6.2 * len(panels), 6))
     axes = np.atleast_1d(axes)
     colours = ("tab:blue", "tab:orange", "k")
     for ax, (eps_u, eps_d, maps) in zip(axes, panels):
