@@ -189,3 +189,33 @@ def test_schema_lists_every_column_once():
     schema = arrow_schema()
     assert schema.names == list(COLUMNS)
     assert arrow_schema(with_truth=False).names == [c for c in COLUMNS if c != "truth"]
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_iter_file_columns_checks_order_across_pieces_in_both_modes(tmp_path, validate):
+    """The order checker of either mode (RowChecker or OrderChecker) names the first row
+    out of order, also when it is the first row of a later piece."""
+    from nuexp.events.io import iter_file_columns
+
+    columns = make_chunk(200).to_columns()
+    columns["spill"][128] = columns["spill"][127] - 1      # first row of the third piece
+    path = write_events(tmp_path / "ev.parquet", EventChunk.from_columns(columns))
+    with pytest.raises(SchemaMismatch, match=r"ev.parquet: .* row 128, column 'spill'"):
+        for _ in iter_file_columns(path, chunk_size=64, validate=validate):
+            pass
+
+
+def test_iter_file_columns_checks_values_only_when_validating(tmp_path):
+    """``validate=True`` refuses a NaN energy naming the row; ``validate=False`` passes it
+    on (the event pipeline's fused pass checks the values as it reads them)."""
+    from nuexp.events.io import iter_file_columns
+    from nuexp.exceptions import DataIntegrityError
+
+    columns = make_chunk(200).to_columns()
+    columns["energy_mev"][77] = np.nan
+    path = write_events(tmp_path / "ev.parquet", EventChunk.from_columns(columns))
+    with pytest.raises(DataIntegrityError, match=r"column 'energy_mev', row 77: value nan"):
+        for _ in iter_file_columns(path, chunk_size=64):
+            pass
+    rows = [c["energy_mev"] for c in iter_file_columns(path, chunk_size=64, validate=False)]
+    assert sum(len(r) for r in rows) == 200 and np.isnan(np.concatenate(rows)[77])

@@ -100,7 +100,7 @@ def run_oscillate(flavour_from: str, flavour_to: str, *, baseline_km: float | No
         p = p.replace(**params)
     a = flavour_index(flavour_from, p.n_flavours)
     b = flavour_index(flavour_to, p.n_flavours)
-    matter = None
+    matter: ConstantDensity | LayeredProfile | None = None
     matter_desc: dict[str, Any] = {"kind": "vacuum"}
     if sum(x is not None and x is not False for x in (density, layers, prem)) > 1:
         raise InvalidConfiguration("give at most one of --density, --layers, --prem")
@@ -152,6 +152,7 @@ def run_oscillate(flavour_from: str, flavour_to: str, *, baseline_km: float | No
             cz = np.linspace(-1.0, -0.02, 80)
             fig = plot_zenith_oscillogram(p, a, b, e_grid, cz, antineutrino=anti)
         else:
+            assert baseline_km is not None      # refused above unless --zenith
             fig = plot_probability_vs_l_over_e(p, a, b, energies_mev * MeV,
                                                baseline_km * km, antineutrino=anti,
                                                matter=matter)

@@ -179,7 +179,7 @@ def remove_stale(folder: str | Path) -> list[Path]:
     ``.NAME.nuexp-old-HOST-PID-*``, ``nuexp-tmp-LABEL-HOST-PID-*``) are considered.
     """
     pattern = re.compile(rf"nuexp-(?:staging|old|tmp-.+)-{re.escape(_host())}-(\d+)-[^-]+$")
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(folder).iterdir())
     except OSError:

@@ -605,17 +605,18 @@ def process_file(path: str | Path, cuts: SelectionCuts | None = None, *,
     first; any other file's Parquet pages against their CRC32s as they are decoded.
     Every value is checked in the fused pass (:func:`nuexp.events.fused.row_flags`).
     """
+    return _process_task(path, cuts or SelectionCuts(), chunk_size, truth_only,
+                         manifest_checksums(path).get(Path(path)), decode_threads)
+
+
+def _process_task(path: str | Path, cuts: SelectionCuts, chunk_size: int, truth_only: bool,
+                  checksum: str | None, decode_threads: bool = False) -> StreamSummary:
+    """:func:`process_file` with the file's checksum from the manifest (``None``: none)."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size = {chunk_size}: must be >= 1")
-    checksum = manifest_checksums(path).get(Path(path))
     return _process_columns(_file_pieces(path, chunk_size, threads=decode_threads,
                                          checksum=checksum),
-                            cuts or SelectionCuts(), truth_only, str(path))
-
-
-def _process_task(path: str, cuts: SelectionCuts, chunk_size: int, truth_only: bool
-                  ) -> StreamSummary:
-    return process_file(path, cuts, chunk_size=chunk_size, truth_only=truth_only)
+                            cuts, truth_only, str(path))
 
 
 def process_files(source: str | Path, cuts: SelectionCuts | None = None, *,
@@ -635,9 +636,11 @@ def process_files(source: str | Path, cuts: SelectionCuts | None = None, *,
     no two files hold the same spills (:meth:`StreamSummary.check_disjoint`).
     """
     cuts = cuts or SelectionCuts()
-    # checksums are verified by each task, as it reads its file (in parallel, cache-warm)
-    files = [str(p) for p in event_files(source, verify_checksums=False)]
-    tasks = [(f, cuts, chunk_size, truth_only) for f in files]
+    # checksums are verified by each task, as it reads its file (in parallel, cache-warm);
+    # the manifest is read once here, not once per file
+    files = event_files(source, verify_checksums=False)
+    checksums = manifest_checksums(files[0])
+    tasks = [(str(f), cuts, chunk_size, truth_only, checksums.get(f)) for f in files]
     if scheduler == "serial" or len(files) == 1:
         parts: Iterator[StreamSummary] | list[StreamSummary] = (
             _process_task(*t) for t in tasks)
