@@ -184,7 +184,7 @@ def test_validation_errors_name_the_field_and_the_chain(tmp_path):
     """)
     with pytest.raises(InvalidConfiguration, match=r"(?s)neg\.toml → preset 'clovers'.*"
                                                    r"target\.mass_kg' = -3\.0 \(from .*"
-                                                   r"neg\.toml\): .*greater than 0"):
+                                                   r"neg\.toml\): .*greater than or equal to 0\.000001"):
         resolve(mine)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -353,6 +354,27 @@ def main() -> None:
         err_console.print(f"[bold red]error:[/] {_one_line(err)}", highlight=False,
                           soft_wrap=True)
         sys.exit(2)
+    except Exception as err:  # a bug of nuexp, not of the input: say so, still no traceback
+        if debug:
+            raise
+        err_console.print(f"[bold red]internal error:[/] {_bug_line(err)}", highlight=False,
+                          soft_wrap=True)
+        sys.exit(2)
+
+
+def _bug_line(err: Exception) -> str:
+    """One line for an exception nuexp did not raise on purpose: what, where (the
+    innermost nuexp frame) and how to report it."""
+    frames = traceback.extract_tb(err.__traceback__)
+    ours = [f for f in frames if f"{os.sep}nuexp{os.sep}" in f.filename] or frames
+    where = ""
+    if ours:
+        frame = ours[-1]
+        short = frame.filename.split(f"{os.sep}nuexp{os.sep}")[-1]
+        where = f" in nuexp/{short}:{frame.lineno}"
+    return (f"{type(err).__name__}: {err}{where}. This is a bug of nuexp (the input may be "
+            "at the edge of its allowed range); rerun with --debug for the traceback and "
+            "report it")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import stat
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -131,16 +132,56 @@ class ExperimentConfig(StrictModel):
         description="published reference values by quantity key (reference only, never inputs)")
 
 
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
 def load_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning syntax errors into :class:`InvalidConfiguration`."""
+    """Read a TOML file.
+
+    Raises
+    ------
+    InvalidConfiguration
+        One line naming the file (and the line, for a syntax error or a byte that is not
+        UTF-8) and how to fix it: no such file, a folder or another non-regular file (a
+        FIFO would block forever), unreadable, not UTF-8, not valid TOML.
+    """
     path = Path(path)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        info = path.stat()
     except FileNotFoundError:
         raise InvalidConfiguration(f"configuration file {str(path)!r} does not exist") from None
+    except OSError as err:
+        raise InvalidConfiguration(f"{path}: cannot be read ({err.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidConfiguration(f"{path}: is a folder, not a TOML file; give the file "
+                                   "(e.g. {path}/experiment.toml)".replace("{path}", str(path)))
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidConfiguration(f"{path}: not a regular file (a FIFO or device?); give a "
+                                   "TOML file")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InvalidConfiguration(f"{path}: cannot be read ({err.strerror}); check its "
+                                   "permissions") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise InvalidConfiguration(
+            f"{path}, line {line}, column {column}: byte 0x{data[err.start]:02x} is not "
+            "UTF-8 text; save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise InvalidConfiguration(f"{path}: not valid TOML: {err}") from None
+        message = str(err).splitlines()[0] if str(err) else "syntax error"
+        position = _TOML_POSITION.search(message)
+        if position is not None:
+            message = message[:position.start()]
+            where = f"{path}, line {position.group(1)}, column {position.group(2)}"
+        else:
+            where = str(path)
+        raise InvalidConfiguration(f"{where}: not valid TOML ({message})") from None
 
 
 def _replaces(table: dict[str, Any], where: str) -> bool:

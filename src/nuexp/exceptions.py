@@ -19,6 +19,7 @@ __all__ = [
     "DataIntegrityError",
     "InsufficientMemory",
     "InputFileError",
+    "NonFiniteResult",
 ]
 
 
@@ -85,3 +86,10 @@ class InsufficientMemory(NuexpError, MemoryError):
 class InputFileError(NuexpError, OSError):
     """An input or output file could not be read or written (missing, a folder, not
     UTF-8, not readable, disk full, ...); the message names the path and the reason."""
+
+
+class NonFiniteResult(NuexpError, ArithmeticError):
+    """A computed result is NaN or infinite (a division by zero, an overflow): it is
+    refused where it is recorded, naming the quantity, so that no NaN or inf ever reaches
+    ``results.json``; the configuration that led there is usually at the edge of its
+    allowed range."""

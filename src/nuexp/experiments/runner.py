@@ -3,13 +3,16 @@ the outputs atomically."""
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .._version import __version__
 from ..config import load_toml
-from ..exceptions import InvalidConfiguration
+from ..exceptions import InvalidConfiguration, NonFiniteResult
 from ..fileio import commit_output, discard_output, prepare_output
 from ..report.html import write_run_index
 from ..report.results import Results
@@ -87,6 +90,7 @@ def run(
         with figure_style():
             resolved.family.run(validated, ctx)
         results.timing_s["total"] = time.perf_counter() - start
+        _refuse_non_finite(results.to_dict())
         if staging is not None:
             results.write_json(staging / "results.json")
             write_run_index(results, staging, captions=results.figure_captions)
@@ -95,3 +99,19 @@ def run(
         discard_output(staging)
         raise
     return results
+
+
+def _refuse_non_finite(record: Any, where: str = "results") -> None:
+    """Raise :class:`~nuexp.exceptions.NonFiniteResult` naming the first NaN or infinite
+    number of a ``results.json`` record (``results.quantities.x.value``), so that none is
+    ever written or returned."""
+    if isinstance(record, dict):
+        for key, item in record.items():
+            _refuse_non_finite(item, f"{where}.{key}")
+    elif isinstance(record, (list, tuple)):
+        for i, item in enumerate(record):
+            _refuse_non_finite(item, f"{where}[{i}]")
+    elif isinstance(record, (float, np.floating)) and not math.isfinite(record):
+        raise NonFiniteResult(f"{where} = {record} is not a finite number (a division by "
+                              "zero or an overflow); nothing was written. The configuration "
+                              "is probably at the edge of its allowed range")

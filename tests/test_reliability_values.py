@@ -1,0 +1,130 @@
+"""Issue 19, items left after the first pass: values at the edge of their range, a
+runner-level guarantee that no NaN or inf reaches results.json, configuration files that
+cannot be read, and errors that are bugs (one line, not a traceback)."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nuexp
+from nuexp.exceptions import InvalidConfiguration, NonFiniteResult
+
+SRC = str(Path(nuexp.__file__).resolve().parents[1])
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "nuexp.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+# ------------------------------------------------ case 4: values at the edge of their range
+@pytest.mark.parametrize(("override", "field", "bound"), [
+    ({"exposure": {"live_days": 1e-300}}, "exposure.live_days", "0.001"),
+    ({"target": {"mass_kg": 1e-300}}, "target.mass_kg", "0.000001")])
+def test_vanishing_exposure_is_refused_naming_field_value_and_bound(override, field, bound):
+    """live_days = 1e-300 used to end in an unconverged fit after all the work."""
+    from nuexp.experiments.registry import resolve_config
+
+    with pytest.raises(InvalidConfiguration,
+                       match=rf"'{field}' = 1e-300 .*greater than or equal to {bound}"):
+        resolve_config("clovers", override)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_quantity_is_refused_where_it_is_recorded(value):
+    from nuexp.exceptions import NuexpError
+    from nuexp.experiments.context import RunContext
+    from nuexp.experiments.registry import resolve_config
+    from nuexp.report.results import Results
+
+    _, cfg = resolve_config("clovers")
+    ctx = RunContext(Results(experiment="clovers", config=cfg, seed=1,
+                             nuexp_version=nuexp.__version__), None, False)
+    with pytest.raises(NuexpError, match=r"quantity 'signal_events': value is (nan|inf)"):
+        ctx.quantity("signal_events", value, "events")
+    assert "signal_events" not in ctx.results.quantities
+
+
+def test_runner_refuses_nan_anywhere_in_the_record():
+    from nuexp.experiments.runner import _refuse_non_finite
+
+    _refuse_non_finite({"a": [1.0, {"b": 2}], "c": "nan"})      # strings are not numbers
+    with pytest.raises(NonFiniteResult, match=r"results\.extra\.scan\[1\] = nan"):
+        _refuse_non_finite({"extra": {"scan": [0.5, math.nan]}})
+
+
+def test_run_with_a_nan_result_writes_nothing(tmp_path, monkeypatch):
+    """The Python API: a family that puts NaN anywhere in the record (here a stage
+    timing; quantities refuse NaN themselves) raises NonFiniteResult naming it, and the
+    output folder is not created."""
+    import dataclasses
+
+    from nuexp.experiments import runner
+
+    class Broken:
+        def run(self, config, ctx):
+            ctx.results.timing_s["fit"] = math.inf
+
+    real = runner.resolve
+
+    def resolve(*args, **kwargs):
+        return dataclasses.replace(real(*args, **kwargs), family=Broken())
+
+    monkeypatch.setattr(runner, "resolve", resolve)
+    with pytest.raises(NonFiniteResult, match=r"results\.timing_s\.fit = inf"):
+        nuexp.run("clovers", out=tmp_path / "out")
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------- case 7: unreadable configuration files
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("syntax.toml", b"a = 1\n[exposure\nlive_days = 3\n",
+     r"syntax\.toml, line 2, column 10: not valid TOML \(Expected ']'"),
+    ("latin1.toml", b"# ok\nx = \"caf\xe9\"\n",
+     r"latin1\.toml, line 2, column 9: byte 0xe9 is not UTF-8 text"),
+    ("folder.toml", None, r"folder\.toml: is a folder, not a TOML file"),
+    ("missing.toml", "", r"missing\.toml' does not exist"),
+    ("fifo.toml", "fifo", r"fifo\.toml: not a regular file")])
+def test_unreadable_config_is_one_line_naming_file_and_line(tmp_path, name, content,
+                                                           expected):
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    elif content == "fifo":
+        os.mkfifo(path)                          # reading it would block forever
+    elif content:
+        path.write_bytes(content)
+    with pytest.raises(InvalidConfiguration, match=expected):
+        nuexp.run("clovers", config=path)
+    for args in (["run", "clovers", "--config", name], ["run", name]):
+        res = _cli(*args, "--out", "o", cwd=tmp_path)
+        assert res.returncode == 2, res.stderr
+        assert name in res.stderr and "Traceback" not in res.stderr
+        assert len(res.stderr.strip().splitlines()) <= 3
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_bug_is_one_line_with_its_place_and_the_debug_hint(monkeypatch, capsys):
+    from nuexp import cli
+
+    def bug(*args, **kwargs):
+        return 1.0 / 0.0
+
+    monkeypatch.setattr(cli, "app", bug)
+    monkeypatch.setattr(sys, "argv", ["nuexp", "run", "clovers"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError" in err and "--debug" in err
+    assert "Traceback" not in err
+    monkeypatch.setattr(sys, "argv", ["nuexp", "run", "clovers", "--debug"])
+    with pytest.raises(ZeroDivisionError):
+        cli.main()
