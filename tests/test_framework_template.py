@@ -64,7 +64,7 @@ def test_init_comments_every_field_with_meaning_unit_and_range():
         if re.match(r"^[A-Za-z0-9_\"-]+ = ", line):
             assert lines[i - 1].startswith("# "), f"no comment above {line!r}"
     mass = lines.index("mass_kg = 12.0")
-    assert "[kg]" in lines[mass - 1] and "allowed: > 0" in lines[mass - 1]
+    assert "[kg]" in lines[mass - 1] and "allowed: ≥ 1e-06, ≤ 1e+07" in lines[mass - 1]
     power = lines.index("beam_power_kw = 140.0")
     assert "kW" in lines[power - 1]
     window = next(i for i, line in enumerate(lines) if line.startswith("low = "))

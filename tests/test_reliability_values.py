@@ -128,3 +128,36 @@ def test_a_bug_is_one_line_with_its_place_and_the_debug_hint(monkeypatch, capsys
     monkeypatch.setattr(sys, "argv", ["nuexp", "run", "clovers", "--debug"])
     with pytest.raises(ZeroDivisionError):
         cli.main()
+
+
+@pytest.mark.parametrize(("preset", "override", "field", "entry"), [
+    ("juno", {"flux": {"fission_fractions": {"U235": True}}}, "flux.fission_fractions",
+     "'U235'"),
+    ("clovers", {"efficiency": {"factors": {"afterglow": True}}}, "efficiency.factors",
+     "'afterglow'"),
+    ("cicenns", {"reach": {"exposure_scales": [1.0, True]}}, "reach.exposure_scales", "1")])
+def test_boolean_inside_a_table_or_list_is_not_a_number(preset, override, field, entry):
+    """``U235 = true`` in a table of numbers used to be read as a fission fraction of 1."""
+    from nuexp.experiments.registry import resolve_config
+
+    with pytest.raises(InvalidConfiguration,
+                       match=rf"'{field}' = .*entry {entry} = True: a boolean is not"):
+        resolve_config(preset, override)
+
+
+def test_every_preset_still_validates():
+    """The boolean check leaves sub-model tables (with their own boolean fields) alone."""
+    from nuexp.experiments.registry import available_presets, resolve_config
+
+    for name in available_presets():
+        resolve_config(name)
+
+
+# ------------------------------------ case 7, new presets: a folder given as experiment
+@pytest.mark.parametrize("command", ["run", "show"])
+@pytest.mark.parametrize("given", ["cfgdir", "./cfgdir"])
+def test_folder_as_experiment_is_named_a_folder(tmp_path, command, given):
+    (tmp_path / "cfgdir").mkdir()
+    res = _cli(command, given, cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "cfgdir: is a folder, not an experiment TOML file" in res.stderr

@@ -59,12 +59,36 @@ class StrictModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, bool) and info.field_name is not None:
-            annotation = cls.model_fields[info.field_name].annotation
-            if annotation is not bool and "bool" not in str(annotation):
-                raise ValueError(f"a boolean ({value}) is not allowed here; give a "
-                                 f"{getattr(annotation, '__name__', annotation)}")
-        return value
+        if info.field_name is None or not _holds_bool(value):
+            return value
+        annotation = cls.model_fields[info.field_name].annotation
+        text = str(annotation)
+        if annotation is bool or "bool" in text or "Any" in text:
+            return value
+        # a table is checked only where the field is a dict (not a sub-model's table)
+        if isinstance(value, dict) and "dict[" not in text:
+            return value
+        if isinstance(value, (list, tuple)) and "list[" not in text and "tuple[" not in text:
+            return value
+        if isinstance(value, bool):
+            raise ValueError(f"a boolean ({value}) is not allowed here; give a "
+                             f"{getattr(annotation, '__name__', annotation)}")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        key, item = next((k, v) for k, v in items if not isinstance(v, dict) and _holds_bool(v))
+        raise ValueError(f"entry {key!r} = {item!r}: a boolean is not allowed here; give "
+                         "a number")
+
+
+def _holds_bool(value: Any) -> bool:
+    """``value`` is a boolean, or a list/tuple or a table of plain values holding one
+    (``{U235 = true}``); tables of tables are sub-models and check their own fields."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_bool(v) for v in value)
+    if isinstance(value, dict):
+        return any(not isinstance(v, dict) and _holds_bool(v) for v in value.values())
+    return False
 
 
 #: Internal references a reader cannot follow (a seed file, an issue, a session).

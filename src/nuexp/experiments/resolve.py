@@ -30,7 +30,7 @@ from ..config import (
 )
 from ..exceptions import InvalidConfiguration
 from .analysis import Family
-from .registry import get_family, get_preset
+from .registry import available_presets, get_family, get_preset
 
 __all__ = ["DEFAULT_ORIGIN", "Layer", "Resolved", "is_path", "resolve"]
 
@@ -143,15 +143,23 @@ def _file_layer(path: Path, label: str) -> tuple[Layer, str | None]:
     return Layer(label, body, path), extends
 
 
+_FOLDER = ("{path}: is a folder, not an experiment TOML file or a preset name; give the "
+           "TOML file (nuexp init NAME --out FILE.toml writes one)")
+
+
 def _locate(target: str | os.PathLike[str], base_dir: Path | None) -> tuple[Path, str]:
     """The file ``target`` names and a label for messages."""
     if is_path(target):
         path = Path(target).expanduser()
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
-        if not path.is_file():
+        if path.is_dir():
+            raise InvalidConfiguration(_FOLDER.format(path=path))
+        if not os.path.lexists(path):
             raise InvalidConfiguration(f"experiment file {str(path)!r} does not exist")
-        return path.resolve(), str(path)
+        return path.resolve(), str(path)      # load_toml refuses a FIFO or a device
+    if str(target) not in available_presets() and Path(target).expanduser().is_dir():
+        raise InvalidConfiguration(_FOLDER.format(path=target))
     preset = get_preset(str(target))
     return preset.path.resolve(), f"preset {preset.name!r}"
 

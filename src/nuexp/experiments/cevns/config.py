@@ -127,8 +127,7 @@ class SourceBlock(StrictModel):
 class ExposureBlock(StrictModel):
     """Source-on live time, or the protons on target (stopped pion) for the fluence."""
 
-    live_days: float = Field(ge=1e-3, le=1e5,
-                             description="source-on live time [days], [1e-3, 1e5]")
+    live_days: float = Field(ge=1e-3, le=1e5, description="source-on live time [days]")
     protons_on_target: float | None = Field(
         None, gt=0, description="protons on target; if given, fluence = POT x yield / 4 pi L^2")
 
@@ -137,7 +136,7 @@ class TargetBlock(StrictModel):
     """Detector material: a formula (natural isotopes) or one element with a composition."""
 
     formula: str = Field(min_length=1, description="chemical formula, e.g. 'CsI', 'NaI', 'Ar'")
-    mass_kg: float = Field(ge=1e-6, le=1e7, description="target mass [kg], [1e-6, 1e7]")
+    mass_kg: float = Field(ge=1e-6, le=1e7, description="target mass [kg]")
     composition: dict[str, float] | None = Field(
         None, description="isotope atom fractions of a one-element formula, e.g. "
                           "{Ge76 = 0.88, Ge74 = 0.12} (enriched); default natural")
