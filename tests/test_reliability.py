@@ -475,12 +475,32 @@ def test_oscillate_energy_range_that_would_not_fit(tmp_path):
     assert "Traceback" not in res.stderr
 
 
-@pytest.mark.parametrize(("preset", "override"), [
-    ("jsns2-sterile", {"toys": {"points": [[2.0, 1.0]]}}),
-    ("juno", {"binning": {"n_fine": 100_000_000}})])
-def test_unphysical_toy_point_and_huge_grid_are_refused(preset, override):
+def _juno_binning(**binning):
+    """An override of juno's [[detectors]] (an array of tables is replaced as a whole)
+    with ``binning`` changed."""
+    import copy
+
+    from nuexp.experiments.resolve import resolve
+
+    detectors = copy.deepcopy(resolve("juno").data["detectors"])
+    for detector in detectors:
+        detector["binning"].update(binning)
+    return {"detectors": detectors}
+
+
+@pytest.mark.parametrize(("preset", "override", "field"), [
+    ("jsns2-sterile", {"toys": {"points": [[2.0, 1.0]]}}, "toys.points"),
+    ("juno", _juno_binning(n_fine=100_000_000), r"detectors\.0\.binning\.n_fine"),
+    ("juno", _juno_binning(bin_width_kev=1e-9), r"detectors\.0\.binning\.bin_width_kev"),
+    ("juno", {"sensitivity": {"profile_scan_points": 10**9}},
+     r"sensitivity\.profile_scan_points")])
+def test_unphysical_toy_point_and_huge_grid_are_refused(preset, override, field):
+    """Each is refused naming its field (the juno grid override used to be refused only
+    because ``binning`` is not a top-level table: the test could not fail)."""
     from nuexp.exceptions import InvalidConfiguration
     from nuexp.experiments.registry import resolve_config
 
-    with pytest.raises(InvalidConfiguration):
+    with pytest.raises(InvalidConfiguration, match=field):
         resolve_config(preset, override)
+    if preset == "juno":                      # the same table with sane values is fine
+        resolve_config(preset, _juno_binning(n_fine=1600))

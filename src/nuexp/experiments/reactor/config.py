@@ -140,10 +140,11 @@ class NonLinearityBlock(StrictModel):
 
 class BinningBlock(StrictModel):
     e_min_mev: float = Field(0.8, gt=0, description="lowest prompt energy [MeV]")
-    e_max_mev: float = Field(9.0, gt=0, description="highest prompt energy [MeV]")
-    bin_width_kev: float = Field(20.0, gt=0, description="bin width [keV]")
-    n_fine: int = Field(1600, ge=200, description="E_ν integration points, ≥ 200")
-    e_nu_max_mev: float = Field(10.0, gt=2.0, description="top of the E_ν grid [MeV]")
+    e_max_mev: float = Field(9.0, gt=0, le=100, description="highest prompt energy [MeV]")
+    bin_width_kev: float = Field(20.0, ge=5, le=10_000, description="bin width [keV]")
+    n_fine: int = Field(1600, ge=200, le=20_000,
+                        description="E_ν integration points, 200-20000")
+    e_nu_max_mev: float = Field(10.0, gt=2.0, le=100, description="top of the E_ν grid [MeV]")
 
     @model_validator(mode="after")
     def _order(self):
@@ -247,7 +248,7 @@ class AnalysisBlock(StrictModel):
     reverse_ordering: bool = Field(True, description="also true IO (fit NO) at the reference")
     matter_effect_check: bool = Field(False, description="fit a vacuum model to matter data")
     profile_scan: list[str] = Field(default_factory=list, description="parameters to scan")
-    profile_scan_points: int = Field(5, ge=0, description="points per scan")
+    profile_scan_points: int = Field(5, ge=0, le=200, description="points per scan")
     profile_scan_exposure: str = Field("6y", description="precision_exposures_days label")
     theta13_exposures_years: list[float] = Field(
         default_factory=list, description="exposures [years] of the sin²2θ13 sensitivity")
