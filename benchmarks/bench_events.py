@@ -37,13 +37,22 @@ met with ~20 % to spare; the decode-only rate, 2.7-2.8e7, is the ceiling of any 
 that reads these files with pyarrow.
 
 Integrity checks (issue 19), interleaved A/B of the processing child on the same
-2e7-trigger dataset (75 files), same session, machine shared (load average ~6 on 2
-cores): before 1.76-1.83e7 triggers/s/core, after 1.54-1.65e7 (about -11 %), peak RSS
-288-293 MB in both. The value checks ride in the fused pass (~1 ns per trigger); the
-rest is the XXH3-128 of each file listed in the manifest (memory-mapped, ~2-6 ns per
-trigger). pyarrow's Parquet page-CRC verification, used for files outside a manifest,
-costs ~14 ns per trigger. The "decode only" column now includes the row checks. Idle
-figures before the change, this session: 1.82-1.95e7.
+2e7-trigger dataset (55 files), same session, machine shared (load average 2.2-2.5 on 2
+cores), best (median) of 5 runs each, triggers/s/core, 2026-12-05::
+
+    before the checks (main 446623e^1)          1.95e7 (1.85e7)
+    checks as first merged (main d9d5bfe)       1.60e7 (1.57e7)    -18 % (-15 %)
+    one mapping for hash and decode (now)       1.79e7 (1.74e7)     -8 % (-6 %)
+
+Peak RSS 290-293 MB in all three. The value checks ride in the fused pass (~1 ns per
+trigger, the same scan_segment time as before). The rest is the XXH3-128 of each file
+listed in the manifest, ~3 ns per trigger: the file is mapped once with its pages
+loaded in one call (MAP_POPULATE), hashed, and decoded from the same mapping, so the page
+faults the decoder paid before are paid once, not twice (that, the manifest read once
+per dataset instead of once per file, and the row counts left to the checksum brought
+-18 % to -8 %). pyarrow's Parquet page-CRC verification, used for files outside a
+manifest, costs ~14 ns per trigger. The "decode only" column includes the row checks
+and the page CRCs.
 """
 
 from __future__ import annotations
