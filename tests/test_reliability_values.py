@@ -161,3 +161,15 @@ def test_folder_as_experiment_is_named_a_folder(tmp_path, command, given):
     res = _cli(command, given, cwd=tmp_path)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "cfgdir: is a folder, not an experiment TOML file" in res.stderr
+
+
+@pytest.mark.parametrize(("points", "values"), [([], []), ([5.0], [0.5]),
+                                                ([5.0, 10.0], [0.5])])
+def test_empty_or_short_efficiency_table_is_refused_at_the_door(points, values):
+    """An empty table used to pass validation and fail only inside the model."""
+    from nuexp.experiments.registry import resolve_config
+
+    with pytest.raises(InvalidConfiguration,
+                       match=rf"'efficiency' = .*{len(points)} points and {len(values)} values"):
+        resolve_config("coherent-cenns10-lar",
+                       {"efficiency": {"points": points, "values": values}})

@@ -384,6 +384,11 @@ class EfficiencyBlock(StrictModel):
             raise ValueError("curve 'sigmoid' needs a, k, x0 (and no points/values)")
         if self.curve == "tabulated" and (any(v is None for v in tab) or any(v is not None for v in sig)):
             raise ValueError("curve 'tabulated' needs points and values (and no a, k, x0)")
+        if self.points is not None and self.values is not None and not (
+                len(self.points) >= 2 and len(self.values) == len(self.points)):
+            raise ValueError(f"curve 'tabulated': {len(self.points)} points and "
+                             f"{len(self.values)} values given; need >= 2 points and one "
+                             "value per point")
         if self.curve == "none" and any(v is not None for v in (*sig, *tab)):
             raise ValueError("curve 'none' takes no curve parameters")
         for low, high, _ in self.intervals:
