@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +174,25 @@ def test_empty_or_short_efficiency_table_is_refused_at_the_door(points, values):
                        match=rf"'efficiency' = .*{len(points)} points and {len(values)} values"):
         resolve_config("coherent-cenns10-lar",
                        {"efficiency": {"points": points, "values": values}})
+
+
+@pytest.mark.parametrize("low", [47.2, 100.0, 1e6])
+def test_recoil_window_above_the_kinematic_maximum_is_refused(low):
+    """T_max = 2E²/(M + 2E) of I-127 at the Michel endpoint m_μ/2 is 47.2 keV: a window
+    starting there holds no event (a 1e6 keV threshold divided by zero signal)."""
+    from hepunits import MeV
+
+    from nuexp.experiments.registry import resolve_config
+    from nuexp.interactions.cevns import max_recoil
+    from nuexp.targets.isotopes import isotope
+
+    t_max = float(max_recoil(105.6583755 / 2 * MeV, isotope("I127").nuclear_mass))
+    assert t_max / 1e-3 == pytest.approx(47.2, abs=0.05)       # hepunits keV = 1e-3 MeV
+    bins = {"low": low, "high": low + 10.0, "width": 1.0}
+    with pytest.raises(InvalidConfiguration, match=r"(?s)^invalid configuration [^\n]*\n"
+                       rf"  Value error, response\.bins starts at {re.escape(f'{low:g}')} keV, "
+                       r".* recoil "
+                       r"47\.2 keV \(I127 .*allowed: a first edge below 47\.2 keV$"):
+        resolve_config("cicenns", {"response": {"bins": bins}})
+    resolve_config("cicenns", {"response": {"bins": {"low": 46.0, "high": 60.0,
+                                                     "width": 1.0}}})

@@ -24,7 +24,13 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+#: ``--debug`` (or ``NUEXP_DEBUG=1``) was given: errors show their traceback (set by main).
+_debug = False
+
+
 def _fail(err: Exception) -> None:
+    if _debug:
+        raise err
     # Text, not markup: "[dayabay]" in an install hint must reach the screen as typed.
     err_console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False)
     raise typer.Exit(code=2)
@@ -343,7 +349,9 @@ def main() -> None:
 
     matplotlib.use("Agg")  # the command only writes files; the library never picks a backend
 
-    debug = "--debug" in sys.argv[1:] or os.environ.get("NUEXP_DEBUG", "") not in ("", "0")
+    global _debug
+    debug = _debug = ("--debug" in sys.argv[1:]
+                      or os.environ.get("NUEXP_DEBUG", "") not in ("", "0"))
     sys.argv[1:] = [a for a in sys.argv[1:] if a != "--debug"]
     install_signal_handlers()
     try:

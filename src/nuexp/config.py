@@ -251,13 +251,23 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any],
     return merged
 
 
+#: Longest value shown in a validation message (a table is cut, not printed whole).
+_SHOWN = 160
+
+
 def _format_error(err: ValidationError, source: str,
                   origin: Callable[[str], str | None] | None) -> str:
     lines = [f"invalid configuration ({source}):"]
     for item in err.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "<root>"
-        value = item.get("input")
-        shown = "" if item["type"] == "missing" else f" = {value!r}"
+        if not item["loc"]:        # a check across tables: its message names the fields
+            lines.append(f"  {item['msg']}")
+            continue
+        field = ".".join(str(part) for part in item["loc"])
+        value = repr(item.get("input"))
+        if len(value) > _SHOWN:     # a whole table: the message says what is wrong in it
+            value = value[:_SHOWN - 5] + " ...}" if value.startswith("{") else \
+                value[:_SHOWN - 4] + " ..."
+        shown = "" if item["type"] == "missing" else f" = {value}"
         where = origin(field) if origin is not None and item["type"] != "missing" else None
         shown += f" (from {where})" if where else ""
         lines.append(f"  field '{field}'{shown}: {item['msg']}")

@@ -520,7 +520,25 @@ class CevnsConfig(ExperimentConfig):
         for name, b in self.backgrounds.items():
             if b.time != "steady" and self.timing is None:
                 raise ValueError(f"backgrounds.{name}.time = {b.time!r} needs [timing]")
+        if self.response.observable == "recoil" and self.source.kind == "stopped-pion":
+            self._window_below_kinematic_maximum()
         return self
+
+    def _window_below_kinematic_maximum(self) -> None:
+        """A recoil window above T_max = 2E²/(M + 2E) of every nucleus at the Michel
+        endpoint holds no event (a threshold of 1e6 keV divided by zero signal)."""
+        from ...interactions.cevns import max_recoil
+        from ...sources.decay_at_rest import MICHEL_ENDPOINT
+
+        reach = {iso: float(max_recoil(MICHEL_ENDPOINT, iso.nuclear_mass)) / keV
+                 for iso in self.target.nuclei_per_kg()}
+        nucleus, t_max = max(reach.items(), key=lambda item: item[1])
+        low = float(self.response.bins.values()[0])
+        if low >= t_max:
+            raise ValueError(
+                f"response.bins starts at {low:g} keV, at or above the largest kinematic "
+                f"recoil {t_max:.3g} keV ({nucleus.name} at E_ν = {MICHEL_ENDPOINT / MeV:.2f} "
+                f"MeV): no event can pass; allowed: a first edge below {t_max:.3g} keV")
 
     @property
     def mass(self) -> float:
