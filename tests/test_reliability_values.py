@@ -196,3 +196,27 @@ def test_recoil_window_above_the_kinematic_maximum_is_refused(low):
         resolve_config("cicenns", {"response": {"bins": bins}})
     resolve_config("cicenns", {"response": {"bins": {"low": 46.0, "high": 60.0,
                                                      "width": 1.0}}})
+
+
+def test_a_validation_error_from_inside_an_analysis_is_one_line():
+    """A model an analysis builds from the user's values (cicenns' COHERENT reference)
+    can fail validation: the user sees pydantic's messages on one line, not its dump."""
+    from pydantic import BaseModel, ValidationError, field_validator
+
+    from nuexp.cli import _bug_line
+
+    class Inner(BaseModel):
+        low: float
+
+        @field_validator("low")
+        @classmethod
+        def _below(cls, value: float) -> float:
+            if value >= 47.2:
+                raise ValueError(f"low = {value} keV: above T_max 47.2 keV")
+            return value
+
+    with pytest.raises(ValidationError) as info:
+        Inner(low=55.0)
+    line = _bug_line(info.value)
+    assert "\n" not in line and "low = 55.0 keV: above T_max 47.2 keV" in line
+    assert line.startswith("ValidationError: ") and "input_value" not in line

@@ -380,7 +380,12 @@ def _bug_line(err: Exception) -> str:
         frame = ours[-1]
         short = frame.filename.split(f"{os.sep}nuexp{os.sep}")[-1]
         where = f" in nuexp/{short}:{frame.lineno}"
-    return (f"{type(err).__name__}: {err}{where}. This is a bug of nuexp (the input may be "
+    errors = getattr(err, "errors", None)          # pydantic: the messages, not the dump
+    if type(err).__name__ == "ValidationError" and callable(errors):
+        text = "; ".join(str(e.get("msg", "")) for e in errors())
+    else:
+        text = next(iter(str(err).splitlines()), "")
+    return (f"{type(err).__name__}: {text}{where}. This is a bug of nuexp (the input may be "
             "at the edge of its allowed range); rerun with --debug for the traceback and "
             "report it")
 
