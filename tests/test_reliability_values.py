@@ -119,6 +119,7 @@ def test_a_bug_is_one_line_with_its_place_and_the_debug_hint(monkeypatch, capsys
         return 1.0 / 0.0
 
     monkeypatch.setattr(cli, "app", bug)
+    monkeypatch.setattr(cli, "_debug", False)      # main sets it; restored afterwards
     monkeypatch.setattr(sys, "argv", ["nuexp", "run", "clovers"])
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
