@@ -95,6 +95,27 @@ def test_larger_neutron_radius_suppresses_the_rate():
     assert kinematic[:, inside].sum() > inside.sum()
 
 
+def _lar_config(**interaction):
+    raw = load_toml(get_preset("coherent-lar-2020").path)
+    raw["interaction"].update(interaction)
+    return LarConfig.model_validate(raw)
+
+
+def test_data_presets_refuse_electron_scattering():
+    with pytest.raises(ValueError, match="electron_scattering"):
+        _lar_config(electron_scattering=True)
+
+
+def test_configured_numu_nsi_is_kept_while_eps_ee_is_fitted(lar):
+    """ε_ee are fit parameters; couplings of other flavours stay as configured."""
+    nsi = build_lar(_lar_config(nsi_uv={"mu": 0.2}))
+    values = lar.parameters().to_dict(lar.parameters().values)
+    sm, with_mu = lar.recoil_counts(values), nsi.recoil_counts(values)
+    e, mu = lar.recoil_model.components.index("nue"), lar.recoil_model.components.index("numu")
+    assert with_mu[e] == pytest.approx(sm[e], rel=1e-14)
+    assert with_mu[mu].sum() != pytest.approx(sm[mu].sum(), rel=0.01)
+
+
 # ----------------------------------------------------------------------------- CsI
 def test_csi_sm_prediction_within_15_percent(csi):
     events, error, _ = sm_prediction(csi)
