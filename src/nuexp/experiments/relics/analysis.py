@@ -107,9 +107,14 @@ def report(config: Config, outcome: RelicsOutcome, ctx: RunContext) -> None:
     per = f"events / {config.exposure.live_days:g} d / {config.target.mass_kg:g} kg"
     scale = config.paper.thermal_power_gw / src.thermal_power_gw
     sig = o.cevns.signal_events
+    entry = ctx.published_entry("signal_events_paper_power")
+    spread = ("" if entry is None or not isinstance(entry.value, float) else
+              f"; {sig * scale / entry.value:.2f} x the published {entry.value:g}, with the "
+              f"other S2 model {o.other_events * scale / entry.value:.2f} x")
     ctx.quantity("signal_events_paper_power", sig * scale, per,
              note=f"signal_events at the paper's {config.paper.thermal_power_gw:g} GW "
-                  "(events are proportional to the power)")
+                  f"(events are proportional to the power); with the other S2 model "
+                  f"('{o.other_statistics}') {o.other_events * scale:.0f}{spread}")
     ctx.quantity(f"signal_events_{o.other_statistics}_statistics", o.other_events, per,
              note=f"the other S2 model ('{o.other_statistics}'); configured: "
                   f"'{config.response.statistics}'. Poisson electron-number fluctuations feed "
