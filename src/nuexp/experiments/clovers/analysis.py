@@ -263,7 +263,7 @@ def _report_dark_window(config: Config, w: DarkCountWindow, toy: DarkCountResult
     if w.rate_needed_single_pe_hz is not None:
         needed.append(f"with single-PE pulses {w.rate_needed_single_pe_hz:.0f} Hz per PMT (or a "
                       f"{dc.window_us * w.rate_needed_single_pe_hz / dc.rate_per_pmt_hz:.0f} us "
-                      f"window, longer than the 50 us waveform)")
+                      f"window)")
     if w.share_needed is not None:
         needed.append(f"at {dc.rate_per_pmt_hz:g} Hz, {w.share_needed:.1%} of the "
                       f"coincidences in the window (configured PE distribution: "
@@ -277,8 +277,8 @@ def _report_dark_window(config: Config, w: DarkCountWindow, toy: DarkCountResult
               f"constant cut efficiencies {w.cut_efficiency:.3f}, dark pulses with P(1, 2, ... "
               f"PE) = {list(dc.pe_per_pulse)} (assumed, not in the paper). "
               f"{w.coincidences:.0f} two-PMT coincidences before cuts; with single-PE pulses "
-              f"(the measured SPE-triggered spectrum) {w.events_single_pe:.2g} land in the "
-              f"window. Toy check: {w.toy_events} window events in {toy.n_triggers:.3g} "
+              f"(the rate was measured with a single-PE trigger) {w.events_single_pe:.2g} land "
+              f"in the window. Toy check: {w.toy_events} window events in {toy.n_triggers:.3g} "
               f"simulated triggers -> {w.toy_events * toy_scale:.0f} +- "
               f"{np.sqrt(w.toy_events) * toy_scale:.0f}. To reach the published count: "
               + ("; ".join(needed) if needed else "no published count for this exposure")))
