@@ -18,6 +18,7 @@ tests compare them with the simulation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,7 @@ from ..validation import require_non_negative, require_positive
 __all__ = ["DarkCountResult", "expected_npe_spectra", "expected_rates", "simulate_dark_counts"]
 
 
-def _numba_kernel():
+def _numba_kernel() -> Callable[..., None]:
     """Compile (or load from the on-disk cache) the numba kernel; imported lazily because
     initialising numba costs ~0.5 s per process."""
     global _KERNEL
@@ -40,7 +41,7 @@ def _numba_kernel():
     return _KERNEL
 
 
-_KERNEL = None
+_KERNEL: Callable[..., None] | None = None
 
 
 def _hits_numpy(n_triggers: int, mu: float, cdf: np.ndarray, rng: np.random.Generator):
