@@ -239,8 +239,8 @@ def report(config: Config, outcome: CloversOutcome, ctx: RunContext) -> None:
              note=f"CLOVERS flux / COHERENT 2017 mean flux "
                   f"({outcome.coherent_mean_flux * cm**2 * s:.3g} cm^-2 s^-1 from the "
                   "configured POT x yield over the live days at the distance). Sec. 2.1 "
-                  "'about 60% of' holds; the abstract's '60% weaker' (0.4) does not - even "
-                  "against the nominal SNS flux the ratio is "
+                  "'about 60% of' holds; the abstract's '60% weaker' (0.4) does not. Against "
+                  "COHERENT's flux at the nominal SNS power the ratio would be "
                   f"{flux / outcome.coherent_nominal_flux:.2f}")
     _report_coherent_flux(config, outcome, ctx)
     ctx.spectrum("dark_counts", toy)
