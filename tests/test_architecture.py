@@ -42,8 +42,10 @@ STAGES = ["sources", "oscillation", "interactions", "targets", "detector", "rate
 #: Modules every stage may import; they import only each other.
 FOUNDATION = {"config", "exceptions", "validation", "constants", "_version", "fileio", "extras",
               "parallel"}
-#: Top-level modules that belong to the command-line layer.
-CLI_MODULES = {"cli", "cli_oscillate", "cli_experiments", "__main__", "__init__"}
+#: Top-level modules that belong to the command-line layer (config_reference is the
+#: `python -m nuexp.config_reference` command that writes docs/configuration.md).
+CLI_MODULES = {"cli", "cli_oscillate", "cli_experiments", "config_reference", "__main__",
+               "__init__"}
 
 
 def _stage(module: str) -> str:
