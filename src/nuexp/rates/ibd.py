@@ -43,6 +43,7 @@ True
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -155,9 +156,10 @@ class IbdRateModel:
         # kinematic limits E1, E2 (SV 2003 Eq. 11); its rms (E2 − E1)/√12 is added to σ
         lo, hi = ibd.positron_energy(self.e_nu, -1.0), ibd.positron_energy(self.e_nu, 1.0)
         self.kinematic_sigma = (hi - lo) / np.sqrt(12.0)
-        xs = ibd.cross_section(self.e_nu, cross_section_model)
+        #: σ_IBD on the E_ν grid (hepunits area)
+        self.cross_section = ibd.cross_section(self.e_nu, cross_section_model)
         #: events per unit time per unit E_ν per source, before oscillation
-        self.source_rate = flux * xs * self.free_protons * self.efficiency
+        self.source_rate = flux * self.cross_section * self.free_protons * self.efficiency
         self.centres = 0.5 * (self.edges[1:] + self.edges[:-1])
         self.n_bins = self.centres.size
         self._response_cache: dict = {}
@@ -186,6 +188,20 @@ class IbdRateModel:
         flux = np.stack([c.flux(e_nu, outside=outside) for c in cores])
         return cls([c.name for c in cores], [c.baseline for c in cores], e_nu, w, flux,
                    **kwargs)
+
+    def with_flux(self, flux: np.ndarray) -> IbdRateModel:
+        """A copy with another unoscillated flux of the same sources on the same E_ν grid
+        (shape (n_sources, n_E), ≥ 0), e.g. another reactor flux model. The detector
+        response does not depend on the flux, so the copy shares the response matrices
+        already built (and builds new ones into the same cache)."""
+        flux = require_non_negative("flux", flux)
+        if flux.shape != self.source_rate.shape:
+            raise InvalidConfiguration(f"flux shape {flux.shape} must be (n_sources, n_E) = "
+                                       f"{self.source_rate.shape}")
+        new = copy.copy(self)
+        new.source_rate = flux * self.cross_section * self.free_protons * self.efficiency
+        new._osc_cache = {}
+        return new
 
     # ------------------------------------------------------------------ oscillation
     def probability(self, params: OscillationParameters, density: float | None) -> np.ndarray:

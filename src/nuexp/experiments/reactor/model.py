@@ -28,6 +28,7 @@ constrains the shape through its near detector and leaves it at 0).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ from ...oscillation import OscillationParameters
 from ...rates.ibd import DAY, IbdRateModel
 from ...sources.reactor import (
     FissionFractions,
+    FluxModel,
     ReactorCore,
     SpectrumCorrection,
     TabulatedSpectrum,
@@ -52,9 +54,10 @@ from ...stats.nuisances import Parameter, ParameterSet
 from ...stats.scan import OrderingResult
 from ...targets.protons import free_protons
 from .backgrounds import BACKGROUND_SHAPES
-from .config import OSC_NAMES, BackgroundBlock, DetectorBlock, ReactorConfig
+from .config import OSC_NAMES, BackgroundBlock, DetectorBlock, FluxBlock, ReactorConfig
 
-__all__ = ["OSC_UNITS", "DetectorModel", "ReactorAnalysis", "ReactorExperiment"]
+__all__ = ["OSC_UNITS", "DetectorModel", "ReactorAnalysis", "ReactorExperiment", "build_analysis",
+           "flux_model", "load_reference", "shape_uncertainty_from_reference"]
 
 #: Fit units: Δm²21 in 1e-5 eV², Δm²31 in 1e-3 eV², angles as sin².
 OSC_UNITS = {"sin2_theta12": 1.0, "sin2_theta13": 1.0, "dm2_21": 1e-5, "dm2_31": 1e-3}
@@ -67,9 +70,14 @@ def _edges(b) -> np.ndarray:
     return np.linspace(b.e_min_mev, b.e_min_mev + n_bins * width, n_bins + 1) * MeV
 
 
+def flux_model(flux: FluxBlock) -> FluxModel:
+    """The :class:`~nuexp.sources.reactor.FluxModel` of a ``[flux]`` block."""
+    table = TabulatedSpectrum.from_csv(flux.table) if flux.table is not None else None
+    return FluxModel(flux.model, flux.library, flux.gap_model, table)
+
+
 def _cores_for(cfg: ReactorConfig, det: DetectorBlock) -> list[ReactorCore]:
-    table = (TabulatedSpectrum.from_csv(cfg.flux.table) if cfg.flux.model == "tabulated"
-             else None)
+    spectrum = flux_model(cfg.flux)
     cores = []
     for c in cfg.cores:
         if c.name in det.baselines_km:
@@ -83,7 +91,7 @@ def _cores_for(cfg: ReactorConfig, det: DetectorBlock) -> list[ReactorCore]:
                      for name, blk in (("spent_fuel", c.spent_fuel),
                                        ("non_equilibrium", c.non_equilibrium)) if blk)
         cores.append(ReactorCore(
-            c.name, c.power_gw * GW, L, fr, table, uptime=c.uptime,
+            c.name, c.power_gw * GW, L, fr, spectrum, uptime=c.uptime,
             energy_per_fission=(c.energy_per_fission_mev * MeV
                                 if c.energy_per_fission_mev else None),
             burnup=tuple((s.weight, FissionFractions.from_mapping(s.fission_fractions))
@@ -168,6 +176,22 @@ class ReactorExperiment:
             cross_section_model=d.cross_section)
         shapes = np.array([_background_shape(x, model) for x in d.backgrounds])
         return DetectorModel(d.name, d, model, shapes.reshape(len(d.backgrounds), model.n_bins))
+
+    def with_flux(self, flux: FluxBlock) -> ReactorExperiment:
+        """The same experiment with another ``[flux]`` block (e.g. the summation model):
+        only the unoscillated fluxes (and the background shapes that follow the reactor
+        spectrum) are recomputed; the detector responses are shared with this one."""
+        new = copy.copy(self)
+        new.cfg = self.cfg.model_copy(update={"flux": flux})
+        new.detectors = []
+        for d in self.detectors:
+            cores = _cores_for(new.cfg, d.block)
+            rates = np.stack([c.flux(d.ibd.e_nu, outside=flux.outside) for c in cores])
+            ibd = d.ibd.with_flux(rates)
+            shapes = np.array([_background_shape(x, ibd) for x in d.block.backgrounds])
+            new.detectors.append(DetectorModel(d.name, d.block, ibd,
+                                               shapes.reshape(d.background_shapes.shape)))
+        return new
 
     @property
     def total_power_gw(self) -> float:
