@@ -14,7 +14,8 @@ The chain follows the release and the collaboration's model (``dayabay-model``; 
    the nominal ν̄ per MeV (Σ fᵢνᵢ / Σ fᵢeᵢ, ``antineutrinos_per_fission_huber_mueller.yaml``),
    summed day by day with each detector's effective live time, split into fissions per
    isotope with the (scaled) fission fractions and energies per fission, and folded with the
-   Huber–Mueller spectra (exponential interpolation), their correlated and uncorrelated
+   Huber–Mueller spectra of the release (exponential interpolation,
+   :class:`nuexp.sources.reactor.TabulatedSpectrum`), their correlated and uncorrelated
    shape corrections, the non-equilibrium and spent-fuel corrections.  The average spectrum
    shape is free: 19 knots in E_ν, exp(pₖ) interpolated exponentially (the far/near
    relative measurement).
@@ -25,6 +26,34 @@ The chain follows the release and the collaboration's model (``dayabay-model``; 
    analysis bins.  The four matrices of each AD are multiplied once into a 26 × 240 response.
 5. **Backgrounds.**  Accidentals (daily rate × daily effective live time), ⁹Li/⁸He, fast
    neutrons, AmC, (α,n) (rate per day × effective live time) times the release's shapes.
+
+**Library code and official conventions.** The prediction is built from nuexp's physics
+code: the IBD cross section (:mod:`nuexp.interactions.ibd`, Vogel–Beacom dσ/dcosθ), the
+reactor spectra per fission and their corrections (:mod:`nuexp.sources.reactor`:
+:class:`~nuexp.sources.reactor.TabulatedSpectrum` for the release's Huber–Mueller tables,
+:class:`~nuexp.sources.reactor.SpectrumCorrection` for the non-equilibrium and spent-fuel
+tables) and the 3ν survival probability (:mod:`nuexp.oscillation`); the release's energies
+per fission are the values of :data:`nuexp.sources.reactor.ENERGY_PER_FISSION` (checked in
+tests/test_reactor.py). It does *not* go through :class:`nuexp.rates.ibd.IbdRateModel`,
+whose conventions differ from the official model's in ways that move the fit:
+
+* IbdRateModel maps E_ν to the *mean* prompt energy and adds the positron-angle spread to
+  a Gaussian resolution evaluated per E_ν; the official model integrates dσ/dcosθ with
+  the exact two-body kinematics E_ν(E_e, cosθ) and its Jacobian on a Gauss–Legendre grid
+  in (E_dep, cosθ) — the sum of (1)–(4) above;
+* IbdRateModel folds a trapezoid E_ν grid with one response matrix; the official model's
+  response is IAV × LSNL distortion × resolution evaluated at bin *centres* (columns not
+  renormalised), × relative efficiency and energy scale per AD, rebinned to 26 bins;
+* the reactor side is not a list of cores at constant power: each detector-period sees
+  each core's weekly ν̄ rate (release tables) turned into thermal energy with the nominal
+  ν̄ per MeV, with the fission fractions, energies per fission, Huber–Mueller shape
+  uncertainties and the free 19-knot spectrum as nuisances, and cross section and flux
+  normalised with the release's τ_n and phase-space factor.
+
+Re-expressing these through IbdRateModel would change the published fit (sin²2θ13 =
+0.08550 ± 0.00231, Δm²32 = 2.4687e-3 eV² here; dayabay-model 1.7.1 gives 0.08542 ±
+0.00232 with ``background_uncertainty = "official-1.7"``), so this module keeps the
+official model's integration and response and shares the physics functions instead.
 
 Everything that does not depend on the fitted parameters is computed once; the prediction
 for new (sin²2θ13, Δm²32, knots) costs one survival-probability evaluation on
@@ -45,6 +74,7 @@ from ...detector.lsnl import distortion_matrix, refine_relative_curve
 from ...exceptions import UnphysicalParameter
 from ...interactions import ibd as _ibd
 from ...oscillation import OscillationParameters, reactor_survival
+from ...sources.reactor import SpectrumCorrection, TabulatedSpectrum
 from .data import (
     BACKGROUNDS,
     DETECTORS,
@@ -111,18 +141,6 @@ def _segments(x_coarse: np.ndarray, x_fine: np.ndarray) -> tuple[np.ndarray, np.
     j = np.clip(j, 1, x_coarse.size - 1)
     frac = (x_fine - x_coarse[j - 1]) / (x_coarse[j] - x_coarse[j - 1])
     return j - 1, frac
-
-
-def _exp_interp(x_coarse, y_coarse, x_fine):
-    i0, f = _segments(x_coarse, x_fine)
-    return y_coarse[i0] * np.exp(f * np.log(y_coarse[i0 + 1] / y_coarse[i0]))
-
-
-def _lin_interp_zero_outside(x_coarse, y_coarse, x_fine):
-    out = np.interp(x_fine, x_coarse, y_coarse)
-    out[(x_fine < x_coarse[0]) | (x_fine > x_coarse[-1])] = 0.0
-    return out
-
 
 
 def neutrino_energy(e_positron: np.ndarray, cos_theta: np.ndarray, me: float, mp: float,
@@ -276,11 +294,18 @@ class DayaBayModel:
         R = self.release
         P = R.param
         e = self.enu
-        self.spec = np.stack([_exp_interp(R.hm_energy, R.hm_spectra[i], e) for i in ISOTOPES])
-        self.neq_corr = np.stack([_lin_interp_zero_outside(R.neq_energy, R.neq_correction[i], e)
-                                  for i in ISOTOPES_NEQ])
-        self.snf_corr = np.stack([_lin_interp_zero_outside(R.snf_energy, R.snf_correction[r], e)
-                                  for r in REACTORS])
+        # the release's Huber–Mueller tables as nuexp.sources.reactor spectra: exponential
+        # interpolation, the end segments extended (the official model's convention)
+        self.spec = np.stack([
+            TabulatedSpectrum(tuple(R.hm_energy), tuple(R.hm_spectra[i]), f"HM {i} (release)")(
+                e, outside="extrapolate") for i in ISOTOPES])
+        # non-equilibrium and spent-fuel corrections: linear, zero outside their tables
+        self.neq_corr = np.stack([
+            SpectrumCorrection(f"non_equilibrium {i}", tuple(R.neq_energy),
+                               tuple(R.neq_correction[i]))(e) for i in ISOTOPES_NEQ])
+        self.snf_corr = np.stack([
+            SpectrumCorrection(f"spent_fuel {r}", tuple(R.snf_energy),
+                               tuple(R.snf_correction[r]))(e) for r in REACTORS])
         # HM shape uncertainties: linear interpolation weights on the 50 keV mesh
         self.unc_i0, self.unc_f = _segments(R.hm_unc_energy, e)
         self.unc_corr = np.stack([R.hm_unc_corr[i] for i in ISOTOPES])       # (4, 226)
