@@ -122,12 +122,17 @@ class IbdRateModel:
     flavour_from : {"e", "mu"}
         Flavour emitted by the sources: "e" for ν̄e disappearance (reactors), "mu" for
         ν̄μ → ν̄e appearance (decay at rest).
+    angular_spread : bool
+        Add the spread of the positron energy over its angles to the resolution (default);
+        False maps every E_ν to the mean prompt energy only (for an analysis whose
+        resolution already stands for both, e.g. the JSNS2 appearance preset).
     """
 
     def __init__(self, names: Sequence[str], baselines, e_nu: np.ndarray, weights: np.ndarray,
                  flux: np.ndarray, *, free_protons: float, efficiency: float,
                  edges: np.ndarray, resolution: Resolution, nonlinearity: NonLinearity,
-                 cross_section_model: str = "vogel-beacom", flavour_from: str = "e") -> None:
+                 cross_section_model: str = "vogel-beacom", flavour_from: str = "e",
+                 angular_spread: bool = True) -> None:
         self.names = tuple(names)
         self.baselines = require_positive("baselines", baselines).reshape(-1)
         if not self.names or len(self.names) != self.baselines.size:
@@ -155,7 +160,7 @@ class IbdRateModel:
         # spread of the positron energy over the angles: E_e is uniform-like between the
         # kinematic limits E1, E2 (SV 2003 Eq. 11); its rms (E2 − E1)/√12 is added to σ
         lo, hi = ibd.positron_energy(self.e_nu, -1.0), ibd.positron_energy(self.e_nu, 1.0)
-        self.kinematic_sigma = (hi - lo) / np.sqrt(12.0)
+        self.kinematic_sigma = (hi - lo) / np.sqrt(12.0) * float(angular_spread)
         #: σ_IBD on the E_ν grid (hepunits area)
         self.cross_section = ibd.cross_section(self.e_nu, cross_section_model)
         #: events per unit time per unit E_ν per source, before oscillation
