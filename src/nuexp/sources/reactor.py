@@ -229,7 +229,8 @@ def reactor_spectrum(E_nu: ArrayLike, fractions: FissionFractions | str, *,
     weights = ({fractions: 1.0} if isinstance(fractions, str)
                else {n: getattr(fractions, n) for n in ISOTOPES})
     if model == "huber-mueller":
-        return sum(w * isotope_spectrum(n, E_nu, outside=outside) for n, w in weights.items())
+        return np.sum([w * isotope_spectrum(n, E_nu, outside=outside)
+                       for n, w in weights.items()], axis=0)
     from . import summation
 
     E = require_positive("neutrino energy E_nu", E_nu)
@@ -237,8 +238,8 @@ def reactor_spectrum(E_nu: ArrayLike, fractions: FissionFractions | str, *,
     if outside == "raise" and np.any(E > top):
         raise UnphysicalParameter(f"neutrino energy {E.max() / MeV:.4g} MeV is above the "
                                   f"summation table ({top / MeV:.4g} MeV)")
-    return sum(w * summation.isotope_spectrum(n, E, variant=library, gap_model=gap_model)
-               for n, w in weights.items())
+    return np.sum([w * summation.isotope_spectrum(n, E, variant=library, gap_model=gap_model)
+                   for n, w in weights.items()], axis=0)
 
 
 @dataclass(frozen=True)
@@ -378,7 +379,7 @@ class ReactorCore:
         """Emitted ν̄e per unit time per unit energy (isotropic), time-averaged: the uptime
         multiplies, the burn-up states are averaged with their fission rates, and the
         relative corrections (spent fuel, non-equilibrium) multiply by (1 + Σ δ(E))."""
-        out = 0.0
+        out: np.ndarray = np.zeros(np.shape(E_nu))
         for weight, fr in self._fuel_states():
             fissions = weight * self.thermal_power / self._energy_per_fission(fr)
             if self.spectrum is None:

@@ -256,8 +256,8 @@ class AnalysisBlock(StrictModel):
     systematics: bool = Field(True, description="False: statistics only")
     free_parameters: list[str] = Field(default_factory=lambda: list(OSC_NAMES),
                                        description=f"oscillation parameters fitted, of {OSC_NAMES}")
-    external_priors: dict[str, list[float]] = Field(
-        default_factory=dict, description="name -> [central, sigma] in fit units")
+    external_priors: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="name -> [central, sigma > 0] in fit units")
     precision_exposures_days: dict[str, float] = Field(
         default_factory=dict, description="label -> days for the precision table (empty: none)")
     nmo_exposures_years: list[float] = Field(default_factory=list,
@@ -305,6 +305,14 @@ class AnalysisBlock(StrictModel):
         bad = [p for p in v if p not in OSC_NAMES]
         if bad or not v:
             raise ValueError(f"free_parameters {v}: choose a non-empty subset of {OSC_NAMES}")
+        return v
+
+    @field_validator("external_priors")
+    @classmethod
+    def _sigmas(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for k, (_, sigma) in v.items():
+            if not sigma > 0:
+                raise ValueError(f"external_priors.{k}: sigma = {sigma} must be > 0")
         return v
 
     @field_validator("precision_exposures_days")
