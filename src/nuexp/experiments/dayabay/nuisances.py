@@ -117,9 +117,10 @@ class NuisanceSet:
         add("survival_probability", ["dm2_21", "sin2_2theta12"])
 
         eres = P("detector_eres")
-        values["eres"] = {k: (v[0], _sigma(eres["format"][1], v[0], v[1]))
-                          for k, v in eres["parameters"]["eres"].items()}
-        add("eres", list(values["eres"]))
+        eres_values = {k: (v[0], _sigma(eres["format"][1], v[0], v[1]))
+                       for k, v in eres["parameters"]["eres"].items()}
+        values["eres"] = eres_values
+        add("eres", list(eres_values))
 
         add("lsnl", ["pull0", "pull1", "pull2", "pull3"])
         values["lsnl_sigma"] = float(P("detector_lsnl")["parameters"]["lsnl_scale_a"][1])

@@ -616,7 +616,8 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
         "probability). Flux: JSNS2 2025 Sec. IX."))
 
     fig, ax = new_figure()
-    dm2_fine = np.geomspace(*cfg.scan.dm2_range_ev2, 400)
+    dm2_lo, dm2_hi = cfg.scan.dm2_range_ev2
+    dm2_fine = np.geomspace(dm2_lo, dm2_hi, 400)
     for i, cl in enumerate(sorted(cfg.lsnd.band_cl, reverse=True)):
         low, high = lsnd.band(dm2_fine, cl, cfg.lsnd.band_dof)
         ax.fill_betweenx(dm2_fine, low, high, color=("0.85", "0.65", "0.5")[min(i, 2)],
