@@ -63,6 +63,7 @@ for new (sin²2θ13, Δm²32, knots) costs one survival-probability evaluation o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 from hepunits import day, m, second
@@ -88,7 +89,7 @@ from .data import (
 )
 from .nuisances import NuisanceSet
 
-__all__ = ["DayaBayModel", "Prediction", "oscillation_parameters", "gaussian_smearing_matrix",
+__all__ = ["DayaBayModel", "Physical", "Prediction", "oscillation_parameters", "gaussian_smearing_matrix",
            "neutrino_energy", "d_neutrino_energy_d_positron_energy", "ibd_sigma0_f3g",
            "spectrum_integral"]
 
@@ -186,6 +187,27 @@ def spectrum_integral(energy: np.ndarray, spectrum: np.ndarray, e_min: float) ->
         seg = np.where(np.abs(kk) > 0, yy * (np.exp(kk * hi) - np.exp(kk * lo)) / kk,
                        yy * (hi - lo))
     return float(seg.sum())
+
+class Physical(TypedDict):
+    """Physical values of the nuisances for one normalised vector z
+    (:meth:`DayaBayModel.physical`)."""
+
+    dm2_21: float                      # eV²
+    s2_2theta12: float
+    eres: tuple[float, ...]            # resolution terms a, b, c
+    lsnl: np.ndarray                   # (4,) LSNL pull amplitudes
+    iav: np.ndarray                    # (8,) IAV off-diagonal scale per AD
+    rel_eff: np.ndarray                # (8,) relative efficiency per AD
+    rel_escale: np.ndarray             # (8,) relative energy scale per AD
+    energy_per_fission: np.ndarray     # (4,) MeV
+    thermal_power: np.ndarray          # (6,) scale per core
+    snf: np.ndarray                    # (6,) spent-fuel scale per core
+    neq: np.ndarray                    # (6, 3) non-equilibrium scale
+    ff_scale: np.ndarray               # (6, 4) fission-fraction scale
+    bkg: np.ndarray                    # normalised background-rate nuisances
+    hm_corr: float                     # correlated Huber–Mueller shape nuisance
+    hm_uncorr: np.ndarray              # (4, n) uncorrelated Huber–Mueller shape nuisances
+
 
 @dataclass
 class Prediction:
@@ -395,35 +417,34 @@ class DayaBayModel:
         self.data = np.stack([self.rebin @ self.release.ibd[pair] for pair in self.pairs])
 
     # ------------------------------------------------------------------ parameters
-    def physical(self, z: np.ndarray) -> dict[str, object]:
+    def physical(self, z: np.ndarray) -> Physical:
         """Physical parameter values for the normalised nuisance vector ``z``."""
         N = self.nuisances
         V = N.values
         zz = lambda g: z[N.slices[g]]  # noqa: E731
-        out: dict[str, object] = {}
         sp = zz("survival_probability")
-        out["dm2_21"] = V["dm2_21"][0] + V["dm2_21"][1] * sp[0]
-        out["s2_2theta12"] = V["s2_2theta12"][0] + V["s2_2theta12"][1] * sp[1]
         er = zz("eres")
-        out["eres"] = tuple(c + s * er[k] for k, (c, s) in enumerate(V["eres"].values()))
-        out["lsnl"] = zz("lsnl") * V["lsnl_sigma"]
-        out["iav"] = V["iav"][0] + V["iav"][1] * zz("iav")
         rel = zz("detector_relative").reshape(len(DETECTORS), 2) @ V["detector_relative_chol"].T
-        out["rel_eff"] = 1.0 + rel[:, 0]
-        out["rel_escale"] = 1.0 + rel[:, 1]
         ep = zz("energy_per_fission")
-        out["energy_per_fission"] = np.array(
-            [V["energy_per_fission"][i][0] + V["energy_per_fission"][i][1] * ep[k]
-             for k, i in enumerate(ISOTOPES)])
-        out["thermal_power"] = 1.0 + V["thermal_power_sigma"] * zz("thermal_power")
-        out["snf"] = 1.0 + V["snf_sigma"] * zz("snf")
-        out["neq"] = (1.0 + V["neq_sigma"] * zz("neq")).reshape(len(REACTORS), len(ISOTOPES_NEQ))
         ffz = zz("fission_fractions").reshape(len(REACTORS), len(ISOTOPES))
-        out["ff_scale"] = 1.0 + ffz @ V["fission_fractions_chol"].T
-        out["bkg"] = zz("background_rate")
-        out["hm_corr"] = zz("hm_corr")[0]
-        out["hm_uncorr"] = zz("hm_uncorr").reshape(len(ISOTOPES), -1)
-        return out
+        return Physical(
+            dm2_21=float(V["dm2_21"][0] + V["dm2_21"][1] * sp[0]),
+            s2_2theta12=float(V["s2_2theta12"][0] + V["s2_2theta12"][1] * sp[1]),
+            eres=tuple(c + s * er[k] for k, (c, s) in enumerate(V["eres"].values())),
+            lsnl=zz("lsnl") * V["lsnl_sigma"],
+            iav=V["iav"][0] + V["iav"][1] * zz("iav"),
+            rel_eff=1.0 + rel[:, 0],
+            rel_escale=1.0 + rel[:, 1],
+            energy_per_fission=np.array(
+                [V["energy_per_fission"][i][0] + V["energy_per_fission"][i][1] * ep[k]
+                 for k, i in enumerate(ISOTOPES)]),
+            thermal_power=1.0 + V["thermal_power_sigma"] * zz("thermal_power"),
+            snf=1.0 + V["snf_sigma"] * zz("snf"),
+            neq=(1.0 + V["neq_sigma"] * zz("neq")).reshape(len(REACTORS), len(ISOTOPES_NEQ)),
+            ff_scale=1.0 + ffz @ V["fission_fractions_chol"].T,
+            bkg=zz("background_rate"),
+            hm_corr=float(zz("hm_corr")[0]),
+            hm_uncorr=zz("hm_uncorr").reshape(len(ISOTOPES), -1))
 
     # ------------------------------------------------------------------ pieces
     def survival(self, sin2_2theta13: float, dm2_32: float, dm2_21: float,
@@ -439,7 +460,7 @@ class DayaBayModel:
         self._cache["osc"] = (key, prob)
         return prob
 
-    def response(self, phys: dict[str, object]) -> np.ndarray:
+    def response(self, phys: Physical) -> np.ndarray:
         """Per-AD response (8, 26, 240): rebin · resolution · LSNL(scale) · IAV, × rel. eff.
 
         The common part (resolution, LSNL curve) and each AD's part are cached separately,
@@ -469,7 +490,7 @@ class DayaBayModel:
             out[k] = mat[1]
         return out
 
-    def flux_terms(self, phys: dict[str, object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def flux_terms(self, phys: Physical) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-core spectra at the quadrature points: main (uncorrected by knots), NEQ, SNF."""
         ff = np.abs(self.fission_fractions[None, :] * phys["ff_scale"])          # (6, 4)
         mean_e = ff @ phys["energy_per_fission"]                                   # (6,)
@@ -491,7 +512,7 @@ class DayaBayModel:
             raise UnphysicalParameter(f"spectrum knots must have {self.n_knots} values; got {p.shape}")
         return np.exp(p[self.knot_i0] + self.knot_f * (p[self.knot_i0 + 1] - p[self.knot_i0]))
 
-    def background(self, phys: dict[str, object]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def background(self, phys: Physical) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Background spectra (n_pairs, 26) and by source."""
         V = self.nuisances.values
         z = phys["bkg"]
