@@ -93,3 +93,20 @@ def test_juno_runs_with_the_summation_flux_and_reports_the_nmo_difference():
 def test_flux_models_need_the_nmo_analysis():
     with pytest.raises(NuexpError, match="nmo_flux_models"):
         nuexp.run("tao", config={"sensitivity": {"nmo_flux_models": [{"label": "summation"}]}})
+
+
+def test_toml_choices_are_the_flux_module_choices():
+    """The [flux] block offers exactly the models, tables and gap models of
+    nuexp.sources.reactor / nuexp.sources.summation."""
+    from typing import get_args
+
+    from nuexp.experiments.reactor.config import FluxAlternative, FluxBlock
+    from nuexp.sources.reactor import FLUX_MODELS
+
+    fields = FluxBlock.model_fields
+    assert get_args(fields["model"].annotation) == FLUX_MODELS
+    assert get_args(fields["library"].annotation) == summation.VARIANTS
+    assert get_args(fields["gap_model"].annotation) == summation.GAP_MODELS
+    alt = FluxAlternative.model_fields
+    assert get_args(alt["library"].annotation) == summation.VARIANTS
+    assert get_args(alt["gap_model"].annotation) == summation.GAP_MODELS
