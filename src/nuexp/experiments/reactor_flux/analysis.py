@@ -226,7 +226,8 @@ def compute(config: Config, ctx) -> Outcome:
         yields[label]["mix"] = float(sum(getattr(fr, i) * yields[label][i] for i in ISOTOPES))
     E = np.linspace(ibd.THRESHOLD, emax, 4001)
     sig = ibd_cross_section(E, xs, tau_n)
-    gap_share, diagnostics = {}, {}
+    gap_share: dict[str, dict[str, float]] = {}
+    diagnostics: dict[str, dict[str, dict[str, float]]] = {}
     for v in config.summation.libraries:
         table = summation.load_table(v)
         gap_share[v] = {}
@@ -262,7 +263,7 @@ def report(config: Config, outcome: Outcome, ctx) -> None:
     libs = config.summation.libraries
     hm = outcome.yields["huber-mueller"]
     db = config.published.get("ibd_yield_dayabay_mix")
-    db_value = db.value if db is not None else 5.92e-43
+    db_value = float(db.value) if db is not None else 5.92e-43
     for iso in ISOTOPES:
         vals = {v: outcome.yields[v][iso] for v in libs}
         spread = 0.5 * (max(vals.values()) - min(vals.values()))
