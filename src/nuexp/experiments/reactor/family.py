@@ -244,6 +244,13 @@ def compute(cfg: Config, ctx: RunContext) -> ReactorOutcome:
     return out
 
 
+def _nuisance_text(ana: ReactorAnalysis) -> str:
+    """How the run treated the systematics, for the notes (they describe the run made)."""
+    if ana.systematics:
+        return "all nuisances profiled"
+    return "statistics only: sensitivity.systematics = false, no nuisance profiled"
+
+
 def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
     """Record the outcome's quantities, tables and figures."""
     from . import plots
@@ -291,7 +298,7 @@ def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
     if out.precision_rows:
         for row in out.precision_rows:
             q(f"precision_{row['parameter']}_{row['exposure']}", row["relative_precision"], "",
-              note=(f"Asimov, all nuisances profiled (inverse Fisher); statistics only: "
+              note=(f"Asimov, {_nuisance_text(ana)} (inverse Fisher); statistics only: "
                     f"{row['stat_only']:.4g}"))
         ctx.table("precision", out.precision_rows)
 
@@ -300,7 +307,7 @@ def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
         ctx.table("nmo_vs_exposure", out.nmo_rows)
         q(f"nmo_delta_chi2_{ref_y:g}y", out.nmo_ref.delta_chi2, "",
           note=(f"Asimov true {'NO' if _dm2(ana, 'dm2_31') > 0 else 'IO'}, fit the other ordering "
-                f"(Δm²31 free, all nuisances profiled), {ref_y:g} yr x "
+                f"(Δm²31 free, {_nuisance_text(ana)}), {ref_y:g} yr x "
                 f"{exp.total_power_gw:.1f} GW_th"))
         if out.nmo_years_to_target is not None:
             q("nmo_years_to_3sigma" if a.nmo_target_delta_chi2 == 9.0 else "nmo_years_to_target",
@@ -335,7 +342,7 @@ def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
         q(f"sin2_2theta13_sensitivity_{cl}", out.theta13_ref, "",
           note=(f"{a.theta13_reference_years:g} yr, all detectors; Asimov without θ13 "
                 f"oscillation, Δχ² = {a.theta13_cl:.0%} CL (1 dof), Δm²31 = "
-                f"{_dm2(ana, 'dm2_31'):.4g} eV² fixed, nuisances profiled"))
+                f"{_dm2(ana, 'dm2_31'):.4g} eV² fixed, {_nuisance_text(ana)}"))
         for label, value in out.theta13_subsets.items():
             sub = a.theta13_subsets[label]
             q(f"sin2_2theta13_sensitivity_{cl}_{label}", value, "",

@@ -33,6 +33,7 @@ from hepunits import GW, MeV, s
 from pydantic import Field, model_validator
 
 from ...config import StrictModel
+from ...constants import IBD_THRESHOLD
 from ...detector.xenon import XenonS2Response
 from ...sources import reactor_low_energy as rle
 from ...sources.reactor import FissionFractions
@@ -125,7 +126,7 @@ def report(config: Config, outcome: RelicsOutcome, ctx: RunContext) -> None:
     cevns_report(config, outcome.cevns, ctx)
     o, fractions = outcome, config.fractions
     ctx.quantity("antineutrinos_per_fission", o.per_fission, "1",
-             note=f"{o.below_ibd:.3f} of them below the 1.806 MeV IBD threshold (Kopeikin "
+             note=f"{o.below_ibd:.3f} of them below the {IBD_THRESHOLD / MeV:.3f} MeV IBD threshold (Kopeikin "
                   "2012 below the join incl. 239U/239Np, Huber-Mueller above)")
     ctx.quantity("fissions_per_second", o.fissions_per_second * s, "s^-1",
              note=f"{config.thermal_power / GW:g} GW / "
