@@ -207,7 +207,7 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
         fig = profile_figure({"CsI[Na] 2021": (out.radius.points, out.radius.delta_chi2)},
                              r"$R_n$(CsI) [fm]",
                              None if pub is None or pub.uncertainty is None
-                             else (pub.value, pub.uncertainty, "talk (seed 004)"))
+                             else (pub.value, pub.uncertainty, "W. Wang, CSNS 2024 talk"))
         ctx.figure(fig, "profile_neutron_radius", caption="Profile likelihood of the CsI "
                    "neutron rms radius.")
 
