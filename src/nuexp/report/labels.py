@@ -21,8 +21,9 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 
-__all__ = ["PARAMETER_SCALE", "parameter_label", "physics_label", "scientific"]
+__all__ = ["PARAMETER_SCALE", "is_raw_key", "parameter_label", "physics_label", "scientific"]
 
 _NAMES = {
     # neutrino components of a source
@@ -106,3 +107,24 @@ def scientific(value: float, digits: int = 3) -> str:
     exponent = math.floor(math.log10(abs(value)))
     mantissa = value / 10**exponent
     return rf"${mantissa:.{digits}g}\times10^{{{exponent}}}$"
+
+
+# keys that read as words but are not physics notation (the underscore ones are caught anyway)
+_RAW_WORDS = frozenset({"nue", "nuebar", "numu", "numubar", "li9he8", "amc", "brn"})
+
+
+def is_raw_key(text: str) -> bool:
+    """Whether a drawn ``text`` shows a configuration key instead of a physics name.
+
+    That is an underscore outside mathtext (``alpha_n``, ``dm2_31``; ``$\\Delta m^2_{31}$``
+    is fine) or a word that is one of the keys (``li9he8``, ``numubar``).
+
+    Examples
+    --------
+    >>> is_raw_key("alpha_n"), is_raw_key("li9he8 (fit)"), is_raw_key(physics_label("li9he8"))
+    (True, True, False)
+    """
+    outside_math = re.sub(r"(?<!\\)\$.*?(?<!\\)\$", " ", text)
+    if "_" in outside_math:
+        return True
+    return any(word in _RAW_WORDS for word in re.findall(r"[A-Za-z0-9]+", outside_math))

@@ -20,6 +20,7 @@ from typing import Any
 import matplotlib as mpl
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.collections import QuadMesh
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
@@ -113,7 +114,7 @@ class _BlankAtLowerLimit(Formatter):
         return self.base.get_offset()
 
     def _at_lower_limit(self, value: float) -> bool:
-        if self.axis is None:
+        if not isinstance(self.axis, Axis):   # a formatter used outside an axis
             return False
         transform = self.axis.get_transform()
         low, high = sorted(transform.transform(list(self.axis.get_view_interval())))

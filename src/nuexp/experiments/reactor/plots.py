@@ -33,7 +33,8 @@ def figures(ctx, cfg, out) -> None:
             ax.stackplot(c, bk / width, labels=[physics_label(b) for b in d.background_names],
                          alpha=0.5, step="mid")
         ax.set_ylabel("events / MeV")
-        ax.set_title(f"{d.name}, {days / a.days_per_year:g} yr", fontsize=14, loc="left")
+        ax.set_title(f"{physics_label(d.name)}, {days / a.days_per_year:g} yr", fontsize=14,
+                     loc="left")
         ax.legend(fontsize=9, ncol=2)
     axes[-1, 0].set_xlabel(r"reconstructed prompt energy $E_{\rm p}$ [MeV]")
     ctx.figure(fig, "spectra", caption="Expected prompt-energy spectra per detector.")
