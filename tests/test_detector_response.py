@@ -15,7 +15,12 @@ from nuexp.detector.photoelectrons import (
     npe_window,
     poisson_matrix,
 )
-from nuexp.detector.quenching import COHERENT_CSI_2022, ConstantQuenching, get_quenching
+from nuexp.detector.quenching import (
+    COHERENT_CSI_2022,
+    ConstantQuenching,
+    TabulatedQuenching,
+    get_quenching,
+)
 from nuexp.exceptions import UnknownName, UnphysicalParameter
 
 # ---------------------------------------------------------------- quenching
@@ -166,3 +171,12 @@ def test_dark_count_bad_input():
         simulate_dark_counts(0, 111 * Hz, 10 * microsecond)
     with pytest.raises(UnknownName, match="engine"):
         simulate_dark_counts(1000, 111 * Hz, 10 * microsecond, engine="cuda")
+
+
+def test_tabulated_quenching_factor_interpolates_and_matches_the_electron_equivalent():
+    # QF(T) and E_ee(T) = QF(T)·T are one table: linear between points, constant outside
+    q = TabulatedQuenching((2.0 * keV, 10.0 * keV, 20.0 * keV), (0.05, 0.09, 0.10))
+    t = np.array([1.0, 2.0, 6.0, 15.0, 30.0]) * keV
+    expected = np.array([0.05, 0.05, 0.07, 0.095, 0.10])
+    np.testing.assert_allclose(q.factor(t), expected, rtol=1e-12)
+    np.testing.assert_allclose(q.electron_equivalent(t), expected * t, rtol=1e-12)

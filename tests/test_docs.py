@@ -35,9 +35,9 @@ def test_configuration_reference_is_current():
         "docs/configuration.md")
 
 
-# Models whose fields still lack descriptions (other issues of this release rewrite them):
-# strict xfail, so that the marker must go when the descriptions arrive.
-PENDING = {"jsns2-sterile", "jsns2-flux", "jsns2-events"}
+# Models whose fields still lack descriptions (none now; a family merged without them is
+# listed here): strict xfail, so that the marker must go when the descriptions arrive.
+PENDING: set[str] = set()
 _COMMON = set(ExperimentConfig.model_fields)
 _MODELS = {presets[0]: model for model, presets in config_models().values()}
 

@@ -26,12 +26,20 @@ __all__ = ["ATOMIC_MASS_UNIT", "ELECTRON_MASS", "ELEMENTARY_CHARGE", "IBD_THRESH
 #: Unified atomic mass unit as an energy, u c² (CODATA via scipy), hepunits energy.
 ATOMIC_MASS_UNIT: float = physical_constants["atomic mass constant energy equivalent in MeV"][0] * MeV
 
+def _pdg_mass(pdgid: int) -> float:
+    """Mass of a particle from the PDG table shipped with ``particle`` (hepunits energy)."""
+    mass = Particle.from_pdgid(pdgid).mass
+    if mass is None:                       # pragma: no cover - the PDG table has these
+        raise LookupError(f"particle {pdgid} has no mass in the PDG table")
+    return float(mass) * MeV
+
+
 #: Electron mass (PDG, via ``particle``), hepunits energy.
-ELECTRON_MASS: float = float(Particle.from_pdgid(11).mass) * MeV
+ELECTRON_MASS: float = _pdg_mass(11)
 #: Proton mass (PDG, via ``particle``), hepunits energy.
-PROTON_MASS: float = float(Particle.from_pdgid(2212).mass) * MeV
+PROTON_MASS: float = _pdg_mass(2212)
 #: Neutron mass (PDG, via ``particle``), hepunits energy.
-NEUTRON_MASS: float = float(Particle.from_pdgid(2112).mass) * MeV
+NEUTRON_MASS: float = _pdg_mass(2112)
 #: Inverse-beta-decay threshold on a proton at rest, ((m_n + m_e)² − m_p²)/(2 m_p)
 #: ≈ 1.806 MeV, hepunits energy.
 IBD_THRESHOLD: float = ((NEUTRON_MASS + ELECTRON_MASS) ** 2 - PROTON_MASS**2) / (2 * PROTON_MASS)

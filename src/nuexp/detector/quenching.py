@@ -140,16 +140,16 @@ class TabulatedQuenching(Quenching):
     ----------
     recoil : tuple of float
         Strictly increasing recoil energies (hepunits energy, ≥ 0), at least two.
-    factor : tuple of float
+    factors : tuple of float
         QF at those energies, each in (0, 1].
     """
 
     recoil: tuple[float, ...]
-    factor: tuple[float, ...]
+    factors: tuple[float, ...]
     name: str = "tabulated"
 
     def __post_init__(self) -> None:
-        t, f = np.asarray(self.recoil, float), np.asarray(self.factor, float)
+        t, f = np.asarray(self.recoil, float), np.asarray(self.factors, float)
         if t.ndim != 1 or t.size < 2 or t.shape != f.shape or np.any(np.diff(t) <= 0) or t[0] < 0:
             raise UnphysicalParameter("tabulated quenching: need >= 2 strictly increasing, "
                                       "non-negative recoil energies and one QF per energy")
@@ -159,7 +159,7 @@ class TabulatedQuenching(Quenching):
     def electron_equivalent(self, recoil: ArrayLike) -> np.ndarray:
         """E_ee = QF(T) · T (hepunits energy)."""
         t = require_non_negative("nuclear recoil energy", recoil)
-        return np.interp(t, self.recoil, self.factor) * t
+        return np.interp(t, self.recoil, self.factors) * t
 
 
 #: Akimov et al., JINST 17 (2022) P10034, CsI[Na] global polynomial fit (3–60 keV_nr).

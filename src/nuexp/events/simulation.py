@@ -103,16 +103,22 @@ class PeriodSimulation(StrictModel):
 class SignalModel(StrictModel):
     """Injected CNgs signal."""
 
-    flux_per_proton_cm2: float = Field(ge=0, description="νe flux at the detector per POT")
-    cross_section_cm2: float = Field(gt=0, description="flux-averaged CNgs cross section")
+    flux_per_proton_cm2: float = Field(ge=0, description=(
+        "νe flux at the detector [cm⁻² proton⁻¹]"))
+    cross_section_cm2: float = Field(gt=0, description=(
+        "flux-averaged CNgs cross section [cm²]"))
 
 
 class BackgroundRates(StrictModel):
     """Rates of the background processes (whole vessel, before any threshold)."""
 
-    ambient_gamma_hz: float = Field(ge=0)
+    ambient_gamma_hz: float = Field(ge=0, description=(
+        "ambient γ singles, uniform in the vessel and flat in time [Hz]; energies "
+        "exponential above delayed_threshold_mev"))
     ambient_gamma_slope_mev: float = Field(gt=0, description="exponential slope above 2 MeV")
-    cosmogenic_hz: float = Field(ge=0)
+    cosmogenic_hz: float = Field(ge=0, description=(
+        "cosmogenic singles, uniform in the vessel and flat in time [Hz]; energies "
+        "exponential above delayed_threshold_mev up to cosmogenic_max_mev"))
     cosmogenic_slope_mev: float = Field(gt=0, description="exponential slope above 2 MeV")
     cosmogenic_max_mev: float = Field(gt=2, description="upper end of the spectrum")
     neutron_capture_hz: float = Field(ge=0, description="uncorrelated captures on Gd")
@@ -121,8 +127,11 @@ class BackgroundRates(StrictModel):
     muon_neutron_yield: float = Field(ge=0, description="mean captured neutrons per muon")
     veto_muon_hz: float = Field(ge=0, description="muons lighting only the veto")
     beam_trigger_probability: float = Field(ge=0, le=1, description="per spill")
-    beam_trigger_lifetime_ns: float = Field(gt=0)
-    beam_trigger_slope_mev: float = Field(gt=0)
+    beam_trigger_lifetime_ns: float = Field(gt=0, description=(
+        "mean exponential delay of a beam-related trigger after its bunch [ns]"))
+    beam_trigger_slope_mev: float = Field(gt=0, description=(
+        "exponential slope of the beam-related trigger energy above "
+        "prompt_threshold_mev [MeV]"))
 
 
 class DetectorModel(StrictModel):
@@ -130,19 +139,27 @@ class DetectorModel(StrictModel):
 
     energy_resolution: float = Field(ge=0, lt=1, description="a in σ_E = a √(E/MeV) MeV")
     vertex_resolution_cm: float = Field(ge=0, description="Gaussian σ per coordinate")
-    prompt_threshold_mev: float = Field(gt=0)
-    delayed_threshold_mev: float = Field(gt=0)
-    prompt_window_us: tuple[float, float] = (1.7, 10.0)
+    prompt_threshold_mev: float = Field(gt=0, description=(
+        "prompt trigger threshold on visible energy [MeV]; ≥ delayed_threshold_mev"))
+    delayed_threshold_mev: float = Field(gt=0, description=(
+        "delayed trigger threshold on visible energy [MeV]; events above it are recorded "
+        "in the delayed window"))
+    prompt_window_us: tuple[float, float] = Field((1.7, 10.0), description=(
+        "prompt trigger window after the beam start (low, high) [µs], 0 ≤ low < high"))
     pre_trigger_us: float = Field(ge=0, le=100, description="readout before the prompt "
                                   "trigger [µs], 0-100 (event times stay above -100 µs)")
     veto_noise_pe: float = Field(ge=0, description="mean of the veto-charge noise")
     muon_veto_pe: float = Field(gt=0, description="median veto charge of a muon")
-    gd_capture_mev: float = Field(gt=0)
-    gd_capture_sigma_mev: float = Field(ge=0)
-    capture_time_us: float = Field(gt=0)
+    gd_capture_mev: float = Field(gt=0, description=(
+        "mean visible energy of a neutron capture on Gd [MeV]"))
+    gd_capture_sigma_mev: float = Field(ge=0, description=(
+        "Gaussian 1σ of the Gd-capture visible energy [MeV] (truncated at 0)"))
+    capture_time_us: float = Field(gt=0, description="mean neutron capture time [µs]")
     neutron_travel_cm: float = Field(ge=0, description="σ of the capture point offset")
-    bunch_separation_ns: float = Field(ge=0)
-    bunch_sigma_ns: float = Field(gt=0)
+    bunch_separation_ns: float = Field(ge=0, description=(
+        "time between the two proton bunches of a spill [ns]"))
+    bunch_sigma_ns: float = Field(gt=0, description=(
+        "Gaussian 1σ width of each proton bunch [ns]"))
 
     @model_validator(mode="after")
     def _windows(self) -> DetectorModel:
@@ -157,12 +174,17 @@ class DetectorModel(StrictModel):
 class TargetModel(StrictModel):
     """Target liquid and volumes (JSNS2 2025, Secs. II and VIII.3)."""
 
-    gd_ls_density_g_cm3: float = Field(gt=0)
-    din_density_g_cm3: float = Field(gt=0)
-    din_volume_fraction: float = Field(ge=0, le=1)
-    gd_ls_weight_fractions: dict[str, float]
-    fiducial_radius_cm: float = Field(gt=0)
-    fiducial_half_height_cm: float = Field(gt=0)
+    gd_ls_density_g_cm3: float = Field(gt=0, description="Gd-LS density [g/cm³]")
+    din_density_g_cm3: float = Field(gt=0, description="DIN (C16H20) density [g/cm³]")
+    din_volume_fraction: float = Field(ge=0, le=1, description=(
+        "DIN share of the target volume [1]; the rest is Gd-LS"))
+    gd_ls_weight_fractions: dict[str, float] = Field(description=(
+        "Gd-LS elemental composition by weight {element: fraction} [1]"))
+    fiducial_radius_cm: float = Field(gt=0, description=(
+        "fiducial cylinder radius R [cm], inside the acrylic vessel; used by the "
+        "selection and the ¹²C count"))
+    fiducial_half_height_cm: float = Field(gt=0, description=(
+        "fiducial cylinder half-height |z| [cm], inside the acrylic vessel"))
 
     def mixture(self) -> Mixture:
         """The Gd-LS + DIN cocktail (nuexp.targets.mixture)."""
@@ -186,16 +208,20 @@ class TargetModel(StrictModel):
 class SimulationConfig(StrictModel):
     """Everything the JSNS2 simulator needs."""
 
-    proton_energy_gev: float = Field(gt=0)
-    spills_per_run: int = Field(gt=0)
+    proton_energy_gev: float = Field(gt=0, description=(
+        "proton kinetic energy [GeV]; protons per spill = beam power / (energy × 25 Hz)"))
+    spills_per_run: int = Field(gt=0, description=(
+        "spills per run number (the events' 'run' column) [spills]"))
     spills_per_block: int = Field(gt=0, le=10**9, description="spills per output file, "
                                   "1-1e9 (memory is checked against the rates)")
-    row_group_size: int = Field(gt=0, default=DEFAULT_ROW_GROUP_SIZE)
-    periods: list[PeriodSimulation] = Field(min_length=1)
-    signal: SignalModel
-    rates: BackgroundRates
-    detector: DetectorModel
-    target: TargetModel
+    row_group_size: int = Field(gt=0, default=DEFAULT_ROW_GROUP_SIZE, description=(
+        "rows per Parquet row group of the output files [rows]"))
+    periods: list[PeriodSimulation] = Field(min_length=1, description=(
+        "data-taking periods ([[simulation.periods]] tables), distinct labels"))
+    signal: SignalModel = Field(description="injected CNgs signal")
+    rates: BackgroundRates = Field(description="background processes and their rates")
+    detector: DetectorModel = Field(description="detector response and trigger")
+    target: TargetModel = Field(description="target liquid and fiducial volume")
 
     @model_validator(mode="after")
     def _unique_periods(self) -> SimulationConfig:

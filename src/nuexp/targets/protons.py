@@ -52,6 +52,7 @@ def free_protons(mass: float, *, formula: str | None = None,
         if h1 not in nuclei:
             raise UnknownName(f"formula {formula!r} contains no hydrogen")
         return float(nuclei[h1])
+    assert hydrogen_mass_fraction is not None      # exactly one of the two is given
     frac = float(require_in_range("hydrogen_mass_fraction", hydrogen_mass_fraction,
                                   0.0, 1.0, inclusive=True))
     if frac == 0.0:

@@ -61,32 +61,55 @@ class DataBlock(StrictModel):
     """Input events."""
 
     path: str = Field(description="file or folder of event files; empty: simulate")
-    chunk_size: int = Field(gt=0, le=50_000_000)
+    chunk_size: int = Field(gt=0, le=50_000_000, description=(
+        "events read and processed per chunk [rows]; bounds the memory, not the result"))
 
 
 class EfficiencyBlock(StrictModel):
     """Signal simulation for the efficiencies."""
 
-    interactions_per_period: int = Field(gt=0, le=10_000_000)
-    spills_per_period: int = Field(gt=0)
+    interactions_per_period: int = Field(gt=0, le=10_000_000, description=(
+        "CNgs interactions expected in the vessel per period of the signal simulation "
+        "[interactions]; sets the statistical precision of the efficiencies"))
+    spills_per_period: int = Field(gt=0, description=(
+        "beam spills simulated per period for the efficiencies [spills]; keep ≳ 100 × "
+        "interactions_per_period so that two signals in one spill stay negligible"))
 
 
 class SelectionBlock(StrictModel):
     """Table 1 / Sec. V–VI selection in configuration units."""
 
-    prompt_energy_mev: tuple[float, float]
-    prompt_time_us: tuple[float, float]
-    delayed_energy_mev: tuple[float, float]
-    dt_min_ms: float = Field(ge=0)
-    dvtx_max_cm: float = Field(gt=0)
-    veto_top_max_pe: float = Field(gt=0)
-    veto_bottom_max_pe: float = Field(gt=0)
-    muon_charge_min_pe: float = Field(gt=0)
-    michel_lookback_us: float = Field(ge=0)
-    fake_start_ms: float = Field(ge=0)
-    fake_step_us: float = Field(gt=0)
-    normalisation_dvtx_min_cm: float = Field(gt=0)
-    spill_shifts: int = Field(ge=1, le=10_000)
+    prompt_energy_mev: tuple[float, float] = Field(description=(
+        "prompt visible-energy window [low, high] [MeV], high > low"))
+    prompt_time_us: tuple[float, float] = Field(description=(
+        "prompt time window after the beam start ΔT_beam-p [low, high] [µs], high > low"))
+    delayed_energy_mev: tuple[float, float] = Field(description=(
+        "delayed visible-energy window [low, high] [MeV], high > low"))
+    dt_min_ms: float = Field(ge=0, description=(
+        "lower edge of the prompt–delayed ΔT_p-d cut [ms]; the upper edge is the period's "
+        "delayed_window_ms"))
+    dvtx_max_cm: float = Field(gt=0, description=(
+        "largest prompt–delayed vertex distance ΔVTX_p-d selected [cm]"))
+    veto_top_max_pe: float = Field(gt=0, description=(
+        "an event is kept only if the top veto PMTs' summed charge is below this [p.e.]"))
+    veto_bottom_max_pe: float = Field(gt=0, description=(
+        "an event is kept only if the bottom veto PMTs' summed charge is below this [p.e.]"))
+    muon_charge_min_pe: float = Field(gt=0, description=(
+        "top or bottom veto charge above which an event is a parent muon [p.e.]"))
+    michel_lookback_us: float = Field(ge=0, description=(
+        "a prompt with a muon within this time before it is rejected as a Michel "
+        "electron [µs]"))
+    fake_start_ms: float = Field(ge=0, description=(
+        "fake-trigger method: first fake beam start after the beam [ms], clear of real "
+        "CNgs prompts"))
+    fake_step_us: float = Field(gt=0, description=(
+        "fake-trigger method: step between successive fake beam starts [µs]"))
+    normalisation_dvtx_min_cm: float = Field(gt=0, description=(
+        "fake-trigger method: the background shape is normalised to the selected pairs "
+        "with ΔVTX above this [cm]; ≥ dvtx_max_cm"))
+    spill_shifts: int = Field(ge=1, le=10_000, description=(
+        "spill-shift method: number of other spills whose delayed candidates each prompt "
+        "is combined with [spills]"))
 
     @model_validator(mode="after")
     def _ordered(self) -> SelectionBlock:
@@ -102,8 +125,11 @@ class SelectionBlock(StrictModel):
 class MeasurementBlock(StrictModel):
     """Uncertainties of Eq. 3 inputs that are not measured here."""
 
-    cross_section_uncertainty_cm2: float = Field(ge=0)
-    target_relative_uncertainty: float = Field(ge=0, le=1)
+    cross_section_uncertainty_cm2: float = Field(ge=0, description=(
+        "1σ uncertainty of the ¹²C(νe,e⁻)¹²N_gs cross section "
+        "(simulation.signal.cross_section_cm2) in Eq. 3 [cm²]"))
+    target_relative_uncertainty: float = Field(ge=0, le=1, description=(
+        "relative 1σ uncertainty of the ¹²C target count [1] (fiducial volume; 0.20 = 20 %)"))
 
 
 Pair = tuple[float, float]
@@ -127,12 +153,18 @@ class Table1Reference(StrictModel):
 class Config(ExperimentConfig):
     """Validated `jsns2-events` configuration."""
 
-    data: DataBlock
-    efficiency: EfficiencyBlock
-    selection: SelectionBlock
-    measurement: MeasurementBlock
-    simulation: SimulationConfig
-    table1_reference: Table1Reference
+    data: DataBlock = Field(description="where the triggered events come from")
+    efficiency: EfficiencyBlock = Field(description=(
+        "signal simulation that gives the selection efficiencies"))
+    selection: SelectionBlock = Field(description=(
+        "CNgs selection and background-method settings (Table 1, Sec. V–VI)"))
+    measurement: MeasurementBlock = Field(description=(
+        "uncertainties of the Eq. 3 inputs not measured here"))
+    simulation: SimulationConfig = Field(description=(
+        "the simulated dataset (used when data.path is empty) and the efficiency "
+        "simulation"))
+    table1_reference: Table1Reference = Field(description=(
+        "published Table 1 efficiencies, shown for comparison only"))
 
 
 def selection_cuts(config: Config) -> SelectionCuts:

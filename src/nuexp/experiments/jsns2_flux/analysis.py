@@ -86,8 +86,9 @@ CUT_LABELS = {
 class Window(StrictModel):
     """A closed interval [low, high]."""
 
-    low: float
-    high: float
+    low: float = Field(description="lower edge, in the unit the enclosing key names "
+                                   "(_mev: MeV, _us: µs, _ms: ms); < high")
+    high: float = Field(description="upper edge, in the unit the enclosing key names; > low")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -99,35 +100,54 @@ class Window(StrictModel):
 class Beam(StrictModel):
     """J-PARC MLF beam and the detector baseline (JSNS2 2025, Sec. I)."""
 
-    proton_energy_gev: float = Field(gt=0)
-    repetition_rate_hz: float = Field(gt=0)
-    bunch_sigma_ns: float = Field(gt=0)
-    bunch_spacing_ns: float = Field(ge=0)
-    n_bunches: int = Field(ge=1, le=10)
-    first_bunch_ns: float = 0.0
-    baseline_m: float = Field(gt=0)
+    proton_energy_gev: float = Field(gt=0, description=(
+        "proton beam kinetic energy [GeV] (3 at the MLF); recorded, not used by the flux "
+        "measurement"))
+    repetition_rate_hz: float = Field(gt=0, description=(
+        "beam spill rate [Hz] (25 at the MLF); recorded, not used by the flux measurement"))
+    bunch_sigma_ns: float = Field(gt=0, description=(
+        "Gaussian 1σ width of each proton bunch [ns]; shapes the μ-decay time profile of "
+        "the beam-timing efficiency"))
+    bunch_spacing_ns: float = Field(ge=0, description="time between bunch centres [ns]")
+    n_bunches: int = Field(ge=1, le=10, description="proton bunches per spill (2 at the MLF)")
+    first_bunch_ns: float = Field(0.0, description=(
+        "centre of the first bunch relative to the beam start of the timing cut [ns]; "
+        "any sign"))
+    baseline_m: float = Field(gt=0, description=(
+        "distance from the mercury target to the detector [m]; converts the flux into νe "
+        "per proton (4πL²Φ)"))
 
 
 class LiquidSpec(StrictModel):
     """One liquid of the scintillator cocktail."""
 
-    name: str
-    density_g_per_ml: float = Field(gt=0)
-    volume_fraction: float = Field(ge=0, le=1)
-    formula: str | None = None
-    weight_percent: dict[str, float] | None = None
+    name: str = Field(description="label of the liquid (shown in notes and errors)")
+    density_g_per_ml: float = Field(gt=0, description="density [g/mL]")
+    volume_fraction: float = Field(ge=0, le=1, description=(
+        "fraction of the cocktail's volume [1]; the liquids' fractions sum to 1"))
+    formula: str | None = Field(None, description=(
+        "chemical formula (e.g. 'C16H20'); give exactly one of formula / weight_percent"))
+    weight_percent: dict[str, float] | None = Field(None, description=(
+        "elemental composition by weight {element: percent} [%]; give exactly one of "
+        "formula / weight_percent"))
 
 
 class Target(StrictModel):
     """Scintillator recipe, fiducial cylinder and the containing vessel (Sec. II, VIII.3)."""
 
-    fiducial_radius_cm: float = Field(gt=0)
-    fiducial_half_height_cm: float = Field(gt=0)
-    vessel_radius_cm: float = Field(gt=0)
-    vessel_half_height_cm: float = Field(gt=0)
-    liquids: list[LiquidSpec] = Field(min_length=1)
-    carbon12_abundance: float | None = Field(default=None, gt=0, le=1)
-    relative_uncertainty: float = Field(ge=0)
+    fiducial_radius_cm: float = Field(gt=0, description=(
+        "fiducial cylinder radius R [cm]; ≤ vessel_radius_cm"))
+    fiducial_half_height_cm: float = Field(gt=0, description=(
+        "fiducial cylinder half-height |z| [cm]; ≤ vessel_half_height_cm"))
+    vessel_radius_cm: float = Field(gt=0, description="acrylic target vessel radius [cm]")
+    vessel_half_height_cm: float = Field(gt=0, description=(
+        "acrylic target vessel half-height [cm]"))
+    liquids: list[LiquidSpec] = Field(min_length=1, description=(
+        "liquids of the scintillator cocktail ([[target.liquids]] tables), at least one"))
+    carbon12_abundance: float | None = Field(default=None, gt=0, le=1, description=(
+        "¹²C fraction of carbon atoms [1]; none uses the NIST natural abundance (98.93 %)"))
+    relative_uncertainty: float = Field(ge=0, description=(
+        "relative 1σ uncertainty of the ¹²C target count [1] (fiducial volume; 0.20 = 20 %)"))
 
     @model_validator(mode="after")
     def _check(self):
@@ -156,36 +176,52 @@ class Target(StrictModel):
 class MeasuredCrossSection(StrictModel):
     """A measured flux-averaged cross section in 1e-42 cm²."""
 
-    experiment: str
-    value_1e42_cm2: float = Field(gt=0)
-    uncertainty_1e42_cm2: float = Field(gt=0)
-    reference: str = ""
+    experiment: str = Field(description="experiment that measured it (e.g. 'KARMEN')")
+    value_1e42_cm2: float = Field(gt=0, description=(
+        "μDAR flux-averaged ¹²C(νe,e⁻)¹²N_gs cross section [1e-42 cm²]"))
+    uncertainty_1e42_cm2: float = Field(gt=0, description=(
+        "its 1σ uncertainty [1e-42 cm²]; weights the inverse-variance average"))
+    reference: str = Field("", description="publication of the measurement")
 
 
 class CrossSection(StrictModel):
     """Which cross section enters Eq. 3, and the model to compare with."""
 
-    source: Literal["measured", "model"] = "measured"
-    measurements: list[MeasuredCrossSection] = Field(min_length=1)
-    model: Literal["allowed-ft"] = "allowed-ft"
-    log_ft: float = Field(default=LOG_FT_N12_GS, gt=0)
-    model_relative_uncertainty: float = Field(default=0.10, ge=0)
+    source: Literal["measured", "model"] = Field("measured", description=(
+        "cross section entering Eq. 3: the weighted average of the measurements or the "
+        "flux-averaged model"))
+    measurements: list[MeasuredCrossSection] = Field(min_length=1, description=(
+        "measured flux-averaged cross sections, averaged with inverse-variance weights"))
+    model: Literal["allowed-ft"] = Field("allowed-ft", description=(
+        "cross-section model: allowed Gamow–Teller normalised to the ¹²N_gs ft value"))
+    log_ft: float = Field(default=LOG_FT_N12_GS, gt=0, description=(
+        "log10 of the ¹²N_gs → ¹²C_gs ft value [log10 s] that normalises the model"))
+    model_relative_uncertainty: float = Field(default=0.10, ge=0, description=(
+        "relative 1σ uncertainty assigned to the model cross section [1], used when "
+        "source = 'model'"))
 
 
 class TableEntry(StrictModel):
     """Published efficiency of one cut in percent, with its uncertainty (Table 1)."""
 
-    efficiency_percent: float = Field(ge=0, le=100)
-    uncertainty_percent: float = Field(ge=0)
+    efficiency_percent: float = Field(ge=0, le=100, description=(
+        "efficiency of this cut [%]; the period total is the product of the cuts"))
+    uncertainty_percent: float = Field(ge=0, description=(
+        "its 1σ uncertainty [percentage points]"))
 
 
 class Period(StrictModel):
     """A data-taking period: POT, delayed window, Table 1 column."""
 
-    name: str
-    pot: float = Field(gt=0)
-    dt_window_ms: Window
-    table1: dict[str, TableEntry]
+    name: str = Field(description="period label (e.g. '2021'); names its quantities")
+    pot: float = Field(gt=0, description=(
+        "protons on target in the period [protons]; weights the period's efficiency"))
+    dt_window_ms: Window = Field(description=(
+        "prompt–delayed time window ΔT_p-d [ms] ({low, high})"))
+    table1: dict[str, TableEntry] = Field(description=(
+        "Table 1 column: one entry per cut, keys prompt_energy, beam_timing, "
+        "delayed_energy, dt_prompt_delayed, vertex_distance, muon_rejection, "
+        "michel_rejection"))
 
     @model_validator(mode="after")
     def _cuts(self):
@@ -200,22 +236,35 @@ class Period(StrictModel):
 class Selection(StrictModel):
     """Selection windows (Table 1) and where the efficiencies come from."""
 
-    prompt_energy_mev: Window
-    beam_timing_us: Window
-    delayed_energy_mev: Window
-    efficiency_source: Literal["table1", "physics"] = "table1"
-    periods: list[Period] = Field(min_length=1)
+    prompt_energy_mev: Window = Field(description=(
+        "prompt (electron) visible-energy window [MeV]"))
+    beam_timing_us: Window = Field(description=(
+        "prompt time window after the beam start ΔT_beam-p [µs]"))
+    delayed_energy_mev: Window = Field(description=(
+        "delayed (¹²N β+) visible-energy window [MeV]"))
+    efficiency_source: Literal["table1", "physics"] = Field("table1", description=(
+        "efficiencies from Table 1 (published MC), or with the physics-computable cuts "
+        "replaced by computed values"))
+    periods: list[Period] = Field(min_length=1, description=(
+        "data-taking periods ([[selection.periods]] tables), at least one"))
 
 
 class Counts(StrictModel):
     """Observed events and the background estimates of Table 2."""
 
-    observed: int = Field(ge=0)
-    background_fake_trigger: float = Field(ge=0)
-    background_fake_trigger_uncertainty: float = Field(ge=0)
-    background_spill_shift: float = Field(ge=0)
-    background_spill_shift_uncertainty: float = Field(ge=0)
-    background_method: Literal["fake-trigger", "spill-shift"] = "fake-trigger"
+    observed: int = Field(ge=0, description="selected events, both periods [events]")
+    background_fake_trigger: float = Field(ge=0, description=(
+        "accidental background from the fake-trigger method [events]; ≤ observed when used"))
+    background_fake_trigger_uncertainty: float = Field(ge=0, description=(
+        "its quoted 1σ uncertainty (Table 2) [events]"))
+    background_spill_shift: float = Field(ge=0, description=(
+        "accidental background from the spill-shift method [events]; ≤ observed when used"))
+    background_spill_shift_uncertainty: float = Field(ge=0, description=(
+        "its quoted 1σ uncertainty (Table 2) [events]"))
+    background_method: Literal["fake-trigger", "spill-shift"] = Field(
+        "fake-trigger", description=(
+            "background used as the central value; the difference to the other method is "
+            "its systematic uncertainty"))
 
     @model_validator(mode="after")
     def _signal(self):
@@ -232,19 +281,24 @@ class Counts(StrictModel):
 class Predictions(StrictModel):
     """Simulated νe flux at the detector, cm⁻² proton⁻¹ (Sec. IX, Fig. 4)."""
 
-    fluka: float = Field(gt=0)
-    qgsp_bert: float = Field(gt=0)
+    fluka: float = Field(gt=0, description=(
+        "FLUKA prediction of the νe flux at the detector [cm⁻² proton⁻¹]"))
+    qgsp_bert: float = Field(gt=0, description=(
+        "GEANT4 QGSP-BERT prediction of the νe flux at the detector [cm⁻² proton⁻¹]"))
 
 
 class Config(ExperimentConfig):
     """Validated `jsns2-flux` configuration."""
 
-    beam: Beam
-    target: Target
-    cross_section: CrossSection
-    selection: Selection
-    counts: Counts
-    predictions: Predictions
+    beam: Beam = Field(description="J-PARC MLF beam time structure and the baseline")
+    target: Target = Field(description="scintillator recipe, fiducial volume and vessel")
+    cross_section: CrossSection = Field(description=(
+        "¹²C(νe,e⁻)¹²N_gs cross section: measurements and model"))
+    selection: Selection = Field(description=(
+        "selection windows, data-taking periods and Table 1 efficiencies"))
+    counts: Counts = Field(description="observed events and background estimates (Table 2)")
+    predictions: Predictions = Field(description=(
+        "simulated νe fluxes compared with the measurement (Sec. IX)"))
 
 
 # ----------------------------------------------------------------------------- physics

@@ -89,36 +89,64 @@ class Beam(StrictModel):
     pot: float = Field(2.2e22, gt=0, description="analysed POT (JSNS2 2025, Sec. III)")
     pot_collected: float = Field(4.85e22, gt=0, description="collected POT, Sec. III")
     power_mw: float = Field(0.75, gt=0, description="mean beam power (0.63-0.95 MW, Sec. III)")
-    proton_energy_gev: float = Field(3.0, gt=0)
-    repetition_hz: float = Field(25.0, gt=0)
+    proton_energy_gev: float = Field(3.0, gt=0, description=(
+        "proton kinetic energy [GeV]; with power_mw sets the protons per second"))
+    repetition_hz: float = Field(25.0, gt=0, description=(
+        "spill rate [Hz]; with power_mw sets the spills per POT (accidental and "
+        "fast-neutron backgrounds are per spill)"))
     bunch_centres_ns: list[float] = Field([0.0, 600.0], min_length=1, description=(
         "bunch centres after the beam start [ns]; at least one"))
-    bunch_sigma_ns: float = Field(40.0, gt=0)
+    bunch_sigma_ns: float = Field(40.0, gt=0, description=(
+        "Gaussian 1σ width of each proton bunch [ns]; shapes the μ+ decay-time profile"))
 
 
 class Flux(StrictModel):
-    nue_per_pot_cm2: float = Field(6.7e-9, gt=0, description="JSNS2 2025, Sec. IX")
-    relative_uncertainty: float = Field(0.34, gt=0, lt=1)
-    baseline_m: float = Field(24.0, gt=0)
-    baseline_spread_m: float = Field(0.9, ge=0)
+    nue_per_pot_cm2: float = Field(6.7e-9, gt=0, description=(
+        "measured νe flux at the detector, taken as the ν̄μ flux [cm⁻² proton⁻¹] "
+        "(JSNS2 2025, Sec. IX)"))
+    relative_uncertainty: float = Field(0.34, gt=0, lt=1, description=(
+        "relative 1σ of the flux normalisation nuisance [1] (signal, intrinsic ν̄e and "
+        "¹²C backgrounds)"))
+    baseline_m: float = Field(24.0, gt=0, description=(
+        "mean distance from the mercury target to the detector [m]"))
+    baseline_spread_m: float = Field(0.9, ge=0, description=(
+        "Gaussian 1σ spread of the baseline across the target [m]; 0 for a point "
+        "detector"))
 
 
 class Detector(StrictModel):
-    target_mass_t: float = Field(17.0, gt=0)
-    gdls_density_g_cm3: float = Field(0.860, gt=0)
-    din_density_g_cm3: float = Field(0.958, gt=0)
-    gdls_weight_fractions: dict[str, float] = {"C": 0.877, "H": 0.121, "Gd": 0.00103}
-    din_volume_fraction: float = Field(0.10, ge=0, lt=1)
-    resolution_stochastic: float = Field(0.15, ge=0, lt=1)
-    prompt_window_mev: tuple[float, float] = (20.0, 60.0)
-    bin_width_mev: float = Field(2.0, gt=0)
-    timing_window_us: tuple[float, float] = (1.0, 10.0)
-    gd_capture_fraction: float = Field(0.85, gt=0, le=1)
-    delayed_energy_efficiency: float = Field(0.90, gt=0, le=1)
-    capture_time_us: float = Field(30.0, gt=0)
-    delayed_window_us: float = Field(100.0, gt=0)
-    delayed_energy_window_mev: tuple[float, float] = (7.0, 12.0)
-    ibd_model: str = "strumia-vissani"
+    target_mass_t: float = Field(17.0, gt=0, description=(
+        "mass of the liquid target [t]; its volume follows from the mixture density"))
+    gdls_density_g_cm3: float = Field(0.860, gt=0, description="Gd-LS density [g/cm³]")
+    din_density_g_cm3: float = Field(0.958, gt=0, description="DIN (C16H20) density [g/cm³]")
+    gdls_weight_fractions: dict[str, float] = Field(
+        {"C": 0.877, "H": 0.121, "Gd": 0.00103}, description=(
+            "Gd-LS elemental composition by weight {element: fraction} [1]"))
+    din_volume_fraction: float = Field(0.10, ge=0, lt=1, description=(
+        "DIN share of the target volume [1]; the rest is Gd-LS"))
+    resolution_stochastic: float = Field(0.15, ge=0, lt=1, description=(
+        "stochastic energy resolution a in σ/E = a/√(E/MeV) [1] (0.15 = 15 %)"))
+    prompt_window_mev: tuple[float, float] = Field((20.0, 60.0), description=(
+        "prompt-energy window (low, high) [MeV], 0 ≤ low < high; binned by bin_width_mev"))
+    bin_width_mev: float = Field(2.0, gt=0, description=(
+        "prompt-energy bin width [MeV]; ≤ the window width"))
+    timing_window_us: tuple[float, float] = Field((1.0, 10.0), description=(
+        "prompt time window after the beam start (low, high) [µs], 0 ≤ low < high"))
+    gd_capture_fraction: float = Field(0.85, gt=0, le=1, description=(
+        "fraction of IBD neutrons captured on Gd [1]"))
+    delayed_energy_efficiency: float = Field(0.90, gt=0, le=1, description=(
+        "efficiency of the delayed-energy cut on Gd-capture γ rays [1]"))
+    capture_time_us: float = Field(30.0, gt=0, description=(
+        "mean neutron capture time [µs]; with delayed_window_us gives the time-window "
+        "efficiency 1 − exp(−window/τ)"))
+    delayed_window_us: float = Field(100.0, gt=0, description=(
+        "delayed-coincidence time window after the prompt [µs]"))
+    delayed_energy_window_mev: tuple[float, float] = Field((7.0, 12.0), description=(
+        "delayed visible-energy window (low, high) [MeV], 0 ≤ low < high; applied to the "
+        "¹²N β+ background (IBD uses delayed_energy_efficiency)"))
+    ibd_model: str = Field("strumia-vissani", description=(
+        "IBD cross-section model, a name in nuexp.interactions.ibd.MODELS (e.g. "
+        "'strumia-vissani', 'vogel-beacom')"))
 
     @field_validator("prompt_window_mev", "timing_window_us", "delayed_energy_window_mev")
     @classmethod
@@ -129,24 +157,37 @@ class Detector(StrictModel):
 
 
 class Backgrounds(StrictModel):
-    intrinsic_ratio: float = Field(JSNS2_NUEBAR_TO_NUMUBAR_RATIO, ge=0, lt=1)
-    intrinsic_uncertainty: float = Field(0.5, gt=0)
-    carbon12_uncertainty: float = Field(0.08, gt=0)
-    accidental_per_spill: float = Field(9.29e-8, ge=0)
-    accidental_uncertainty: float = Field(0.05, gt=0)
-    accidental_slope_mev: float = Field(10.0, gt=0)
-    fast_neutron_per_spill: float = Field(2.0e-8, ge=0)
-    fast_neutron_uncertainty: float = Field(0.3, gt=0)
+    intrinsic_ratio: float = Field(JSNS2_NUEBAR_TO_NUMUBAR_RATIO, ge=0, lt=1, description=(
+        "intrinsic ν̄e (μ− decay at rest) to ν̄μ flux ratio [1]"))
+    intrinsic_uncertainty: float = Field(0.5, gt=0, description=(
+        "relative 1σ of the intrinsic ν̄e ratio nuisance [1]"))
+    carbon12_uncertainty: float = Field(0.08, gt=0, description=(
+        "relative 1σ of the ¹²C(νe,e⁻)¹²N_gs cross-section nuisance [1]"))
+    accidental_per_spill: float = Field(9.29e-8, ge=0, description=(
+        "accidental coincidences passing the selection [events per spill]"))
+    accidental_uncertainty: float = Field(0.05, gt=0, description=(
+        "relative 1σ of the accidental normalisation nuisance [1]"))
+    accidental_slope_mev: float = Field(10.0, gt=0, description=(
+        "decay constant of the exponential accidental prompt-energy shape [MeV]"))
+    fast_neutron_per_spill: float = Field(2.0e-8, ge=0, description=(
+        "cosmogenic fast neutrons passing the selection [events per spill], flat in "
+        "prompt energy"))
+    fast_neutron_uncertainty: float = Field(0.3, gt=0, description=(
+        "relative 1σ of the fast-neutron normalisation nuisance [1]"))
 
 
 class Scan(StrictModel):
-    sin2_2theta_range: tuple[float, float] = (1e-4, 1.0)
+    sin2_2theta_range: tuple[float, float] = Field((1e-4, 1.0), description=(
+        "sin²2θμe grid range (low, high) [1], 0 < low < high, log-spaced"))
     n_sin2_2theta: int = Field(30, ge=2, le=10_000, description="grid points, 2-10000")
-    dm2_range_ev2: tuple[float, float] = (0.1, 20.0)
+    dm2_range_ev2: tuple[float, float] = Field((0.1, 20.0), description=(
+        "Δm²41 grid range (low, high) [eV²], 0 < low < high, log-spaced"))
     n_dm2: int = Field(30, ge=2, le=10_000, description="grid points, 2-10000")
-    cl: float = Field(0.90, gt=0, lt=1)
-    dof: int = Field(1, ge=1, le=2)
-    sensitivity_dm2_ev2: list[float] = [1.0, 2.5]
+    cl: float = Field(0.90, gt=0, lt=1, description="confidence level of the sensitivity [1]")
+    dof: int = Field(1, ge=1, le=2, description=(
+        "degrees of freedom of the critical Δχ²: 1 raster scan per Δm², 2 a global region"))
+    sensitivity_dm2_ev2: list[float] = Field([1.0, 2.5], description=(
+        "Δm²41 values at which the sin²2θμe limit is recorded as a quantity [eV²], > 0"))
 
     @field_validator("sin2_2theta_range", "dm2_range_ev2")
     @classmethod
@@ -157,7 +198,8 @@ class Scan(StrictModel):
 
 
 class Toys(StrictModel):
-    enabled: bool = True
+    enabled: bool = Field(True, description=(
+        "compute Feldman–Cousins critical values from toys at the points"))
     n_toys: int = Field(400, ge=1, le=10_000_000,
                         description="toys per point, 1-1e7 (thrown in chunks)")
     points: list[tuple[float, float]] = Field(
@@ -174,19 +216,24 @@ class Toys(StrictModel):
 
 
 class Parallel(StrictModel):
-    checkpoint_dir: str = ""
-    auto_cluster_min_tasks: int = Field(64, ge=1)
+    checkpoint_dir: str = Field("", description=(
+        "folder where finished scan rows are saved and reused on a rerun; '' for none"))
+    auto_cluster_min_tasks: int = Field(64, ge=1, description=(
+        "without --scheduler, start a local dask cluster only from this many tasks [tasks]"))
 
 
 class Plots(StrictModel):
-    enabled: bool = True
-    spectrum_points: list[tuple[float, float]] = [(0.003, 1.2), (0.003, 2.5), (0.01, 5.0)]
+    enabled: bool = Field(True, description="draw the figures")
+    spectrum_points: list[tuple[float, float]] = Field(
+        [(0.003, 1.2), (0.003, 2.5), (0.01, 5.0)], description=(
+            "(sin²2θμe, Δm²41 [eV²]) points whose signal spectra are drawn"))
 
 
 class Lsnd(StrictModel):
     band_cl: list[float] = Field([0.90, 0.99], min_length=1,
                                  description="confidence levels of the rate-only band")
-    band_dof: int = Field(2, ge=1, le=2)
+    band_dof: int = Field(2, ge=1, le=2, description=(
+        "degrees of freedom of the rate-only LSND band: 1 or 2 (a region, as LSND drew it)"))
     contour_csv: str = Field("", description="optional digitised LSND contour "
                              "(columns sin2_2theta, dm2_ev2[, segment])")
 
@@ -200,15 +247,17 @@ class Lsnd(StrictModel):
 
 
 class Config(ExperimentConfig):
-    beam: Beam = Beam()
-    flux: Flux = Flux()
-    detector: Detector = Detector()
-    backgrounds: Backgrounds = Backgrounds()
-    scan: Scan = Scan()
-    toys: Toys = Toys()
-    parallel: Parallel = Parallel()
-    plots: Plots = Plots()
-    lsnd: Lsnd = Lsnd()
+    beam: Beam = Field(Beam(), description="J-PARC MLF beam: POT, power, bunch structure")
+    flux: Flux = Field(Flux(), description="ν̄μ flux normalisation and baseline")
+    detector: Detector = Field(Detector(), description=(
+        "target, energy response, selection windows and efficiencies"))
+    backgrounds: Backgrounds = Field(Backgrounds(), description=(
+        "background rates and their normalisation uncertainties"))
+    scan: Scan = Field(Scan(), description="(sin²2θμe, Δm²41) grid and confidence level")
+    toys: Toys = Field(Toys(), description="Feldman–Cousins toys")
+    parallel: Parallel = Field(Parallel(), description="task scheduling and checkpoints")
+    plots: Plots = Field(Plots(), description="figures")
+    lsnd: Lsnd = Field(Lsnd(), description="LSND allowed region drawn for comparison")
 
     @model_validator(mode="after")
     def _checks(self):
