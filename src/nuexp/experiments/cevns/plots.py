@@ -95,7 +95,7 @@ def draw_all(ctx, cfg, o) -> None:
         mp = o.significance_map
         fig, ax = new_figure()
         mesh = ax.pcolormesh(mp["mass_kg"], mp["time_days"], mp["significance"], shading="auto")
-        fig.colorbar(mesh, ax=ax, label=r"$S/\sqrt{S+B}$")
+        fig.colorbar(mesh, ax=ax, label="S/√(S+B)")
         level = cfg.statistics.target_sigma
         cs = ax.contour(mp["mass_kg"], mp["time_days"], mp["significance"], levels=[level],
                         colors="w")

@@ -57,7 +57,8 @@ def figures(ctx, cfg, out) -> None:
         ax[0].legend()
         ax[1].step(c, (io[:n0] - no[:n0]) / np.sqrt(no[:n0]), where="mid")
         ax[1].axhline(0.0, color="0.5", lw=1)
-        ax[1].set_ylabel(r"$(N_{\rm fit}-N_{\rm true})/\sqrt{N_{\rm true}}$", fontsize=14)
+        # √ as a character: the style's font has no glyph for mathtext's \sqrt
+        ax[1].set_ylabel(r"$(N_{\rm fit}-N_{\rm true})$/√$N_{\rm true}$", fontsize=14)
         ax[1].set_xlabel(r"reconstructed prompt energy $E_{\rm p}$ [MeV]")
         ctx.figure(fig, "spectrum_no_io", caption=f"{d0.name}: Asimov spectra; the other "
                    "ordering fitted with all nuisances profiled.")
