@@ -20,18 +20,25 @@ def draw_all(ctx, cfg, o) -> None:
     """Draw every figure the outcome supports (only called when writing files)."""
     model = o.model
     name = cfg.experiment
-    # neutrino fluences
+    # neutrino fluences: continua as densities; a line (a delta function, a fluence in
+    # cm⁻² with no density) as a vertical marker with its fluence in the legend
     fig, ax = new_figure()
+    peak = max((float(np.max(spec.density)) * MeV * cm**2 for spec in model.fluences.values()
+                if spec.energies.size), default=1.0)
+    power = int(np.floor(np.log10(peak))) if peak > 0 else 0
     for comp, spec in model.fluences.items():
         if spec.energies.size:
-            ax.plot(spec.energies / MeV, spec.density * MeV * cm**2, label=physics_label(comp))
+            ax.plot(spec.energies / MeV, spec.density * MeV * cm**2 / 10**power,
+                    label=physics_label(comp))
         for e, w in zip(spec.line_energies, spec.line_weights):
-            ax.vlines(e / MeV, 0, w * cm**2 / 2, color="k", lw=2,
-                      label=f"{physics_label(comp)} line ({scientific(w * cm**2)} cm$^{{-2}}$)")
+            ax.axvline(e / MeV, color="k", ls="--", lw=1.5,
+                       label=f"{physics_label(comp)} line ({scientific(w * cm**2)} cm$^{{-2}}$)")
+    ax.set_ylim(0, None)
     ax.set_xlabel(r"$E_\nu$ [MeV]")
-    ax.set_ylabel(r"fluence [cm$^{-2}$ MeV$^{-1}$]")
-    ax.legend(fontsize=11)
-    ctx.figure(fig, "neutrino_spectra", caption=f"{name}: neutrino fluence at the detector.")
+    ax.set_ylabel(rf"fluence [$10^{{{power}}}$ cm$^{{-2}}$ MeV$^{{-1}}$]")
+    ax.legend(fontsize=12, loc="upper left")
+    ctx.figure(fig, "neutrino_spectra", caption=f"{name}: neutrino fluence at the detector "
+               "(per MeV for the continua; the monoenergetic line's fluence in the legend).")
 
     # efficiency vs observable
     edges = model.edges
@@ -68,7 +75,7 @@ def draw_all(ctx, cfg, o) -> None:
                   label=physics_label(label))
         bottom = bottom + c
     ax.stairs(bottom + o.signal.sum(axis=1), edges, baseline=bottom, color="k", lw=2,
-              label=f"CEvNS ({o.signal_events:.1f} events)")
+              label=f"CEvNS ({o.signal_events:.3g} events)")
     ax.set_xlabel(_UNITS[cfg.response.observable])
     ax.set_ylabel("events / bin")
     ax.legend(fontsize=11)
@@ -135,6 +142,7 @@ def draw_all(ctx, cfg, o) -> None:
         ax.contourf(plane["uv"], plane["dv"], plane["delta_chi2"], levels=[0, 4.605],
                     colors=["#0072B2"], alpha=0.5)
         ax.contour(plane["uv"], plane["dv"], plane["delta_chi2"], levels=[4.605], colors="k")
+        ax.fill([], [], color="#0072B2", alpha=0.5, label="90% CL allowed (Asimov SM data)")
         ax.plot([0], [0], marker="+", ms=14, ls="", color="#D55E00", label="Standard Model")
         ax.set_xlabel(r"$\varepsilon^{uV}_{ee}$")
         ax.set_ylabel(r"$\varepsilon^{dV}_{ee}$")

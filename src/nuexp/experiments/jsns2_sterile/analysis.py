@@ -589,13 +589,16 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
         ax.bar(centres, tmpl, width=width, bottom=bottom, label=physics_label(name),
                alpha=0.6)
         bottom = bottom + tmpl
+    top = float(np.max(bottom))
     for s_true, m_true in cfg.plots.spectrum_points:
         sig4 = sm.signal(s_true, m_true, four_flavour=True)
-        ax.step(sm.edges[:-1] / MeV, bottom + sig4, where="post",
-                label=rf"+ signal $\sin^2 2\theta={s_true:g}$, $\Delta m^2={m_true:g}$ eV$^2$")
+        top = max(top, float(np.max(bottom + sig4)))
+        ax.stairs(bottom + sig4, sm.edges / MeV, lw=2,
+                  label=rf"+ signal $\sin^2 2\theta={s_true:g}$, $\Delta m^2={m_true:g}$ eV$^2$")
     ax.set_xlabel(r"prompt energy $E_{\rm p}$ [MeV]")
     ax.set_ylabel(f"events / {width[0]:g} MeV")
-    ax.legend(fontsize=11)
+    ax.set_ylim(0, 1.9 * top)                       # the legend above the spectra
+    ax.legend(fontsize=11, ncols=2)
     ctx.figure(fig, "appearance_spectra", caption=(
         f"JSNS2 {cfg.beam.pot:.3g} POT: stacked backgrounds and signal (full 3+1 "
         "probability). Flux: JSNS2 2025 Sec. IX."))
