@@ -58,6 +58,10 @@ _NAMES = {
     "geoneutrinos": r"geo-$\bar{\nu}_e$",
     "world_reactors": "other reactors",
     "atmospheric": r"atmospheric $\nu$ (NC)",
+    # nuclear-data libraries of the summation spectra
+    "endfb-viii.0": "ENDF/B-VIII.0",
+    "jeff-3.3": "JEFF-3.3",
+    "endfb-viii.0+ensdf": "ENDF/B-VIII.0 + ENSDF",
     # spallation-source IBD backgrounds (JSNS2)
     "intrinsic_nuebar": r"intrinsic $\bar{\nu}_e$ ($\mu^-$ decay)",
     "carbon12_ngs": r"$^{12}$C($\nu_e$,e$^-$)$^{12}$N$_{\rm gs}$",

@@ -109,11 +109,13 @@ def draw_all(ctx, cfg, o) -> None:
         ax.clabel(cs, fmt=lambda v: f"{v:g}σ", inline_spacing=8)
         ax.plot([cfg.target.mass_kg], [cfg.exposure.live_days], marker="*", ms=14, ls="",
                 color="#D55E00", label="this configuration")
-        ax.legend(loc="upper right", fontsize=11)
+        ax.legend(loc="upper right", fontsize=12, frameon=True, facecolor="white",
+                  framealpha=0.85)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("mass [kg]")
+        ax.set_xlabel("target mass [kg]")
         ax.set_ylabel("live time [days]")
+        clear_corner(ax)
         ctx.figure(fig, "significance_map", caption=f"{name}: significance vs mass and time.")
 
     rows = o.reach.get("precision_vs_exposure")

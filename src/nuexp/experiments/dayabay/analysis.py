@@ -301,7 +301,9 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
         ax.set_xlabel(r"prompt energy $E_{\rm p}$ [MeV]")
         ax.set_ylabel("events / MeV")
         ax.set_title(site)
-    axes[0].legend(fontsize=12)
+    # one legend for the three halls, above them (the spectra fill every panel's top)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=4,
+               fontsize=14)
     # mathtext for Jᵀ V⁻¹: the style's font (TeX Gyre Heros) has no superscript glyphs
     ctx.figure(fig, "prompt_spectra", caption="Prompt spectra per hall (all ADs and periods), "
                "data vs best-fit prediction with background stack; solid: including the "

@@ -604,7 +604,6 @@ def _figures(ctx, summary: StreamSummary, mc: StreamSummary, cuts: SelectionCuts
     inset.errorbar(x[sel], data[sel], yerr=np.sqrt(data[sel]), fmt="ko", ms=3)
     inset.stairs(bkg[sel], edges[: sel.sum() + 1], color="#D55E00", ls="--")
     inset.tick_params(labelsize=11)
-    inset.set_xlabel("ΔVTX [cm]", fontsize=11, labelpad=1)
     ctx.figure(fig, "dvtx_fig2", caption="Compare JSNS2 2025 Fig. 2 (simulated data).")
 
     # Fig. 3: data vs prediction (signal MC scaled to the measured signal + background)
