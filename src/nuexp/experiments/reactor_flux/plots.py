@@ -87,7 +87,7 @@ def library_spread(outcome, config, ctx) -> None:
         ax.set_ylim(0.7, 1.3)
         ax.set_xlabel(r"$E_\nu$ [MeV]")
         ax.set_title(_LABEL[iso])
-    axes[0].set_ylabel(f"spectrum / summation {physics_label(ref)}")
+    axes[0].set_ylabel(f"ratio to {physics_label(ref)}")
     axes[0].legend(fontsize=13)
     ctx.figure(fig, "library_spread", caption=(
         "Spread of the summation spectra between nuclear-data choices (yields and decay data "
