@@ -19,6 +19,13 @@ linearised, true-ordering fit skipped on Asimov data): one NMO Δχ² 0.31 s (12
 Δχ² = 8.570; 2.0 s CPU and 512 calls before); ``nuexp.run("juno")`` without files 2.2 s,
 ``nuexp run juno --out DIR`` 4.65 s inside the run with figures (5.5 s wall with
 interpreter start-up; ~11 s before).
+
+Re-measured 2026-12-05 12:52 UTC (load average 0.3–0.5, other sessions active), with the
+preset's NMO Δχ² recomputed for the summation flux: one NMO Δχ² 0.311 s (124 calls);
+``nuexp.run("juno")`` without files 2.35 s; ``nuexp run juno --out DIR`` 5.40 s inside the
+run (flux-model comparison 0.21 s of it, then with two summation libraries; figures 1.40 s;
+about 1.6 s outside the timed stages), against 4.81 s for main without the comparison at
+the same time: the 5 s target is missed by main's figure and output stages as well.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ higher one)::
   ``config`` (pydantic base models: every stage validates its inputs with them),
   ``exceptions``, ``validation`` (argument checks), ``constants`` (physical constants
   defined once), ``_version``, ``fileio`` (atomic file writes and output folders, needed by events,
-  parallel and report alike) and ``parallel`` (the one task path — serial, dask
+  parallel and report alike), ``extras`` (which optional extra is installed and the
+  exact command that installs a missing one) and ``parallel`` (the one task path — serial, dask
   LocalCluster or scheduler address, checkpoints — with no physics in it: ``events``
   maps event files through it, experiments their scans and toys).
 
@@ -39,10 +40,12 @@ PACKAGE = Path(nuexp.__file__).parent
 STAGES = ["sources", "oscillation", "interactions", "targets", "detector", "rates",
           "events", "stats", "report", "experiments", "cli"]
 #: Modules every stage may import; they import only each other.
-FOUNDATION = {"config", "exceptions", "validation", "constants", "_version", "fileio",
+FOUNDATION = {"config", "exceptions", "validation", "constants", "_version", "fileio", "extras",
               "parallel"}
-#: Top-level modules that belong to the command-line layer.
-CLI_MODULES = {"cli", "cli_oscillate", "cli_experiments", "__main__", "__init__"}
+#: Top-level modules that belong to the command-line layer (config_reference is the
+#: `python -m nuexp.config_reference` command that writes docs/configuration.md).
+CLI_MODULES = {"cli", "cli_oscillate", "cli_experiments", "config_reference", "__main__",
+               "__init__"}
 
 
 def _stage(module: str) -> str:

@@ -8,28 +8,22 @@ Analysis A: 159 ± 43 (stat) ± 14 (syst) events, SM prediction 128 ± 17, > 3σ
 
 import numpy as np
 import pytest
-from hepunits import fermi, keV, kg, m, ns
+from hepunits import keV, kg, m, ns
 
 from nuexp.config import load_toml
 from nuexp.events.coherent_lar_2020 import load_lar_2020
+from nuexp.experiments.cevns.config import InteractionBlock
+from nuexp.experiments.cevns.model import RecoilModel, stopped_pion_fluences
 from nuexp.experiments.coherent_combined.analysis import nue_quadratic
 from nuexp.experiments.coherent_csi_2021.analysis import Config as CsiConfig
 from nuexp.experiments.coherent_csi_2021.analysis import build_model as build_csi
 from nuexp.experiments.coherent_csi_2021.analysis import sm_prediction
 from nuexp.experiments.coherent_data.fitting import fit_signal
-from nuexp.experiments.coherent_data.prediction import (
-    CevnsPhysics,
-    helm_rms,
-    lewin_smith_radius,
-    predict,
-)
 from nuexp.experiments.coherent_lar_2020.analysis import Config as LarConfig
 from nuexp.experiments.coherent_lar_2020.analysis import build_model as build_lar
 from nuexp.experiments.registry import get_preset
-from nuexp.interactions.form_factors import helm
 from nuexp.rates import recoil_spectra
 from nuexp.sources.pulse_timing import ARRIVAL_GROUPS, arrival_fractions
-from nuexp.sources.spallation import stopped_pion_spectra
 from nuexp.stats.fit import fit
 from nuexp.targets.compound import Compound
 
@@ -47,41 +41,79 @@ def lar():
 
 
 # ----------------------------------------------------------------------------- prediction
-def test_helm_with_the_lewin_smith_radius_is_the_library_helm():
-    q = np.linspace(0.0, 150.0, 31)  # MeV
-    for a in (40, 127, 133):
-        assert helm_rms(q, lewin_smith_radius(a)) == pytest.approx(helm(q, a), rel=1e-12, abs=1e-15)
+def _recoil_model(formula: str, mass_kg: float = 1.0) -> RecoilModel:
+    """The CEvNS family's prediction (Helm, sin²θW = S2W) at 1e23 POT, 0.08 ν/p/flavour, 20 m."""
+    interaction = InteractionBlock(form_factor="helm", sin2_theta_w=S2W, recoil_max_kev=60.0,
+                                   recoil_points=121)
+    return RecoilModel(stopped_pion_fluences(1e23, 0.08, 20 * m),
+                       Compound(formula).nuclei(1 * kg), mass_kg, interaction)
 
 
-def test_predict_equals_the_library_chain_in_the_standard_model():
-    t = np.linspace(0.5, 40.0, 80) * keV
-    fluence = 1e14 / (4 * np.pi * (20 * m) ** 2)
-    ours = predict("CsI", 10.0, fluence, t, CevnsPhysics(S2W))
-    spectra = {f: s.scaled(fluence) for f, s in stopped_pion_spectra().items()}
-    lib = recoil_spectra(t, spectra, Compound("CsI").nuclei(10.0 * kg), form_factor="helm",
-                         sin2_theta_w=S2W)
+def test_the_data_presets_predict_with_the_cevns_family(csi, lar):
+    """One code path: the data models hold the family's RecoilModel, and their SM counts
+    per recoil node are its recoil spectrum times the trapezoid weights."""
+    for model in (csi, lar):
+        rm = model.recoil_model
+        assert isinstance(rm, RecoilModel) and rm.components == ("numu", "nue", "numubar")
+        nominal = model.parameters().to_dict(model.parameters().values)
+        kw = {"neutron_radius_fm": nominal["neutron_radius_fm"]} if "neutron_radius_fm" in nominal else {}
+        assert model.recoil_counts(nominal) == pytest.approx(
+            rm.recoil_spectrum(**kw) * rm.weights, rel=1e-14)
+
+
+def test_family_prediction_equals_the_library_chain_in_the_standard_model():
+    rm = _recoil_model("CsI", 10.0)
+    t = rm.recoil
+    lib = recoil_spectra(t, stopped_pion_fluences(1e23, 0.08, 20 * m),
+                         Compound("CsI").nuclei(10.0 * kg), form_factor="helm", sin2_theta_w=S2W)
+    ours = rm.recoil_spectrum()
     for i, f in enumerate(lib.components):
-        assert ours[f] == pytest.approx(lib.values[i].sum(axis=0), rel=1e-10)
+        assert ours[rm.components.index(f)] == pytest.approx(lib.values[i].sum(axis=0), rel=1e-9)
 
 
 def test_nsi_scale_the_nue_events_by_the_weak_charge_ratio():
     # exact for one isotope with F_n = F_p: (Q_e / Q_SM)², Q_e = Q_SM − 2(2u + d)Z − 2(u + 2d)N
-    t = np.linspace(1.0, 60.0, 50) * keV
+    rm = _recoil_model("Na")
     z, n = 11, 12  # 23Na, the only stable sodium isotope
     u, d = 0.1, -0.25
-    sm = predict("Na", 1.0, 1e10, t, CevnsPhysics(S2W))
-    nsi = predict("Na", 1.0, 1e10, t, CevnsPhysics(S2W, eps_u_ee=u, eps_d_ee=d))
+    sm = rm.recoil_spectrum()
+    nsi = rm.recoil_spectrum(nsi_uv={"e": u}, nsi_dv={"e": d})
     q_sm = n - (1 - 4 * S2W) * z
     ratio = ((q_sm - 2 * (2 * u + d) * z - 2 * (u + 2 * d) * n) / q_sm) ** 2
-    assert nsi["nue"] == pytest.approx(ratio * sm["nue"], rel=1e-12)
-    assert nsi["numu"] == pytest.approx(sm["numu"], rel=1e-15)
+    e, mu = rm.components.index("nue"), rm.components.index("numu")
+    assert nsi[e] == pytest.approx(ratio * sm[e], rel=1e-12)
+    assert nsi[mu] == pytest.approx(sm[mu], rel=1e-15)
 
 
 def test_larger_neutron_radius_suppresses_the_rate():
-    t = np.linspace(5.0, 40.0, 30) * keV
-    small = predict("CsI", 1.0, 1e10, t, CevnsPhysics(S2W, neutron_radius=4.5 * fermi))
-    large = predict("CsI", 1.0, 1e10, t, CevnsPhysics(S2W, neutron_radius=6.0 * fermi))
-    assert np.all(large["nue"] < small["nue"])
+    rm = _recoil_model("CsI")
+    inside = (rm.recoil > 5 * keV) & (rm.recoil < 40 * keV)
+    small = rm.recoil_spectrum(neutron_radius_fm=4.5)
+    large = rm.recoil_spectrum(neutron_radius_fm=6.0)
+    kinematic = small > 0  # the prompt νμ line ends at T_max ≈ 14 keV
+    assert np.all(large[inside & kinematic] < small[inside & kinematic])
+    assert kinematic[:, inside].sum() > inside.sum()
+
+
+def _lar_config(**interaction):
+    raw = load_toml(get_preset("coherent-lar-2020").path)
+    raw["interaction"].update(interaction)
+    return LarConfig.model_validate(raw)
+
+
+def test_data_presets_refuse_electron_scattering():
+    with pytest.raises(ValueError, match="electron_scattering"):
+        _lar_config(electron_scattering=True)
+
+
+def test_configured_numu_nsi_is_kept_while_eps_ee_is_fitted(lar):
+    """ε_ee are fit parameters; couplings of other flavours stay as configured."""
+    nsi = build_lar(_lar_config(nsi_uv={"mu": 0.2}))
+    values = lar.parameters().to_dict(lar.parameters().values)
+    sm, with_mu = lar.recoil_counts(values), nsi.recoil_counts(values)
+    e, mu = lar.recoil_model.components.index("nue"), lar.recoil_model.components.index("numu")
+    assert with_mu[e] == pytest.approx(sm[e], rel=1e-14)
+    assert with_mu[mu].sum() != pytest.approx(sm[mu].sum(), rel=0.01)
 
 
 # ----------------------------------------------------------------------------- CsI
@@ -130,14 +162,14 @@ def test_lar_preset_numbers_are_those_of_the_release():
 
 
 def test_lar_sm_prediction_within_15_percent(lar):
-    nominal = lar.physics(lar.parameters().to_dict(lar.parameters().values))
+    nominal = lar.parameters().to_dict(lar.parameters().values)
     assert sum(lar.predicted_by_flavour(nominal).values()) == pytest.approx(128.0, rel=0.15)
 
 
 def test_lar_computed_timing_matches_the_released_cevns_pdf(lar):
     """Our arrival times (pulse ⊗ lifetimes) against the time projection of the released
     CEvNS PDF: fractions per 0.5-µs bin agree to 0.012."""
-    nominal = lar.physics(lar.parameters().to_dict(lar.parameters().values))
+    nominal = lar.parameters().to_dict(lar.parameters().values)
     flavours = lar.predicted_by_flavour(nominal)
     ours = sum(n * arrival_fractions(ARRIVAL_GROUPS[f], lar.release.time_edges, lar.setup.pulse)
                / arrival_fractions(ARRIVAL_GROUPS[f], lar.release.time_edges[[0, -1]],
@@ -162,7 +194,7 @@ def test_nue_quadratic_is_exact(lar):
     nominal = lar.parameters().to_dict(lar.parameters().values)
 
     def count(u, d):
-        return lar.predicted_by_flavour(lar.physics({**nominal, "eps_u_ee": u, "eps_d_ee": d}))["nue"]
+        return lar.predicted_by_flavour({**nominal, "eps_u_ee": u, "eps_d_ee": d})["nue"]
 
     c = nue_quadratic(count)
     u, d = 0.37, -0.81

@@ -188,3 +188,17 @@ def test_init_reactor_gives_a_file_that_runs(tmp_path):
     res = nuexp.run(str(path), config={"sensitivity": {"theta13_exposures_years": [1.0, 3.0],
                                                        "theta13_compare": []}})
     assert 0 < res["sin2_2theta13_sensitivity_90cl"].value < 0.05
+
+
+@pytest.mark.parametrize("systematics, words", [
+    (True, "all nuisances profiled"),
+    (False, "statistics only: sensitivity.systematics = false, no nuisance profiled"),
+])
+def test_notes_describe_the_run_that_was_made(systematics, words):
+    # issue 22, item 7: a note says "all nuisances profiled" only when they were
+    res = nuexp.run("reno-design", config={"sensitivity": {
+        "systematics": systematics, "theta13_exposures_years": [1.0, 3.0]}})
+    note = res["sin2_2theta13_sensitivity_90cl"].note
+    assert words in note
+    if not systematics:
+        assert "all nuisances profiled" not in note

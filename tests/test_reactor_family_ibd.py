@@ -135,3 +135,20 @@ def test_bad_model_inputs():
                      flavour_from="tau")
     with pytest.raises(UnphysicalParameter, match="threshold"):
         energy_grid(1.0 * MeV, 10)
+
+
+def test_angular_spread_off_is_the_plain_resolution_at_the_mean_prompt_energy():
+    """Without the positron-angle spread the response is the detector resolution alone,
+    evaluated at the mean prompt energy E_e + m_e (what the JSNS2 appearance preset uses)."""
+    e_nu, w = energy_grid(60.0 * MeV, 400)
+    edges = np.linspace(10.0, 60.0, 26) * MeV
+    res = Resolution(0.15)
+    kw = dict(free_protons=1e30, efficiency=0.5, edges=edges, resolution=res,
+              nonlinearity=NonLinearity(), flavour_from="mu")
+    flux = np.ones((1, e_nu.size))
+    off = IbdRateModel(["s"], [24.0 * m], e_nu, w, flux, angular_spread=False, **kw)
+    on = IbdRateModel(["s"], [24.0 * m], e_nu, w, flux, **kw)
+    plain = res.response_matrix(ibd.prompt_energy(e_nu), edges)
+    np.testing.assert_allclose(off.response().toarray(), plain, atol=1e-14)
+    # at 20-60 MeV the angle spread (~1 MeV) is comparable to the resolution: it shows
+    assert not np.allclose(on.response().toarray(), plain, atol=1e-3)

@@ -11,12 +11,14 @@ Exactness and speed: the number of triggers until a PMT next has ≥ 1 pulse is 
 with p = 1 − e^{−μ}, and the number of pulses in such a window is a zero-truncated
 Poisson. Drawing these directly (skip-ahead) simulates every trigger exactly while only
 touching the ~N·p windows with a pulse, so 10⁸–10⁹ triggers take well under a second.
-The expected numbers are known in closed form (:func:`expected_rates`) and the tests
-compare the two.
+The expected numbers are known in closed form — the totals (:func:`expected_rates`) and
+the NPE spectra (:func:`expected_npe_spectra`, a compound Poisson per PMT) — and the
+tests compare them with the simulation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,10 +27,10 @@ from numpy.typing import ArrayLike
 from ..exceptions import UnknownName
 from ..validation import require_non_negative, require_positive
 
-__all__ = ["DarkCountResult", "simulate_dark_counts", "expected_rates"]
+__all__ = ["DarkCountResult", "expected_npe_spectra", "expected_rates", "simulate_dark_counts"]
 
 
-def _numba_kernel():
+def _numba_kernel() -> Callable[..., None]:
     """Compile (or load from the on-disk cache) the numba kernel; imported lazily because
     initialising numba costs ~0.5 s per process."""
     global _KERNEL
@@ -39,7 +41,7 @@ def _numba_kernel():
     return _KERNEL
 
 
-_KERNEL = None
+_KERNEL: Callable[..., None] | None = None
 
 
 def _hits_numpy(n_triggers: int, mu: float, cdf: np.ndarray, rng: np.random.Generator):
@@ -123,6 +125,59 @@ def expected_rates(dark_rate: float, window: float, n_pairs: int) -> tuple[float
     return n_pairs * -np.expm1(-2 * mu), n_pairs * np.expm1(-mu) ** 2
 
 
+def _pulse_probabilities(pe_per_pulse: ArrayLike) -> np.ndarray:
+    """P(1, 2, ... PE) of one dark pulse, normalised; refuses negative or all-zero input."""
+    probs = np.atleast_1d(require_non_negative("pe_per_pulse", pe_per_pulse)).astype(float)
+    if probs.sum() <= 0:
+        raise ValueError("pe_per_pulse: probabilities must not all be zero")
+    return probs / probs.sum()
+
+
+def expected_npe_spectra(dark_rate: float, window: float, pe_per_pulse: ArrayLike = (1.0,),
+                         max_npe: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-form NPE spectra of one sub-detector per trigger (without, with criterion 3).
+
+    The PE of one PMT in a window is a compound Poisson: Poisson(μ = R·w) pulses, each
+    with the PE distribution ``pe_per_pulse``. Its distribution f follows from Panjer's
+    recursion, f(0) = e^{−μ}, f(n) = (μ/n) Σ_j j p_j f(n − j); the sub-detector sums two
+    independent PMTs: without criterion 3, P(NPE = n) = Σ_a f(a) f(n − a) for n ≥ 1; with
+    it, the same sum over a = 1 … n − 1 (both PMTs ≥ 1 PE).
+
+    Parameters
+    ----------
+    dark_rate, window : float
+        As for :func:`simulate_dark_counts` (hepunits frequency and time).
+    pe_per_pulse : array_like
+        Probabilities of 1, 2, 3, … PE per dark pulse (normalised here).
+    max_npe : int
+        Largest NPE returned, >= 2.
+
+    Returns
+    -------
+    without, with_ : ndarray, shape (max_npe + 1,)
+        Probabilities per trigger and sub-detector of NPE = 0 … max_npe (no overflow bin:
+        NPE above ``max_npe`` is not included); bin 0 is 0. Multiply by triggers × pairs
+        for expected events; summed to large ``max_npe`` they give :func:`expected_rates`.
+    """
+    mu = float(require_positive("dark rate", dark_rate)) * float(require_positive("window", window))
+    if int(max_npe) < 2:
+        raise ValueError(f"max_npe = {max_npe}: must be >= 2")
+    n_max = int(max_npe)
+    probs = _pulse_probabilities(pe_per_pulse)
+    weights = np.zeros(n_max + 1)
+    j = np.arange(1, min(probs.size, n_max) + 1)
+    weights[j] = j * probs[: j.size]
+    f = np.zeros(n_max + 1)
+    f[0] = np.exp(-mu)
+    for n in range(1, n_max + 1):
+        f[n] = mu / n * float(np.dot(weights[1 : n + 1], f[n - 1 :: -1][:n]))
+    without = np.convolve(f, f)[: n_max + 1]
+    without[0] = 0.0
+    g = f.copy()
+    g[0] = 0.0
+    return without, np.convolve(g, g)[: n_max + 1]
+
+
 def simulate_dark_counts(n_triggers: int, dark_rate: float, window: float, n_pairs: int = 4,
                          pe_per_pulse: ArrayLike = (1.0,), max_npe: int = 20,
                          seed: int = 0, engine: str = "numpy") -> DarkCountResult:
@@ -156,10 +211,7 @@ def simulate_dark_counts(n_triggers: int, dark_rate: float, window: float, n_pai
     if int(n_pairs) < 1:
         raise ValueError(f"n_pairs = {n_pairs}: must be >= 1")
     mu = float(require_positive("dark rate", dark_rate)) * float(require_positive("window", window))
-    probs = np.atleast_1d(require_non_negative("pe_per_pulse", pe_per_pulse)).astype(float)
-    if probs.sum() <= 0:
-        raise ValueError("pe_per_pulse: probabilities must not all be zero")
-    cdf = np.cumsum(probs / probs.sum())
+    cdf = np.cumsum(_pulse_probabilities(pe_per_pulse))
     cdf[-1] = 1.0
     hist_all = np.zeros(int(max_npe) + 1, dtype=np.int64)
     hist_coinc = np.zeros(int(max_npe) + 1, dtype=np.int64)

@@ -49,7 +49,7 @@ from particle import Particle
 from scipy.constants import fine_structure
 
 from ..constants import ELECTRON_MASS, IBD_THRESHOLD, NEUTRON_MASS, PROTON_MASS
-from ..exceptions import UnknownName
+from ..exceptions import DataNotAvailable, UnknownName
 from ..validation import require_finite, require_in_range, require_positive
 
 __all__ = [
@@ -63,7 +63,14 @@ __all__ = [
 
 #: Charged-pion mass from the PDG tables shipped with ``particle`` (hepunits energy);
 #: the electron, proton and neutron masses are those of :mod:`nuexp.constants`.
-PION_MASS: float = float(Particle.from_pdgid(211).mass) * MeV
+def _pion_mass() -> float:
+    mass = Particle.from_pdgid(211).mass
+    if mass is None:                       # pragma: no cover - the PDG table has it
+        raise DataNotAvailable("the PDG table of 'particle' has no π± mass")
+    return float(mass) * MeV
+
+
+PION_MASS: float = _pion_mass()
 #: Neutron-proton mass difference Δ ≈ 1.293 MeV.
 DELTA_NP: float = NEUTRON_MASS - PROTON_MASS
 #: Average nucleon mass M used in the 1/M expansion of Vogel & Beacom (1999).

@@ -43,6 +43,7 @@ True
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -121,12 +122,17 @@ class IbdRateModel:
     flavour_from : {"e", "mu"}
         Flavour emitted by the sources: "e" for ν̄e disappearance (reactors), "mu" for
         ν̄μ → ν̄e appearance (decay at rest).
+    angular_spread : bool
+        Add the spread of the positron energy over its angles to the resolution (default);
+        False maps every E_ν to the mean prompt energy only (for an analysis whose
+        resolution already stands for both, e.g. the JSNS2 appearance preset).
     """
 
     def __init__(self, names: Sequence[str], baselines, e_nu: np.ndarray, weights: np.ndarray,
                  flux: np.ndarray, *, free_protons: float, efficiency: float,
                  edges: np.ndarray, resolution: Resolution, nonlinearity: NonLinearity,
-                 cross_section_model: str = "vogel-beacom", flavour_from: str = "e") -> None:
+                 cross_section_model: str = "vogel-beacom", flavour_from: str = "e",
+                 angular_spread: bool = True) -> None:
         self.names = tuple(names)
         self.baselines = require_positive("baselines", baselines).reshape(-1)
         if not self.names or len(self.names) != self.baselines.size:
@@ -154,10 +160,11 @@ class IbdRateModel:
         # spread of the positron energy over the angles: E_e is uniform-like between the
         # kinematic limits E1, E2 (SV 2003 Eq. 11); its rms (E2 − E1)/√12 is added to σ
         lo, hi = ibd.positron_energy(self.e_nu, -1.0), ibd.positron_energy(self.e_nu, 1.0)
-        self.kinematic_sigma = (hi - lo) / np.sqrt(12.0)
-        xs = ibd.cross_section(self.e_nu, cross_section_model)
+        self.kinematic_sigma = (hi - lo) / np.sqrt(12.0) * float(angular_spread)
+        #: σ_IBD on the E_ν grid (hepunits area)
+        self.cross_section = ibd.cross_section(self.e_nu, cross_section_model)
         #: events per unit time per unit E_ν per source, before oscillation
-        self.source_rate = flux * xs * self.free_protons * self.efficiency
+        self.source_rate = flux * self.cross_section * self.free_protons * self.efficiency
         self.centres = 0.5 * (self.edges[1:] + self.edges[:-1])
         self.n_bins = self.centres.size
         self._response_cache: dict = {}
@@ -186,6 +193,20 @@ class IbdRateModel:
         flux = np.stack([c.flux(e_nu, outside=outside) for c in cores])
         return cls([c.name for c in cores], [c.baseline for c in cores], e_nu, w, flux,
                    **kwargs)
+
+    def with_flux(self, flux: np.ndarray) -> IbdRateModel:
+        """A copy with another unoscillated flux of the same sources on the same E_ν grid
+        (shape (n_sources, n_E), ≥ 0), e.g. another reactor flux model. The detector
+        response does not depend on the flux, so the copy shares the response matrices
+        already built (and builds new ones into the same cache)."""
+        flux = require_non_negative("flux", flux)
+        if flux.shape != self.source_rate.shape:
+            raise InvalidConfiguration(f"flux shape {flux.shape} must be (n_sources, n_E) = "
+                                       f"{self.source_rate.shape}")
+        new = copy.copy(self)
+        new.source_rate = flux * self.cross_section * self.free_protons * self.efficiency
+        new._osc_cache = {}
+        return new
 
     # ------------------------------------------------------------------ oscillation
     def probability(self, params: OscillationParameters, density: float | None) -> np.ndarray:

@@ -44,7 +44,8 @@ from ..validation import require_in_range, require_non_negative, require_positiv
 
 __all__ = [
     "ISOTOPES", "ENERGY_PER_FISSION", "HUBER_MUELLER_COEFFICIENTS", "VALID_RANGE",
-    "FissionFractions", "ReactorCore", "SpectrumCorrection", "TabulatedSpectrum", "isotope_spectrum", "spectrum_per_fission",
+    "FissionFractions", "FluxModel", "ReactorCore", "SpectrumCorrection", "TabulatedSpectrum",
+    "isotope_spectrum", "spectrum_per_fission",
     "mean_energy_per_fission", "JUNO_CORES", "juno_cores", "FLUX_MODELS", "reactor_spectrum",
 ]
 
@@ -228,7 +229,8 @@ def reactor_spectrum(E_nu: ArrayLike, fractions: FissionFractions | str, *,
     weights = ({fractions: 1.0} if isinstance(fractions, str)
                else {n: getattr(fractions, n) for n in ISOTOPES})
     if model == "huber-mueller":
-        return sum(w * isotope_spectrum(n, E_nu, outside=outside) for n, w in weights.items())
+        return np.sum([w * isotope_spectrum(n, E_nu, outside=outside)
+                       for n, w in weights.items()], axis=0)
     from . import summation
 
     E = require_positive("neutrino energy E_nu", E_nu)
@@ -236,8 +238,72 @@ def reactor_spectrum(E_nu: ArrayLike, fractions: FissionFractions | str, *,
     if outside == "raise" and np.any(E > top):
         raise UnphysicalParameter(f"neutrino energy {E.max() / MeV:.4g} MeV is above the "
                                   f"summation table ({top / MeV:.4g} MeV)")
-    return sum(w * summation.isotope_spectrum(n, E, variant=library, gap_model=gap_model)
-               for n, w in weights.items())
+    return np.sum([w * summation.isotope_spectrum(n, E, variant=library, gap_model=gap_model)
+                   for n, w in weights.items()], axis=0)
+
+
+@dataclass(frozen=True)
+class FluxModel:
+    """A named flux model with its options: :func:`reactor_spectrum` as a reusable object
+    (what ``flux.model`` and its options in a reactor TOML select).
+
+    Parameters
+    ----------
+    model : {"huber-mueller", "summation", "tabulated"}
+        See :func:`reactor_spectrum`.
+    library : str
+        Summation table variant (:data:`nuexp.sources.summation.VARIANTS`); used by
+        ``model="summation"`` only.
+    gap_model : str
+        Summation gap-filling model (:data:`nuexp.sources.summation.GAP_MODELS`).
+    table : TabulatedSpectrum, optional
+        Exactly when ``model="tabulated"``.
+
+    Examples
+    --------
+    >>> from hepunits import MeV
+    >>> from nuexp.sources.reactor import FissionFractions, FluxModel
+    >>> fr = FissionFractions.preset("juno")
+    >>> ratio = FluxModel("summation")(4.0 * MeV, fr) / FluxModel()(4.0 * MeV, fr)
+    >>> 0.7 < float(ratio) < 1.1
+    True
+    """
+
+    model: str = "huber-mueller"
+    library: str = "endfb-viii.0"
+    gap_model: str = "calibrated"
+    table: TabulatedSpectrum | None = None
+
+    def __post_init__(self) -> None:
+        from . import summation
+
+        if self.model not in FLUX_MODELS:
+            raise UnknownName(f"flux model {self.model!r}: choose one of "
+                              f"{', '.join(FLUX_MODELS)}")
+        if (self.model == "tabulated") != (self.table is not None):
+            raise UnknownName(f"flux model {self.model!r} with table={self.table!r}: a "
+                              "TabulatedSpectrum is needed exactly for model='tabulated'")
+        if self.library not in summation.VARIANTS:
+            raise UnknownName(f"summation library {self.library!r}: choose one of "
+                              f"{', '.join(summation.VARIANTS)}")
+        if self.gap_model not in summation.GAP_MODELS:
+            raise UnknownName(f"gap model {self.gap_model!r}: choose one of "
+                              f"{', '.join(summation.GAP_MODELS)}")
+
+    @property
+    def label(self) -> str:
+        """Short description, e.g. ``"summation (endfb-viii.0, calibrated gap model)"``."""
+        if self.model == "summation":
+            return f"summation ({self.library}, {self.gap_model} gap model)"
+        if self.table is not None:
+            return f"tabulated ({self.table.label})"
+        return self.model
+
+    def __call__(self, E_nu: ArrayLike, fractions: FissionFractions | str, *,
+                 outside: str = "raise") -> np.ndarray:
+        """ν̄e per fission per unit energy (1/hepunits energy); see :func:`reactor_spectrum`."""
+        return reactor_spectrum(E_nu, fractions, model=self.model, library=self.library,
+                                table=self.table, gap_model=self.gap_model, outside=outside)
 
 
 @dataclass(frozen=True)
@@ -254,10 +320,11 @@ class ReactorCore:
         Distance to the detector (hepunits length, > 0).
     fractions : FissionFractions
         Fuel composition.
-    spectrum : TabulatedSpectrum, optional
-        A measured ν̄e spectrum per fission (e.g. the Daya Bay unfolded spectrum) used
-        instead of the Huber–Mueller fits; the fuel composition still sets the energy per
-        fission.
+    spectrum : TabulatedSpectrum or FluxModel, optional
+        The ν̄e spectrum per fission: a measured one (e.g. the Daya Bay unfolded spectrum)
+        or a named flux model (e.g. ``FluxModel("summation")``) instead of the
+        Huber–Mueller fits (the default, ``None``); the fuel composition still sets the
+        energy per fission.
     uptime : float
         Fraction of the time at ``thermal_power`` (in [0, 1]; 1 = always on).
     energy_per_fission : float, optional
@@ -274,7 +341,7 @@ class ReactorCore:
     thermal_power: float
     baseline: float
     fractions: FissionFractions
-    spectrum: TabulatedSpectrum | None = None
+    spectrum: TabulatedSpectrum | FluxModel | None = None
     uptime: float = 1.0
     energy_per_fission: float | None = None
     burnup: tuple[tuple[float, FissionFractions], ...] = ()
@@ -312,11 +379,15 @@ class ReactorCore:
         """Emitted ν̄e per unit time per unit energy (isotropic), time-averaged: the uptime
         multiplies, the burn-up states are averaged with their fission rates, and the
         relative corrections (spent fuel, non-equilibrium) multiply by (1 + Σ δ(E))."""
-        out = 0.0
+        out: np.ndarray = np.zeros(np.shape(E_nu))
         for weight, fr in self._fuel_states():
             fissions = weight * self.thermal_power / self._energy_per_fission(fr)
-            per_fission = (self.spectrum(E_nu, outside=outside) if self.spectrum is not None
-                           else spectrum_per_fission(E_nu, fr, outside=outside))
+            if self.spectrum is None:
+                per_fission = spectrum_per_fission(E_nu, fr, outside=outside)
+            elif isinstance(self.spectrum, FluxModel):
+                per_fission = self.spectrum(E_nu, fr, outside=outside)
+            else:
+                per_fission = self.spectrum(E_nu, outside=outside)
             out = out + fissions * per_fission
         if self.corrections:
             out = out * (1.0 + sum(c(E_nu) for c in self.corrections))

@@ -17,8 +17,8 @@ Facilities (:data:`FACILITIES`):
 * ``SNS`` — Spallation Neutron Source, Oak Ridge, as in the first COHERENT CsI[Na]
   observation (Akimov et al., Science 357 (2017) 1123): 1 GeV protons, 1.4 MW nominal
   power, 60 Hz, 0.08 ν per proton per flavour. The 2017 data set corresponds to
-  1.76 × 10²³ protons on target over 308.1 live days (a mean 1.0 MW), see
-  :data:`COHERENT_2017_POT`.
+  1.76 × 10²³ protons on target (7.48 GWh, i.e. a mean 0.955 GeV per proton) over
+  308.1 live days (a mean 1.01 MW), see :data:`COHERENT_2017_POT`.
 
 * ``J-PARC MLF`` — Materials and Life Science Experimental Facility: 3 GeV, 1 MW,
   25 Hz, mercury target, two Gaussian bunches of σ = 40 ns 600 ns apart (JSNS2 2025,

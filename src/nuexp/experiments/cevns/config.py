@@ -8,7 +8,8 @@ and in :mod:`nuexp.experiments.cevns.model`. Every block refuses unknown keys.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
 import numpy as np
 from hepunits import GeV, MeV, fermi, keV, kg, kW, m, microsecond, ns
@@ -23,23 +24,37 @@ from ...detector.quenching import (
     Quenching,
     TabulatedQuenching,
 )
-from ...exceptions import NuexpError
+from ...detector.xenon import XenonS2Response
+from ...exceptions import InvalidConfiguration, NuexpError
 from ...interactions.cevns import SIN2_THETA_W, CevnsPhysics
 from ...sources.reactor import FissionFractions
 from ...sources.spallation import flux_per_flavour
 from ...targets.compound import Compound
+from ...targets.isotopes import Isotope
 from ...targets.isotopic_composition import ElementTarget
 
 __all__ = ["SourceBlock", "ExposureBlock", "TargetBlock",
            "InteractionBlock", "QuenchingBlock", "ResolutionBlock", "CoincidenceBlock",
            "XenonBlock", "BinsBlock", "ResponseBlock", "EfficiencyBlock", "TimingBlock",
            "BackgroundComponent", "StatisticsBlock", "ReachBlock",
-           "CevnsConfig"]
+           "CevnsConfig", "need"]
 
 _FLAVOURS = ("e", "mu", "tau")
+_T = TypeVar("_T")
 
 
-def _check(build, label: str):
+def need(value: _T | None, name: str) -> _T:
+    """``value``, or :class:`~nuexp.exceptions.InvalidConfiguration` naming the missing key.
+
+    The validators make optional keys present where they are used; this states it for the
+    type checker and guards direct construction without validation.
+    """
+    if value is None:
+        raise InvalidConfiguration(f"{name}: missing (required by the rest of the configuration)")
+    return value
+
+
+def _check(build: Callable[[], _T], label: str) -> _T:
     """Run a library constructor inside a validator so pydantic names the field."""
     try:
         return build()
@@ -97,9 +112,9 @@ class SourceBlock(StrictModel):
             raise ValueError(f"a {self.kind} source needs {missing}")
         if extra:
             raise ValueError(f"{extra} do not apply to a {self.kind} source")
-        if self.fission_fractions is not None:
-            _check(lambda: FissionFractions.from_mapping(self.fission_fractions),
-                   "fission_fractions")
+        fractions = self.fission_fractions
+        if fractions is not None:
+            _check(lambda: FissionFractions.from_mapping(fractions), "fission_fractions")
         return self
 
     @property
@@ -120,8 +135,11 @@ class SourceBlock(StrictModel):
 
     def flux(self) -> float:
         """Stopped pion: flux per flavour (hepunits 1/(area·time))."""
-        return float(flux_per_flavour(self.beam_power_kw * kW, self.proton_energy_gev * GeV,
-                                      self.nu_per_proton_per_flavour, self.distance_m * m))
+        return float(flux_per_flavour(need(self.beam_power_kw, "source.beam_power_kw") * kW,
+                                      need(self.proton_energy_gev, "source.proton_energy_gev") * GeV,
+                                      need(self.nu_per_proton_per_flavour,
+                                           "source.nu_per_proton_per_flavour"),
+                                      self.distance_m * m))
 
 
 class ExposureBlock(StrictModel):
@@ -146,10 +164,11 @@ class TargetBlock(StrictModel):
         self.nuclei_per_kg()
         return self
 
-    def nuclei_per_kg(self) -> dict:
+    def nuclei_per_kg(self) -> dict[Isotope, float]:
         """{Isotope: nuclei per kg} (hepunits-free counts)."""
-        if self.composition is not None:
-            return _check(lambda: ElementTarget.from_fractions(self.formula, self.composition)
+        composition = self.composition
+        if composition is not None:
+            return _check(lambda: ElementTarget.from_fractions(self.formula, composition)
                           .nuclei(1 * kg), "target.composition")
         return _check(lambda: Compound(self.formula).nuclei(1 * kg), "target.formula")
 
@@ -239,14 +258,16 @@ class QuenchingBlock(StrictModel):
         if self.model == "coherent-csi-2022":
             return COHERENT_CSI_2022
         if self.model == "constant":
-            return ConstantQuenching(float(self.factor))
+            return ConstantQuenching(need(self.factor, "quenching.factor"))
         if self.model == "none":
             return ConstantQuenching(1.0)
         if self.model == "lindhard":
-            return LindhardQuenching(float(self.k), float(self.z))
+            return LindhardQuenching(need(self.k, "quenching.k"), need(self.z, "quenching.z"))
         if self.model == "polynomial":
-            return PolynomialQuenching(tuple(self.coefficients), name="polynomial")
-        return TabulatedQuenching(tuple(t * keV for t in self.recoil_kev), tuple(self.factors))
+            return PolynomialQuenching(tuple(need(self.coefficients, "quenching.coefficients")),
+                                       name="polynomial")
+        return TabulatedQuenching(tuple(t * keV for t in need(self.recoil_kev, "quenching.recoil_kev")),
+                                  tuple(need(self.factors, "quenching.factors")))
 
 
 class ResolutionBlock(StrictModel):
@@ -273,6 +294,11 @@ class XenonBlock(StrictModel):
     single_electron_width: float = Field(0.25, ge=0, le=2,
                                          description="relative width of the single-electron S2")
 
+    def build(self) -> XenonS2Response:
+        """The NEST v2 S2 response of this block."""
+        return XenonS2Response(self.drift_field_v_per_cm, self.extraction_efficiency,
+                               self.single_electron_gain_pe, self.single_electron_width)
+
 
 class BinsBlock(StrictModel):
     """Analysis bins of the observable: explicit ``edges`` or ``low``/``high``/``width``."""
@@ -298,11 +324,13 @@ class BinsBlock(StrictModel):
         """The edges (observable units)."""
         if self.edges is not None:
             return np.asarray(self.edges, dtype=float)
-        n = round((self.high - self.low) / self.width)
-        if n < 1 or not np.isclose(self.low + n * self.width, self.high):
+        low, high = need(self.low, "bins.low"), need(self.high, "bins.high")
+        width = need(self.width, "bins.width")
+        n = round((high - low) / width)
+        if n < 1 or not np.isclose(low + n * width, high):
             raise ValueError(f"(high - low) / width must be a whole number; got "
-                             f"({self.high} - {self.low}) / {self.width}")
-        return self.low + self.width * np.arange(n + 1)
+                             f"({high} - {low}) / {width}")
+        return low + width * np.arange(n + 1)
 
 
 class ResponseBlock(StrictModel):
@@ -359,7 +387,7 @@ class ResponseBlock(StrictModel):
         """Mean quanta per unit E_ee (hepunits 1/energy) for 'pe'/'electrons'."""
         if self.w_value_ev is not None:
             return 1.0 / (self.w_value_ev * 1e-3 * keV)
-        return float(self.yield_per_kevee) / keV
+        return need(self.yield_per_kevee, "response.yield_per_kevee") / keV
 
 
 class EfficiencyBlock(StrictModel):
@@ -390,6 +418,15 @@ class EfficiencyBlock(StrictModel):
             if not low < high:
                 raise ValueError(f"efficiency interval [{low}, {high}): need low < high")
         return self
+
+    def sigmoid(self) -> tuple[float, float, float]:
+        """(a, k, x0) of the 'sigmoid' curve."""
+        return (need(self.a, "efficiency.a"), need(self.k, "efficiency.k"),
+                need(self.x0, "efficiency.x0"))
+
+    def table(self) -> tuple[list[float], list[float]]:
+        """(points, values) of the 'tabulated' curve."""
+        return need(self.points, "efficiency.points"), need(self.values, "efficiency.values")
 
 
 class TimingBlock(StrictModel):
@@ -439,7 +476,8 @@ class BackgroundComponent(StrictModel):
             raise ValueError("decay is needed by, and only by, shape 'exponential'")
         if (self.shape == "tabulated") != (self.points is not None and self.values is not None):
             raise ValueError("points and values are needed by, and only by, shape 'tabulated'")
-        if self.values is not None and (min(self.values) < 0 or len(self.values) != len(self.points)):
+        if self.values is not None and (min(self.values) < 0
+                                        or len(self.values) != len(self.points or ())):
             raise ValueError("tabulated background: one value >= 0 per point")
         return self
 

@@ -25,11 +25,10 @@ from typing import Any
 import numpy as np
 from hepunits import MeV, cm, hour, keV, s
 
-from ...detector.xenon import XenonS2Response
 from ...stats.asimov import asimov_discovery_significance
 from ...stats.counting import exposure_for_significance, significance, significance_map
 from ..analysis import Family
-from .config import CevnsConfig
+from .config import CevnsConfig, need
 from .model import CevnsModel
 from .statistics import (
     discovery_significance,
@@ -69,6 +68,7 @@ def _variant(model: CevnsModel, form_factor: str, sin2: str | float) -> CevnsMod
     inter = cfg.interaction.model_copy(update={"form_factor": form_factor, "sin2_theta_w": sin2})
     clone = copy.copy(model)
     clone.config = cfg.model_copy(update={"interaction": inter})
+    clone.interaction = inter
     clone._ff_cache, clone._terms_cache = {}, {}
     clone.__dict__.pop("_g_at_sin2_zero", None)
     return clone
@@ -98,9 +98,7 @@ def _threshold_nr(model: CevnsModel) -> float | None:
     if resp.observable == "recoil":
         return low * keV
     if resp.observable == "xenon-s2":
-        x = resp.xenon
-        mean = XenonS2Response(x.drift_field_v_per_cm, x.extraction_efficiency,
-                               x.single_electron_gain_pe, x.single_electron_width).mean_s2(t)
+        mean = need(resp.xenon, "response.xenon").build().mean_s2(t)
     else:
         eee = resp.quenching.build().electron_equivalent(t)
         mean = eee * resp.quanta_per_energy() if resp.observable in ("pe", "electrons") \

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from hepunits import GW, MeV, day, fermi, keV, m
@@ -47,7 +48,6 @@ from ...detector.efficiency import (
 )
 from ...detector.photoelectrons import poisson_matrix
 from ...detector.quenching import Quenching
-from ...detector.xenon import XenonS2Response
 from ...exceptions import InvalidConfiguration
 from ...interactions import electron_scattering
 from ...interactions.cevns import (
@@ -61,12 +61,15 @@ from ...interactions.cevns import (
 )
 from ...interactions.form_factors import form_factor_of_radius, momentum_transfer
 from ...sources import reactor_low_energy as rle
+from ...sources.pulse_timing import ARRIVAL_GROUPS, ProtonPulse, arrival_fractions
 from ...sources.reactor import FissionFractions
-from ...sources.spallation import stopped_pion_spectra, timing_pdf
+from ...sources.spallation import stopped_pion_spectra
 from ...sources.spectrum import NeutrinoSpectrum
-from .config import CevnsConfig
+from ...targets.isotopes import Isotope
+from .config import BackgroundComponent, CevnsConfig, InteractionBlock, need
 
-__all__ = ["CevnsModel", "interval_weights", "trapezoid_weights"]
+__all__ = ["CevnsModel", "RecoilModel", "interval_weights", "stopped_pion_fluences",
+           "trapezoid_weights"]
 
 
 def trapezoid_weights(x: np.ndarray) -> np.ndarray:
@@ -96,9 +99,40 @@ def interval_weights(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return w
 
 
-@dataclass(frozen=True)
+def stopped_pion_fluences(protons_on_target: float, nu_per_proton_per_flavour: float,
+                          distance: float) -> dict[str, NeutrinoSpectrum]:
+    """Fluence spectra of the prompt νμ, νe and ν̄μ of a stopped-pion exposure.
+
+    Each flavour carries POT · yield / (4π L²) neutrinos per area, with the μDAR spectra
+    of :func:`nuexp.sources.spallation.stopped_pion_spectra`.
+
+    Parameters
+    ----------
+    protons_on_target : float
+        Protons on target, > 0.
+    nu_per_proton_per_flavour : float
+        Neutrinos per proton per flavour, > 0.
+    distance : float
+        Source–detector distance (hepunits length), > 0.
+
+    Returns
+    -------
+    dict
+        {``numu``, ``nue``, ``numubar``: NeutrinoSpectrum (1/area per energy)}.
+    """
+    for name, value in (("protons_on_target", protons_on_target),
+                        ("nu_per_proton_per_flavour", nu_per_proton_per_flavour),
+                        ("distance", distance)):
+        if not (np.isfinite(value) and value > 0):
+            raise InvalidConfiguration(f"{name} = {value}: must be finite and > 0")
+    fluence = protons_on_target * nu_per_proton_per_flavour / (4 * np.pi * distance**2)
+    return {f: s.scaled(fluence) for f, s in stopped_pion_spectra().items()}
+
+
+@dataclass
 class _Nucleus:
-    """One isotope of the target with what the fast path needs."""
+    """One isotope of the target with what the fast path needs (a
+    :class:`~nuexp.interactions.cevns.Nucleus`; ``str()`` is the isotope name)."""
 
     name: str
     Z: int
@@ -107,8 +141,177 @@ class _Nucleus:
     nuclear_mass: float
     count: float
 
+    def __str__(self) -> str:
+        return self.name
 
-class CevnsModel:
+
+class RecoilModel:
+    """CEvNS recoil spectra dN/dT of one target in given neutrino fluences.
+
+    The physics part of the family model, shared by :class:`CevnsModel` (which adds the
+    detector response, timing and backgrounds of a configuration) and by the COHERENT
+    data presets (which apply the response of a data release). Computed once: the
+    spectrum-folded kinematic kernels of every (component, isotope) on the recoil grid;
+    per call: the form factors of the requested radii (cached) and the effective charge.
+
+    Parameters
+    ----------
+    fluences : mapping
+        {component: NeutrinoSpectrum} time-integrated fluence (1/area per energy), e.g.
+        from :func:`stopped_pion_fluences`; component names as
+        :func:`nuexp.interactions.cevns.flavour_of` understands them.
+    nuclei_per_kg : mapping
+        {Isotope: nuclei per kg} of the target (e.g. ``TargetBlock.nuclei_per_kg()``).
+    mass_kg : float
+        Target mass [kg].
+    interaction : InteractionBlock
+        Form factor, sin²θ_W, NSI, μ_ν, Z′ and the recoil grid.
+
+    Attributes
+    ----------
+    recoil : ndarray
+        Recoil grid (hepunits energy), shape (nT,).
+    weights : ndarray
+        Trapezoid weights of the grid, shape (nT,).
+    components : tuple of str
+        Neutrino components (the keys of ``fluences``).
+    """
+
+    def __init__(self, fluences: Mapping[str, NeutrinoSpectrum],
+                 nuclei_per_kg: Mapping[Isotope, float], mass_kg: float,
+                 interaction: InteractionBlock) -> None:
+        self.interaction = interaction
+        self.recoil = interaction.grid()
+        self.weights = trapezoid_weights(self.recoil)
+        self.fluences = dict(fluences)
+        self.components = tuple(self.fluences)
+        self.flavours = tuple(flavour_of(c) for c in self.components)
+        self.nuclei = [_Nucleus(str(iso), iso.Z, iso.N, iso.A, iso.nuclear_mass, n * mass_kg)
+                       for iso, n in nuclei_per_kg.items()]
+        self._kernels()
+        self._ff_cache: dict[tuple[float | None, float | None],
+                             tuple[np.ndarray, np.ndarray]] = {}
+
+    def _kernels(self) -> None:
+        t = self.recoil
+        nc, ni = len(self.components), len(self.nuclei)
+        self.k_weak = np.zeros((nc, ni, t.size))
+        self.k_mag = np.zeros((nc, ni, t.size))
+        for i, nuc in enumerate(self.nuclei):
+            pre = weak_prefactor(nuc) * nuc.count * 4.0  # Q = −2[...]: Q² = 4 [...]²
+            for c, comp in enumerate(self.components):
+                kw, km = folded_kernels(t, self.fluences[comp], nuc.nuclear_mass)
+                self.k_weak[c, i] = pre * kw
+                self.k_mag[c, i] = MAGNETIC_PREFACTOR * nuc.count * nuc.Z**2 * km
+        self._z = np.array([n.Z for n in self.nuclei], dtype=float)
+        self._n = np.array([n.N for n in self.nuclei], dtype=float)
+        # Z′ propagator without its mass: q² = 2 M T per isotope
+        self._q2 = np.array([2.0 * n.nuclear_mass * t for n in self.nuclei])
+
+    def _form_factors(self, rp: float | None, rn: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """F_p, F_n of every isotope on the grid, shape (ni, nT) each (cached by radii).
+
+        ``rp``, ``rn``: one radius [fm] for every isotope, or ``None`` for the configured ones.
+        """
+        key = (rp, rn)
+        hit = self._ff_cache.get(key)
+        if hit is not None:
+            return hit
+        phys = self.interaction.physics()
+        name = phys.form_factor
+        fp = np.ones((len(self.nuclei), self.recoil.size))
+        fn = np.ones_like(fp)
+        if name != "none":
+            for i, nuc in enumerate(self.nuclei):
+                q = momentum_transfer(self.recoil, nuc.nuclear_mass)
+                conf_p, conf_n = phys.radii(nuc)
+                r_p = conf_p if rp is None else rp * fermi
+                r_n = conf_n if rn is None else rn * fermi
+                fp[i] = form_factor_of_radius(name, q, r_p)
+                fn[i] = fp[i] if r_n == r_p else form_factor_of_radius(name, q, r_n)
+        if len(self._ff_cache) > 256:
+            self._ff_cache.clear()
+        self._ff_cache[key] = (fp, fn)
+        return fp, fn
+
+    def couplings(self, sin2_theta_w: float | None = None,
+                  nsi_uv: Mapping[str, float] | None = None,
+                  nsi_dv: Mapping[str, float] | None = None) -> np.ndarray:
+        """(a_p, a_n) per component, shape (nc, 2)."""
+        inter = self.interaction
+        s2 = inter.sin2_value() if sin2_theta_w is None else float(sin2_theta_w)
+        if not 0.0 < s2 < 1.0:
+            raise InvalidConfiguration(f"sin2_theta_w = {s2}: must be in (0, 1)")
+        uv = inter.nsi_uv if nsi_uv is None else nsi_uv
+        dv = inter.nsi_dv if nsi_dv is None else nsi_dv
+        out = self._g_at_sin2_zero.copy()
+        out[:, 0] -= 2.0 * s2
+        for c, fl in enumerate(self.flavours):
+            eu, ed = float(uv.get(fl, 0.0)), float(dv.get(fl, 0.0))
+            out[c, 0] += 2 * eu + ed
+            out[c, 1] += eu + 2 * ed
+        return out
+
+    @cached_property
+    def _g_at_sin2_zero(self) -> np.ndarray:
+        """(g_p + 2 sin²θ_W, g_n) per component: g_p is linear in sin²θ_W with slope −2."""
+        rad = self.interaction.radiative_corrections
+        out = np.empty((len(self.components), 2))
+        for c, fl in enumerate(self.flavours):
+            gp, gn = nucleon_couplings(SIN2_THETA_W_LOW_ENERGY, fl, rad)
+            out[c] = gp + 2.0 * SIN2_THETA_W_LOW_ENERGY, gn
+        return out
+
+    def recoil_spectrum(self, **params: Any) -> np.ndarray:
+        """dN/dT per component (before response), shape (nc, nT), events per energy.
+
+        Keyword parameters (defaults: the interaction block's): ``sin2_theta_w``,
+        ``neutron_radius_fm`` / ``proton_radius_fm`` (one radius for every nucleus),
+        ``nsi_uv`` / ``nsi_dv`` (``{"e": ..., "mu": ...}``), ``magnetic_moment_mub``,
+        ``mediator_mass_mev``, ``mediator_coupling``, ``flux_norm``.
+        """
+        inter = self.interaction
+        fp, fn = self._form_factors(params.get("proton_radius_fm"), params.get("neutron_radius_fm"))
+        a = self.couplings(params.get("sin2_theta_w"), params.get("nsi_uv"), params.get("nsi_dv"))
+        zf, nf = self._z[:, None] * fp, self._n[:, None] * fn          # (ni, nT)
+        q = a[:, 0, None, None] * zf[None] + a[:, 1, None, None] * nf[None]   # (nc, ni, nT)
+        g = params.get("mediator_coupling", inter.mediator_coupling)
+        if g:
+            mass = params.get("mediator_mass_mev", inter.mediator_mass_mev) * MeV
+            prop = 3.0 / (np.sqrt(2.0) * FERMI_CONSTANT * (self._q2 + mass**2))
+            q = q + (g * g * prop * (zf + nf))[None]
+        rate = np.einsum("cit,cit->ct", self.k_weak, q * q)
+        mu = params.get("magnetic_moment_mub", inter.magnetic_moment_mub)
+        if mu:
+            rate = rate + mu * mu * np.einsum("cit,it->ct", self.k_mag, fp * fp)
+        return params.get("flux_norm", 1.0) * rate
+
+    def total_events(self, **params: Any) -> float:
+        """CEvNS events over all recoils and all times (no response, no threshold)."""
+        return float(self.recoil_spectrum(**params).sum(axis=0) @ self.weights)
+
+    def events_by_component(self, **params: Any) -> dict[str, float]:
+        """All-recoil CEvNS events per component."""
+        rate = self.recoil_spectrum(**params)
+        return {c: float(rate[i] @ self.weights) for i, c in enumerate(self.components)}
+
+    def default_radii_fm(self) -> dict[str, tuple[float, float]]:
+        """(R_p, R_n) in fm of each isotope as configured."""
+        phys = self.interaction.physics()
+        out = {}
+        for nuc in self.nuclei:
+            rp, rn = phys.radii(nuc) if phys.form_factor != "none" else (0.0, 0.0)
+            out[nuc.name] = (rp / fermi, rn / fermi)
+        return out
+
+    def mean_neutron_radius_fm(self) -> float:
+        """Count-weighted mean configured R_n (the fit's common R_n starts here)."""
+        radii = self.default_radii_fm()
+        w = np.array([n.count * n.N for n in self.nuclei])
+        return float(np.sum(w * np.array([radii[n.name][1] for n in self.nuclei])) / w.sum())
+
+
+class CevnsModel(RecoilModel):
     """Predicted CEvNS and background counts of one configuration (see module docstring).
 
     Parameters
@@ -130,19 +333,12 @@ class CevnsModel:
 
     def __init__(self, config: CevnsConfig) -> None:
         self.config = cfg = config
-        self.recoil = cfg.interaction.grid()
-        self.weights = trapezoid_weights(self.recoil)
+        super().__init__(self._fluences(), cfg.target.nuclei_per_kg(), cfg.target.mass_kg,
+                         cfg.interaction)
         self.edges = cfg.response.bins.values()
-        self.fluences = self._fluences()
-        self.components = tuple(self.fluences)
-        self.flavours = tuple(flavour_of(c) for c in self.components)
-        self.nuclei = [_Nucleus(str(iso), iso.Z, iso.N, iso.A, iso.nuclear_mass, n * cfg.target.mass_kg)
-                       for iso, n in cfg.target.nuclei_per_kg().items()]
-        self._kernels()
         self.time_edges, self.time_fractions = self._timing()
         self._responses: dict[str, np.ndarray] = {}
-        self._ff_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self._terms_cache: dict[tuple, np.ndarray] = {}
+        self._terms_cache: dict[tuple[float | None, float | None, float], np.ndarray] = {}
         self.background_templates = {name: self._background(b)
                                      for name, b in cfg.backgrounds.items()}
         if cfg.interaction.electron_scattering:
@@ -153,15 +349,15 @@ class CevnsModel:
         cfg, src = self.config, self.config.source
         live = cfg.exposure.live_days * day
         if src.kind == "stopped-pion":
+            yield_ = need(src.nu_per_proton_per_flavour, "source.nu_per_proton_per_flavour")
             if cfg.exposure.protons_on_target is not None:
-                fluence = (cfg.exposure.protons_on_target * src.nu_per_proton_per_flavour
-                           / (4 * np.pi * (src.distance_m * m) ** 2))
-            else:
-                fluence = src.flux() * live
-            return {f: s.scaled(fluence) for f, s in stopped_pion_spectra().items()}
-        fractions = FissionFractions.from_mapping(src.fission_fractions)
-        spectrum = rle.reactor_flux_spectrum(src.thermal_power_gw * GW, src.distance_m * m,
-                                             fractions, **src.join)
+                return stopped_pion_fluences(cfg.exposure.protons_on_target, yield_,
+                                             src.distance_m * m)
+            return {f: s.scaled(src.flux() * live) for f, s in stopped_pion_spectra().items()}
+        fractions = FissionFractions.from_mapping(need(src.fission_fractions,
+                                                       "source.fission_fractions"))
+        power = need(src.thermal_power_gw, "source.thermal_power_gw") * GW
+        spectrum = rle.reactor_flux_spectrum(power, src.distance_m * m, fractions, **src.join)
         return {"nuebar": spectrum.scaled(live)}
 
     @cached_property
@@ -174,35 +370,17 @@ class CevnsModel:
         # the mean flux of the exposure (protons on target or reactor): fluence / live time
         return self.fluences[self.components[0]].total() / (self.config.exposure.live_days * day)
 
-    def _kernels(self) -> None:
-        t = self.recoil
-        nc, ni = len(self.components), len(self.nuclei)
-        self.k_weak = np.zeros((nc, ni, t.size))
-        self.k_mag = np.zeros((nc, ni, t.size))
-        for i, nuc in enumerate(self.nuclei):
-            pre = weak_prefactor(nuc) * nuc.count * 4.0  # Q = −2[...]: Q² = 4 [...]²
-            for c, comp in enumerate(self.components):
-                kw, km = folded_kernels(t, self.fluences[comp], nuc.nuclear_mass)
-                self.k_weak[c, i] = pre * kw
-                self.k_mag[c, i] = MAGNETIC_PREFACTOR * nuc.count * nuc.Z**2 * km
-        self._z = np.array([n.Z for n in self.nuclei], dtype=float)
-        self._n = np.array([n.N for n in self.nuclei], dtype=float)
-        # Z′ propagator without its mass: q² = 2 M T per isotope
-        self._q2 = np.array([2.0 * n.nuclear_mass * t for n in self.nuclei])
-
     def _timing(self) -> tuple[np.ndarray, np.ndarray]:
+        """Time-bin edges and the exact fraction of each component's arrivals per bin
+        (pulse ⊗ π and μ lifetimes, :func:`nuexp.sources.pulse_timing.arrival_fractions`)."""
         cfg = self.config
         nc = len(self.components)
         if cfg.timing is None:
             return np.array([0.0, np.inf]), np.ones((nc, 1))
         edges = cfg.timing.edges()
-        sigma, centre = cfg.source.pulse_sigma, cfg.source.pulse_centre
-        fine = np.linspace(min(edges[0], centre - 6 * sigma), edges[-1], 20001)
-        frac = np.zeros((nc, edges.size - 1))
-        for c, comp in enumerate(self.components):
-            pdf = timing_pdf(comp, fine, sigma, centre)
-            cdf = np.concatenate([[0.0], np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(fine))])
-            frac[c] = np.diff(np.interp(edges, fine, cdf))
+        pulse = ProtonPulse(cfg.source.pulse_centre, cfg.source.pulse_sigma)
+        frac = np.array([arrival_fractions(ARRIVAL_GROUPS[comp], edges, pulse)
+                         for comp in self.components])
         return edges, frac
 
     # ---- response -------------------------------------------------------------------
@@ -211,9 +389,9 @@ class CevnsModel:
         eff = self.config.efficiency
         out = np.ones_like(x, dtype=float)
         if eff.curve == "sigmoid":
-            out = sigmoid_efficiency(x, eff.a, eff.k, eff.x0)
+            out = sigmoid_efficiency(x, *eff.sigmoid())
         elif eff.curve == "tabulated":
-            out = tabulated_efficiency(x, eff.points, eff.values)
+            out = tabulated_efficiency(x, *eff.table())
         for f in eff.factors.values():
             out = out * f
         if eff.intervals:
@@ -258,7 +436,8 @@ class CevnsModel:
             # the efficiency is a function of the measured energy: each bin is split into
             # _SUB sub-bins, each weighted by the efficiency at its centre
             e = energy_ee / keV
-            sig = np.sqrt(resp.resolution.sigma0_kev**2 + resp.resolution.stochastic_kev * e)
+            res = need(resp.resolution, "response.resolution")
+            sig = np.sqrt(res.sigma0_kev**2 + res.stochastic_kev * e)
             sig = np.maximum(sig, 1e-9)
             frac = np.linspace(0.0, 1.0, _SUB + 1)
             fine = (edges[:-1, None] + np.diff(edges)[:, None] * frac[None, :-1]).ravel()
@@ -270,9 +449,10 @@ class CevnsModel:
         if resp.observable == "recoil":
             return self._deterministic(grid, energy_ee / keV)
         # xenon-s2
-        x = resp.xenon
-        s2 = XenonS2Response(x.drift_field_v_per_cm, x.extraction_efficiency,
-                             x.single_electron_gain_pe, x.single_electron_width)
+        s2 = need(resp.xenon, "response.xenon").build()
+        if recoil_for_xenon is None:
+            raise InvalidConfiguration("response_matrix: the 'xenon-s2' observable needs "
+                                       "recoil_for_xenon (the nuclear recoil energies)")
         t = recoil_for_xenon
         if resp.statistics == "mean":
             return self._deterministic(grid, s2.mean_s2(t))
@@ -336,16 +516,18 @@ class CevnsModel:
         return nominal + abs(quenching) * (shifted - nominal)
 
     # ---- backgrounds ------------------------------------------------------------------
-    def _background(self, b) -> np.ndarray:
+    def _background(self, b: BackgroundComponent) -> np.ndarray:
         edges = self.edges
         centres = 0.5 * (edges[1:] + edges[:-1])
         widths = np.diff(edges)
         if b.shape == "flat":
             shape = widths.copy()
         elif b.shape == "exponential":
-            shape = np.exp(-centres / b.decay) * widths
+            shape = np.exp(-centres / need(b.decay, f"backgrounds.{b.label}.decay")) * widths
         else:
-            shape = np.interp(centres, b.points, b.values, left=0.0, right=0.0) * widths
+            shape = np.interp(centres, need(b.points, f"backgrounds.{b.label}.points"),
+                              need(b.values, f"backgrounds.{b.label}.values"),
+                              left=0.0, right=0.0) * widths
         if shape.sum() <= 0:
             raise InvalidConfiguration(f"background {b.label!r}: its shape is zero in every bin")
         shape = shape / shape.sum()
@@ -366,10 +548,10 @@ class CevnsModel:
         if resp.observable in ("pe", "electrons"):
             emax = (top + 10 * np.sqrt(top) + 10) / resp.quanta_per_energy()
         else:
-            emax = (top + 10 * resp.resolution.sigma0_kev + 10) * keV
+            emax = (top + 10 * need(resp.resolution, "response.resolution").sigma0_kev + 10) * keV
         te = np.linspace(0.0, emax, 2001)
         electrons = sum(n.count * n.Z for n in self.nuclei)
-        sin2 = self.config.interaction.sin2_value()
+        sin2 = self.interaction.sin2_value()
         rmat = self.response_matrix(te, te)
         out = np.zeros((self.edges.size - 1, self.time_edges.size - 1))
         for c, comp in enumerate(self.components):
@@ -379,75 +561,7 @@ class CevnsModel:
         return out
 
     # ---- prediction -------------------------------------------------------------------
-    def _form_factors(self, rp: float | None, rn: float | None) -> tuple[np.ndarray, np.ndarray]:
-        """F_p, F_n of every isotope on the grid, shape (ni, nT) each (cached by radii)."""
-        key = (rp, rn)
-        hit = self._ff_cache.get(key)
-        if hit is not None:
-            return hit
-        phys = self.config.interaction.physics()
-        name = phys.form_factor
-        fp = np.ones((len(self.nuclei), self.recoil.size))
-        fn = np.ones_like(fp)
-        if name != "none":
-            for i, nuc in enumerate(self.nuclei):
-                q = momentum_transfer(self.recoil, nuc.nuclear_mass)
-                conf_p, conf_n = phys.radii(_IsoView(nuc))
-                r_p = conf_p if rp is None else rp * fermi
-                r_n = conf_n if rn is None else rn * fermi
-                fp[i] = form_factor_of_radius(name, q, r_p)
-                fn[i] = fp[i] if r_n == r_p else form_factor_of_radius(name, q, r_n)
-        if len(self._ff_cache) > 256:
-            self._ff_cache.clear()
-        self._ff_cache[key] = (fp, fn)
-        return fp, fn
-
-    def couplings(self, sin2_theta_w: float | None = None, nsi_uv: Mapping | None = None,
-                  nsi_dv: Mapping | None = None) -> np.ndarray:
-        """(a_p, a_n) per component, shape (nc, 2)."""
-        inter = self.config.interaction
-        s2 = inter.sin2_value() if sin2_theta_w is None else float(sin2_theta_w)
-        if not 0.0 < s2 < 1.0:
-            raise InvalidConfiguration(f"sin2_theta_w = {s2}: must be in (0, 1)")
-        uv = inter.nsi_uv if nsi_uv is None else nsi_uv
-        dv = inter.nsi_dv if nsi_dv is None else nsi_dv
-        out = self._g_at_sin2_zero.copy()
-        out[:, 0] -= 2.0 * s2
-        for c, fl in enumerate(self.flavours):
-            eu, ed = float(uv.get(fl, 0.0)), float(dv.get(fl, 0.0))
-            out[c, 0] += 2 * eu + ed
-            out[c, 1] += eu + 2 * ed
-        return out
-
-    @cached_property
-    def _g_at_sin2_zero(self) -> np.ndarray:
-        """(g_p + 2 sin²θ_W, g_n) per component: g_p is linear in sin²θ_W with slope −2."""
-        rad = self.config.interaction.radiative_corrections
-        out = np.empty((len(self.components), 2))
-        for c, fl in enumerate(self.flavours):
-            gp, gn = nucleon_couplings(SIN2_THETA_W_LOW_ENERGY, fl, rad)
-            out[c] = gp + 2.0 * SIN2_THETA_W_LOW_ENERGY, gn
-        return out
-
-    def recoil_spectrum(self, **params) -> np.ndarray:
-        """dN/dT per component (before response), shape (nc, nT), events per energy."""
-        inter = self.config.interaction
-        fp, fn = self._form_factors(params.get("proton_radius_fm"), params.get("neutron_radius_fm"))
-        a = self.couplings(params.get("sin2_theta_w"), params.get("nsi_uv"), params.get("nsi_dv"))
-        zf, nf = self._z[:, None] * fp, self._n[:, None] * fn          # (ni, nT)
-        q = a[:, 0, None, None] * zf[None] + a[:, 1, None, None] * nf[None]   # (nc, ni, nT)
-        g = params.get("mediator_coupling", inter.mediator_coupling)
-        if g:
-            mass = params.get("mediator_mass_mev", inter.mediator_mass_mev) * MeV
-            prop = 3.0 / (np.sqrt(2.0) * FERMI_CONSTANT * (self._q2 + mass**2))
-            q = q + (g * g * prop * (zf + nf))[None]
-        rate = np.einsum("cit,cit->ct", self.k_weak, q * q)
-        mu = params.get("magnetic_moment_mub", inter.magnetic_moment_mub)
-        if mu:
-            rate = rate + mu * mu * np.einsum("cit,it->ct", self.k_mag, fp * fp)
-        return params.get("flux_norm", 1.0) * rate
-
-    def predict(self, **params) -> np.ndarray:
+    def predict(self, **params: Any) -> np.ndarray:
         """Expected CEvNS counts in (observable bin, time bin), shape (nb, nt).
 
         Keyword parameters are listed in the module docstring; unknown names are refused.
@@ -459,7 +573,7 @@ class CevnsModel:
         if unknown:
             raise InvalidConfiguration(f"predict: unknown parameter(s) {sorted(unknown)}; "
                                        f"known: {sorted(_PARAMETERS)}")
-        inter = self.config.interaction
+        inter = self.interaction
         q = float(params.get("quenching", 0.0))
         norm = params.get("flux_norm", 1.0) * params.get("efficiency_norm", 1.0)
         if not params.get("mediator_coupling", inter.mediator_coupling) and \
@@ -500,22 +614,13 @@ class CevnsModel:
         norms = norms or {}
         return {k: v * float(norms.get(k, 1.0)) for k, v in self.background_templates.items()}
 
-    def total_events(self, **params) -> float:
-        """CEvNS events over all recoils and all times (no response, no threshold)."""
-        return float(self.recoil_spectrum(**params).sum(axis=0) @ self.weights)
-
-    def events_by_component(self, **params) -> dict[str, float]:
-        """All-recoil CEvNS events per component."""
-        rate = self.recoil_spectrum(**params)
-        return {c: float(rate[i] @ self.weights) for i, c in enumerate(self.components)}
-
-    def signal_by_component(self, **params) -> dict[str, float]:
+    def signal_by_component(self, **params: Any) -> dict[str, float]:
         """Selected CEvNS events (all analysis bins and time bins) per component."""
         rate = self.recoil_spectrum(**params) @ self._response_at(float(params.get("quenching", 0.0)))
         sel = rate * self.time_fractions.sum(axis=1)[:, None]
         return {c: float(sel[i].sum()) for i, c in enumerate(self.components)}
 
-    def coupling_terms(self, **params) -> np.ndarray:
+    def coupling_terms(self, **params: Any) -> np.ndarray:
         """Coefficients of the counts as a quadratic form in the couplings.
 
         Returns T[c, k, b, t] for k = (pp, pn, nn) with counts(b, t) =
@@ -560,35 +665,6 @@ class CevnsModel:
         return (self._to_bins(np.einsum("cit,cit->ct", self.k_weak, q * q)),
                 self._to_bins(np.einsum("cit,cit->ct", self.k_weak, 2.0 * q * h[None])),
                 self._to_bins(np.einsum("cit,it->ct", self.k_weak, h * h)))
-
-    def default_radii_fm(self) -> dict[str, tuple[float, float]]:
-        """(R_p, R_n) in fm of each isotope as configured."""
-        phys = self.config.interaction.physics()
-        out = {}
-        for nuc in self.nuclei:
-            rp, rn = phys.radii(_IsoView(nuc)) if phys.form_factor != "none" else (0.0, 0.0)
-            out[nuc.name] = (rp / fermi, rn / fermi)
-        return out
-
-    def mean_neutron_radius_fm(self) -> float:
-        """Count-weighted mean configured R_n (the fit's common R_n starts here)."""
-        radii = self.default_radii_fm()
-        w = np.array([n.count * n.N for n in self.nuclei])
-        return float(np.sum(w * np.array([radii[n.name][1] for n in self.nuclei])) / w.sum())
-
-
-@dataclass(frozen=True)
-class _IsoView:
-    """Adapter so :meth:`CevnsPhysics.radii` sees a nucleus (name, A)."""
-
-    nuc: _Nucleus
-
-    @property
-    def A(self) -> int:
-        return self.nuc.A
-
-    def __str__(self) -> str:
-        return self.nuc.name
 
 
 #: Sub-bins per analysis bin of the 'energy' observable (efficiency vs measured energy).

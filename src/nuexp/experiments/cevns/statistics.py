@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -110,8 +111,8 @@ def likelihood(model: CevnsModel, free: Sequence[str] = (), data: np.ndarray | N
 
     def expected(x: np.ndarray) -> np.ndarray:
         p = dict(zip(names, x))
-        kw = {k: p[k] for k in ("flux_norm", "efficiency_norm", "quenching", "sin2_theta_w",
-                                "neutron_radius_fm") if k in p}
+        kw: dict[str, Any] = {k: p[k] for k in ("flux_norm", "efficiency_norm", "quenching",
+                                                "sin2_theta_w", "neutron_radius_fm") if k in p}
         uv = {fl: p[f"nsi_uv_{fl}"] for fl in ("e", "mu") if f"nsi_uv_{fl}" in p}
         dv = {fl: p[f"nsi_dv_{fl}"] for fl in ("e", "mu") if f"nsi_dv_{fl}" in p}
         if uv:

@@ -36,7 +36,7 @@ from ...stats.joint import JointLikelihood
 from ..analysis import Family
 from ..coherent_csi_2021.analysis import build_model as build_csi
 from ..coherent_csi_2021.model import CsiModel
-from ..coherent_data.config import ScanRange
+from ..coherent_data.config import ScanRange, published_band
 from ..coherent_data.fitting import Profile, interval, profile
 from ..coherent_lar_2020.analysis import build_model as build_lar
 from ..coherent_lar_2020.model import LarModel
@@ -146,12 +146,11 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
         lar_nominal = lar.parameters().to_dict(lar.parameters().values)
 
         def csi_nue(eu: float, ed: float) -> float:
-            physics = csi.physics({**csi_nominal, "eps_u_ee": eu, "eps_d_ee": ed})
-            return float(csi.pe_templates(physics)["nominal"]["nue"].sum())
+            values = {**csi_nominal, "eps_u_ee": eu, "eps_d_ee": ed}
+            return float(csi.pe_templates(values)["nominal"]["nue"].sum())
 
         def lar_nue(eu: float, ed: float) -> float:
-            physics = lar.physics({**lar_nominal, "eps_u_ee": eu, "eps_d_ee": ed})
-            return lar.predicted_by_flavour(physics)["nue"]
+            return lar.predicted_by_flavour({**lar_nominal, "eps_u_ee": eu, "eps_d_ee": ed})["nue"]
 
         curves = {}
         for label, count in (("CsI", csi_nue), ("LAr", lar_nue)):
@@ -197,10 +196,8 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
 
     curves = {f"{k}": (p.points, p.delta_chi2) for k, p in out.profiles.items()}
     curves["combined"] = (out.combined_points, out.combined_delta)
-    pub = ctx.published_entry("sin2_theta_w")
     fig = profile_figure(curves, r"$\sin^2\theta_W$",
-                         None if pub is None or pub.uncertainty is None
-                         else (pub.value, pub.uncertainty, "reference"))
+                         published_band(ctx.published_entry("sin2_theta_w"), "reference"))
     ctx.figure(fig, "profile_sin2_theta_w", caption="Profile likelihood of sin²θW: CsI, LAr, "
                "combined.")
     fig = nsi_figure([(out.eps_u, out.eps_d, out.maps), (out.zoom_axis, out.zoom_axis,

@@ -17,19 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from hepunits import fermi, microsecond, ns
+from hepunits import microsecond, ns
 from pydantic import Field, field_validator
 
-from ...config import ExperimentConfig, StrictModel
+from ...config import StrictModel
 from ...events.coherent_csi_2021 import load_csi_2021
 from ..analysis import Family
-from ..coherent_data.config import (
-    CevnsPhysicsBlock,
-    ScanBlock,
-    SnsExposureBlock,
-    TargetBlock,
+from ..coherent_data.config import CoherentDataConfig, published_band
+from ..coherent_data.fitting import (
+    Profile,
+    SignalFit,
+    fit_signal,
+    profile,
+    record_fit,
+    record_profile,
 )
-from ..coherent_data.fitting import Profile, SignalFit, fit_signal, profile
 from ..context import RunContext
 from .model import CsiModel, CsiSetup
 
@@ -71,35 +73,31 @@ class CsiBackgroundBlock(StrictModel):
     nin_uncertainty: float = Field(gt=0, le=2, description="relative 1σ of the NIN normalisation")
 
 
-class Config(ExperimentConfig):
-    """The ``coherent-csi-2021`` preset."""
+class Config(CoherentDataConfig):
+    """The ``coherent-csi-2021`` preset: the CEvNS family's target and interaction blocks
+    plus the release's detector response, binning and background priors."""
 
-    data_citation: str = Field(min_length=1, description="citation of the data release")
-    source: SnsExposureBlock = Field(description="SNS exposure of the data set (POT, ν per proton, pulse)")
-    target: TargetBlock = Field(description="detector material, mass and distance")
-    physics: CevnsPhysicsBlock = Field(description="CEvNS cross-section inputs (sin²θW, radii, form factor)")
-    response: CsiResponseBlock = Field(description="CsI[Na] light yield, quenching model and efficiency of the release")
+    response: CsiResponseBlock = Field(description="CsI[Na] light yield, PE resolution and "
+                                                   "time efficiency of the release")
     binning: CsiBinningBlock = Field(description="PE and time bins of the fit")
-    backgrounds: CsiBackgroundBlock = Field(description="BRN, NIN and steady-state backgrounds with their priors")
-    scans: ScanBlock = Field(description="profile-likelihood scan grids")
+    backgrounds: CsiBackgroundBlock = Field(description="BRN and NIN normalisation priors")
 
 
 def build_model(cfg: Config) -> CsiModel:
     """The likelihood model of the preset (data from the shipped release)."""
     s, r = cfg.source, cfg.response
     setup = CsiSetup(
-        fluence=s.fluence(), mass_kg=cfg.target.mass_kg, formula=cfg.target.formula,
-        flux_uncertainty=s.flux_uncertainty, sin2_theta_w=cfg.physics.sin2_theta_w,
+        flux_uncertainty=s.flux_uncertainty,
         pulse=s.pulse(), pulse_mean_uncertainty=s.pulse_mean_uncertainty_ns * ns,
         light_yield_pe_per_kevee=r.light_yield_pe_per_kevee,
         resolution_a_kevee=r.resolution_a_kevee, resolution_b_per_kevee=r.resolution_b_per_kevee,
         time_efficiency_onset=r.time_efficiency_onset_us * microsecond,
         time_efficiency_decay=r.time_efficiency_decay_per_us / microsecond,
-        recoil_edges=cfg.physics.recoil_edges(), pe_edges=np.asarray(cfg.binning.pe_edges),
+        pe_edges=np.asarray(cfg.binning.pe_edges),
         time_edges=np.asarray(cfg.binning.time_edges_us) * microsecond,
         brn_uncertainty=cfg.backgrounds.brn_uncertainty,
         nin_uncertainty=cfg.backgrounds.nin_uncertainty)
-    return CsiModel(setup, load_csi_2021())
+    return CsiModel(setup, load_csi_2021(), cfg.recoil_model())
 
 
 @dataclass
@@ -161,31 +159,24 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
                  f"is not reached with the released coincidence sample in this binned fit. "
                  f"{data_note}")
     ctx.quantity("sm_prediction", out.sm_events, "events", uncertainty=out.sm_error,
-            note="nominal model (sin2_theta_w "
-                 f"{cfg.physics.sin2_theta_w}, Helm with R_n = {m.default_radius / fermi:.2f} fm) "
-                 "in the fit region; 1σ = flux ⊕ the largest ±1σ shift of each response "
-                 "variant (" + ", ".join(f"{k} {v:.1f}" for k, v in out.sm_variants.items())
+            note="CEvNS family prediction (sin2_theta_w "
+                 f"{cfg.interaction.sin2_value()}, {cfg.interaction.form_factor} form factors "
+                 f"with R_n = {m.default_radius_fm:.2f} fm for Cs and I) in the fit region; "
+                 "1σ = flux ⊕ the largest ±1σ shift of each response variant (" + ", ".join(f"{k} {v:.1f}" for k, v in out.sm_variants.items())
                  + "); no theory uncertainty")
-    ctx.quantity("cevns_significance", sig.significance, "sigma",
-            note=f"sqrt(chi2(no CEvNS) - chi2(best)) = sqrt({sig.null.fval - sig.best.fval:.1f}),"
-                 " nuisances profiled in both fits (Wilks)")
     s2 = out.sin2
-    ctx.quantity("sin2_theta_w", s2.best, "1", uncertainty=0.5 * (s2.high - s2.low),
-            uncertainty_low=s2.best - s2.low, uncertainty_high=s2.high - s2.best,
-            note="profile likelihood (Δχ² = 1), CEvNS strength fixed to the prediction with "
-                 f"the {cfg.source.flux_uncertainty:.0%} flux prior, R_n fixed")
+    record_profile(ctx, "sin2_theta_w", s2, "1",
+                   note="profile likelihood (Δχ² = 1), CEvNS strength fixed to the prediction "
+                        f"with the {cfg.source.flux_uncertainty:.0%} flux prior, R_n fixed")
     if out.radius is not None:
-        r = out.radius
-        ctx.quantity("neutron_radius_fm", r.best, "fm", uncertainty=0.5 * (r.high - r.low),
-                uncertainty_low=r.best - r.low, uncertainty_high=r.high - r.best,
-                note="one neutron rms radius for Cs and I (Helm, s = 0.9 fm), proton radii "
-                     "from the Lewin-Smith Helm parameters (4.80, 4.74 fm), sin2_theta_w "
-                     f"fixed at {cfg.physics.sin2_theta_w}; profile likelihood (Δχ² = 1)")
-    ctx.table("fit_parameters", [
-        {"parameter": n, "value": sig.best.values[n], "error": sig.best.errors[n]}
-        for n in sig.best.names if sig.best.errors[n] > 0])
-    ctx.spectrum("components", comps)
-    ctx.spectrum("data", m.data)
+        record_profile(ctx, "neutron_radius_fm", out.radius, "fm",
+                       note="one neutron rms radius for Cs and I (Helm, s = 0.9 fm), proton "
+                            "radii from the Lewin-Smith Helm parameters (" + ", ".join(
+                                f"{k} {rp:.2f} fm" for k, (rp, _)
+                                in m.recoil_model.default_radii_fm().items())
+                            + f"), sin2_theta_w fixed at {cfg.interaction.sin2_value()}; "
+                            "profile likelihood (Δχ² = 1)")
+    record_fit(ctx, sig, comps, m.data)
 
     if ctx.staging is None:
         return
@@ -197,17 +188,15 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
                              "COHERENT CsI[Na] 2021 data, best fit")
     ctx.figure(fig, "fit_projections", caption="CsI[Na]: data and fitted components projected "
                "on PE and arrival time, with residuals.")
-    pub = cfg.published.get("sin2_theta_w")
     fig = profile_figure({"CsI[Na] 2021": (s2.points, s2.delta_chi2)}, r"$\sin^2\theta_W$",
-                         None if pub is None or pub.uncertainty is None
-                         else (pub.value, pub.uncertainty, "COHERENT (published)"))
+                         published_band(cfg.published.get("sin2_theta_w"),
+                                        "COHERENT (published)"))
     ctx.figure(fig, "profile_sin2_theta_w", caption="Profile likelihood of sin²θW.")
     if out.radius is not None:
-        pub = cfg.published.get("neutron_radius_fm")
         fig = profile_figure({"CsI[Na] 2021": (out.radius.points, out.radius.delta_chi2)},
                              r"$R_n$(CsI) [fm]",
-                             None if pub is None or pub.uncertainty is None
-                             else (pub.value, pub.uncertainty, "W. Wang, CSNS 2024 talk"))
+                             published_band(cfg.published.get("neutron_radius_fm"),
+                                            "W. Wang, CSNS 2024 talk"))
         ctx.figure(fig, "profile_neutron_radius", caption="Profile likelihood of the CsI "
                    "neutron rms radius.")
 

@@ -3,7 +3,9 @@
 Expected counts in (PE bin, time bin), COHERENT PRL 129 (2022) 081801 and its data
 release (:mod:`nuexp.events.coherent_csi_2021`):
 
-* **CEvNS**: dN/dT per flavour from :func:`~nuexp.experiments.coherent_data.prediction.predict`
+* **CEvNS**: dN/dT per flavour from the CEvNS family
+  (:class:`~nuexp.experiments.cevns.model.RecoilModel` in the μDAR fluence of the data set,
+  via :class:`~nuexp.experiments.coherent_data.model.DataModel`)
   → E_ee(T) (scintillation response of the release) → PE: a gamma distribution of mean
   LY · E_ee and shape 1 + b E_ee (the release's detector model, configured in the preset) →
   PE efficiency of the release → bins; times from
@@ -20,25 +22,26 @@ release (:mod:`nuexp.events.coherent_csi_2021`):
   template), normalisation Gaussian with its Poisson uncertainty 1/√N_AC.
 
 Physics parameters of the CEvNS prediction — sin²θW, the common neutron rms radius of
-Cs and I, ε^{uV}_{ee}, ε^{dV}_{ee}, and ``nue_scale`` (a factor on the νe CEvNS events,
-for NSI scans) — are fit parameters (fixed unless released).
+Cs and I (proton radii: the family's Helm default of each isotope), ε^{uV}_{ee},
+ε^{dV}_{ee}, and ``nue_scale`` (a factor on the νe CEvNS events, for NSI scans) — are fit
+parameters (fixed unless released).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from hepunits import fermi, keV, ns
+from hepunits import keV, ns
 from scipy.stats import gamma
 
 from ...events.coherent_csi_2021 import CsiRelease
 from ...sources.pulse_timing import ARRIVAL_GROUPS, ProtonPulse, arrival_fractions
-from ...stats.likelihood import BinnedLikelihood
 from ...stats.nuisances import Parameter, ParameterSet
 from ...stats.templates import interpolate_shape, rebin_shifted
-from ..coherent_data.prediction import CevnsPhysics, lewin_smith_radius, predict
+from ..cevns.model import RecoilModel
+from ..coherent_data.model import DataModel
 
 __all__ = ["CsiModel", "CsiSetup"]
 
@@ -53,14 +56,8 @@ class CsiSetup:
 
     Attributes
     ----------
-    fluence : float
-        Per flavour, POT · yield / (4π L²) (1/area).
-    mass_kg : float
-    formula : str
     flux_uncertainty : float
         Relative 1σ of the fluence.
-    sin2_theta_w : float
-        Nominal weak mixing angle.
     pulse : ProtonPulse
         Nominal proton pulse on the data's time axis.
     pulse_mean_uncertainty : float
@@ -69,19 +66,13 @@ class CsiSetup:
         PE model: mean LY E_ee, gamma shape 1 + b E_ee, a = resolution_a / E_ee (keVee).
     time_efficiency_onset, time_efficiency_decay : float
         ε_T = 1 before the onset (time), exp(−decay (t − onset)) after (decay: 1/time).
-    recoil_edges : ndarray
-        Recoil-energy bins of the prediction (energy).
     pe_edges, time_edges : ndarray
         Analysis bins (PE; time).
     brn_uncertainty, nin_uncertainty : float
         Relative 1σ of the BRN and NIN normalisations.
     """
 
-    fluence: float
-    mass_kg: float
-    formula: str
     flux_uncertainty: float
-    sin2_theta_w: float
     pulse: ProtonPulse
     pulse_mean_uncertainty: float
     light_yield_pe_per_kevee: float
@@ -89,7 +80,6 @@ class CsiSetup:
     resolution_b_per_kevee: float
     time_efficiency_onset: float
     time_efficiency_decay: float
-    recoil_edges: np.ndarray
     pe_edges: np.ndarray
     time_edges: np.ndarray
     brn_uncertainty: float
@@ -106,41 +96,39 @@ def _centres_to_edges(centres: np.ndarray) -> np.ndarray:
     return np.append(centres - 0.5 * width, centres[-1] + 0.5 * width)
 
 
-class CsiModel:
+class CsiModel(DataModel):
     """Expected counts of the CsI[Na] 2021 analysis as a function of the fit parameters.
 
     Parameters
     ----------
     setup : CsiSetup
     release : CsiRelease
+    recoil : RecoilModel
+        The CEvNS family's prediction for the data set (CsI, its fluence and recoil grid).
     """
 
-    def __init__(self, setup: CsiSetup, release: CsiRelease) -> None:
-        self.setup = setup
+    def __init__(self, setup: CsiSetup, release: CsiRelease, recoil: RecoilModel) -> None:
         pe, te = setup.pe_edges, setup.time_edges
-        self.shape = (pe.size - 1, te.size - 1)
-        self.data = _hist2d(release.coincidence, pe, te)
+        super().__init__(recoil, _hist2d(release.coincidence, pe, te), setup.flux_uncertainty)
+        self.setup = setup
         ac = _hist2d(release.anticoincidence, pe, te)
         self.n_anticoincidence = float(ac.sum())
         self.ss_template = np.outer(ac.sum(axis=1), ac.sum(axis=0)) / self.n_anticoincidence
         # beam-related neutrons: PE projection (1-PE bins, efficiency included) × time
-        self._neutrons = {}
+        self._neutrons: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for name, pe_pdf, t_pdf in (("brn", release.brn_pe, release.brn_time),
                                     ("nin", release.nin_pe, release.nin_time)):
             pe_frac = rebin_shifted(_centres_to_edges(pe_pdf[:, 0]), pe_pdf[:, 1], pe)
             self._neutrons[name] = (pe_frac / pe_pdf[:, 1].sum(), _centres_to_edges(t_pdf[:, 0]),
                                     t_pdf[:, 1])
-        # recoil → PE response for the nominal model and each ±1σ variant
-        t_edges = setup.recoil_edges
-        self.recoil = 0.5 * (t_edges[1:] + t_edges[:-1])
-        self.recoil_width = np.diff(t_edges)
+        # recoil-grid node → PE response for the nominal model and each ±1σ variant
         self._response = {v: self._pe_response(release, v) for v in _VARIANTS}
         te = setup.time_edges
         sub = te[:-1, None] + np.diff(te)[:, None] * np.linspace(0.0, 1.0, _SUB + 1)[None, :]
         self._fine_time_edges = np.append(sub[:, :-1].ravel(), te[-1])
-        self._physics_key: tuple[float | None, ...] | None = None
+        self._templates_of: np.ndarray | None = None
         self._templates: dict[str, dict[str, np.ndarray]] = {}
-        self.default_radius = float(np.mean([lewin_smith_radius(a) for a in (133, 127)]))
+        self.default_radius_fm = recoil.mean_neutron_radius_fm()
 
     # ------------------------------------------------------------------ response
     def time_efficiency(self, t: np.ndarray) -> np.ndarray:
@@ -150,7 +138,7 @@ class CsiModel:
                         np.exp(-s.time_efficiency_decay * (t - s.time_efficiency_onset)))
 
     def _pe_response(self, release: CsiRelease, variant: str, oversample: int = 8) -> np.ndarray:
-        """Matrix (PE bins × recoil bins): P(PE in bin | T) · ε_PE, for one model variant."""
+        """Matrix (PE bins × recoil nodes): P(PE in bin | T) · ε_PE, for one model variant."""
         s = self.setup
         q_name = variant if variant.startswith("mode") else "nominal"
         e_name = {"eff_plus": "plus", "eff_minus": "minus"}.get(variant, "nominal")
@@ -167,22 +155,15 @@ class CsiModel:
         return np.einsum("tpk,pk->pt", np.diff(cdf, axis=2), eff)
 
     # ------------------------------------------------------------------ templates
-    def physics(self, values: dict[str, float]) -> CevnsPhysics:
-        """CEvNS physics from parameter values (radius in fm)."""
-        return CevnsPhysics(sin2_theta_w=values["sin2_theta_w"],
-                            neutron_radius=values["neutron_radius_fm"] * fermi,
-                            eps_u_ee=values["eps_u_ee"], eps_d_ee=values["eps_d_ee"])
-
-    def pe_templates(self, physics: CevnsPhysics) -> dict[str, dict[str, np.ndarray]]:
-        """{variant: {flavour: expected CEvNS counts per PE bin}} (all times, no ε_T)."""
-        key = (physics.sin2_theta_w, physics.neutron_radius, physics.eps_u_ee, physics.eps_d_ee)
-        if key != self._physics_key:
-            s = self.setup
-            spectra = predict(s.formula, s.mass_kg, s.fluence, self.recoil, physics)
-            counts = {f: spectra[f] * self.recoil_width for f in spectra}
-            self._templates = {v: {f: r @ counts[f] for f in counts}
+    def pe_templates(self, values: Mapping[str, float]) -> dict[str, dict[str, np.ndarray]]:
+        """{variant: {flavour: expected CEvNS counts per PE bin}} (all times, no ε_T) at the
+        physics parameters in ``values`` (sin²θW, R_n, ε_ee, ``nue_scale``)."""
+        counts = self.recoil_counts(values)
+        if counts is not self._templates_of:
+            flavours = self.recoil_model.components
+            self._templates = {v: {f: r @ counts[i] for i, f in enumerate(flavours)}
                                for v, r in self._response.items()}
-            self._physics_key = key
+            self._templates_of = counts
         return self._templates
 
     def time_fractions(self, shift: float) -> dict[str, np.ndarray]:
@@ -192,9 +173,9 @@ class CsiModel:
         return {g: arrival_fractions(g, s.time_edges, pulse, self.time_efficiency)
                 for g in ("prompt", "delayed")}
 
-    def components(self, values: dict[str, float]) -> dict[str, np.ndarray]:
+    def components(self, values: Mapping[str, float]) -> dict[str, np.ndarray]:
         """Expected counts (PE × time) of each component at the parameter ``values``."""
-        tpl = self.pe_templates(self.physics(values))
+        tpl = self.pe_templates(values)
         shift = values["beam_time_shift_ns"] * ns
         times = self.time_fractions(shift)
         cevns = np.zeros(self.shape)
@@ -205,8 +186,6 @@ class CsiModel:
                                                 tpl[f"{mode}_minus"][f], values[f"quenching_{mode[-1]}"]) - nominal
             spec = spec + interpolate_shape(nominal, tpl["eff_plus"][f], tpl["eff_minus"][f],
                                             values["efficiency"]) - nominal
-            if f == "nue":
-                spec = values["nue_scale"] * spec
             cevns += np.outer(spec, times[ARRIVAL_GROUPS[f]])
         cevns *= values["cevns_scale"] * values["flux"]
         out = {"cevns": cevns}
@@ -226,11 +205,8 @@ class CsiModel:
         is free the flux nuisance is fixed (the two are degenerate).
         """
         s = self.setup
-        scale_free = "cevns_scale" in free
-        params = [
-            Parameter("cevns_scale", 1.0, step=0.05, limits=(0.0, None), fixed=not scale_free),
-            Parameter("flux", 1.0, limits=(0.0, None), prior=(1.0, s.flux_uncertainty),
-                      fixed=scale_free),
+        return ParameterSet([
+            *self.signal_parameters(free, step=0.05),
             Parameter("quenching_0", 0.0, prior=(0.0, 1.0)),
             Parameter("quenching_1", 0.0, prior=(0.0, 1.0)),
             Parameter("efficiency", 0.0, prior=(0.0, 1.0)),
@@ -239,24 +215,7 @@ class CsiModel:
             Parameter("nin", 1.0, limits=(0.0, None), prior=(1.0, s.nin_uncertainty)),
             Parameter("steady_state", 1.0, limits=(0.0, None),
                       prior=(1.0, 1.0 / np.sqrt(self.n_anticoincidence))),
-            Parameter("sin2_theta_w", s.sin2_theta_w, step=0.01, limits=(0.01, 0.6),
-                      fixed="sin2_theta_w" not in free),
-            Parameter("neutron_radius_fm", self.default_radius / fermi, step=0.2,
+            Parameter("neutron_radius_fm", self.default_radius_fm, step=0.2,
                       limits=(2.0, 12.0), fixed="neutron_radius_fm" not in free),
-            Parameter("eps_u_ee", 0.0, step=0.05, fixed="eps_u_ee" not in free),
-            Parameter("eps_d_ee", 0.0, step=0.05, fixed="eps_d_ee" not in free),
-            Parameter("nue_scale", 1.0, step=0.05, limits=(0.0, None),
-                      fixed="nue_scale" not in free),
-        ]
-        return ParameterSet(params)
-
-    def likelihood(self, free: Sequence[str] = ()) -> BinnedLikelihood:
-        """Poisson likelihood of the coincidence data (−2 ln L, Baker–Cousins)."""
-        ps = self.parameters(free)
-        names = ps.names
-
-        def expected(x: np.ndarray) -> np.ndarray:
-            comps = self.components(dict(zip(names, x)))
-            return np.add.reduce(list(comps.values())).ravel()
-
-        return BinnedLikelihood(expected, self.data.ravel(), ps)
+            *self.physics_parameters(free),
+        ])

@@ -22,7 +22,8 @@ from ...exceptions import FitDidNotConverge
 from ...stats.fit import FitResult, fit
 from ..context import RunContext
 
-__all__ = ["Profile", "SignalFit", "fit_signal", "interval", "profile"]
+__all__ = ["Profile", "SignalFit", "fit_signal", "interval", "profile", "record_fit",
+           "record_profile"]
 
 
 @dataclass
@@ -172,3 +173,26 @@ def profile(model, name: str, grid: np.ndarray, ctx: RunContext | None = None) -
     delta = np.maximum(np.array([fvals[i] for i in ok]) - best.fval, 0.0)
     low, high = interval(points, delta, best.values[name])
     return Profile(name, points, delta, best.values[name], low, high, best)
+
+
+def record_profile(ctx: RunContext, key: str, prof: Profile, unit: str, note: str) -> None:
+    """Record a profile result as quantity ``key``: best value, asymmetric Δχ² = 1 errors
+    and their mean as the uncertainty."""
+    ctx.quantity(key, prof.best, unit, uncertainty=0.5 * (prof.high - prof.low),
+                 uncertainty_low=prof.best - prof.low, uncertainty_high=prof.high - prof.best,
+                 note=note)
+
+
+def record_fit(ctx: RunContext, sig: SignalFit, components: dict[str, np.ndarray],
+               data: np.ndarray) -> None:
+    """Record what every data fit reports: ``cevns_significance``, the table of the
+    free parameters and the fitted components and data."""
+    ctx.quantity("cevns_significance", sig.significance, "sigma",
+                 note=f"sqrt(chi2(no CEvNS) - chi2(best)) = "
+                      f"sqrt({sig.null.fval - sig.best.fval:.1f}), nuisances profiled in both "
+                      "fits (Wilks)")
+    ctx.table("fit_parameters", [
+        {"parameter": n, "value": sig.best.values[n], "error": sig.best.errors[n]}
+        for n in sig.best.names if sig.best.errors[n] > 0])
+    ctx.spectrum("components", components)
+    ctx.spectrum("data", data)

@@ -14,16 +14,18 @@ import numpy as np
 from hepunits import keV, microsecond
 from pydantic import Field
 
-from ...config import ExperimentConfig, StrictModel
+from ...config import StrictModel
 from ...events.coherent_lar_2020 import load_lar_2020
 from ..analysis import Family
-from ..coherent_data.config import (
-    CevnsPhysicsBlock,
-    ScanBlock,
-    SnsExposureBlock,
-    TargetBlock,
+from ..coherent_data.config import CoherentDataConfig
+from ..coherent_data.fitting import (
+    Profile,
+    SignalFit,
+    fit_signal,
+    profile,
+    record_fit,
+    record_profile,
 )
-from ..coherent_data.fitting import Profile, SignalFit, fit_signal, profile
 from ..context import RunContext
 from .model import LarModel, LarSetup
 
@@ -45,29 +47,23 @@ class LarQuenchingBlock(StrictModel):
     b_uncertainty_per_kevnr: float = Field(ge=0, description="1σ of the slope [1/keVnr]")
 
 
-class Config(ExperimentConfig):
-    """The ``coherent-lar-2020`` preset."""
+class Config(CoherentDataConfig):
+    """The ``coherent-lar-2020`` preset: the CEvNS family's target and interaction blocks
+    plus the release's quenching and energy window."""
 
-    data_citation: str = Field(min_length=1, description="citation of the data release")
-    source: SnsExposureBlock = Field(description="SNS exposure of the data set (POT, ν per proton, pulse)")
-    target: TargetBlock = Field(description="detector material, mass and distance")
-    physics: CevnsPhysicsBlock = Field(description="CEvNS cross-section inputs (sin²θW, radii, form factor)")
     quenching: LarQuenchingBlock = Field(description="argon quenching factor of the release")
     energy_max_kevee: float = Field(gt=0, le=120, description="upper end of the energy window "
                                     "[keVee] (the release's PDFs end at 120 keVee)")
-    scans: ScanBlock = Field(description="profile-likelihood scan grids")
 
 
 def build_model(cfg: Config) -> LarModel:
     """The likelihood model of the preset (data from the shipped release)."""
     s, q = cfg.source, cfg.quenching
     setup = LarSetup(
-        fluence=s.fluence(), mass_kg=cfg.target.mass_kg, formula=cfg.target.formula,
-        flux_uncertainty=s.flux_uncertainty, sin2_theta_w=cfg.physics.sin2_theta_w,
-        pulse=s.pulse(), qf_a=q.a, qf_b=q.b_per_kevnr, qf_a_sigma=q.a_uncertainty,
-        qf_b_sigma=q.b_uncertainty_per_kevnr, recoil_edges=cfg.physics.recoil_edges(),
+        flux_uncertainty=s.flux_uncertainty, pulse=s.pulse(), qf_a=q.a, qf_b=q.b_per_kevnr,
+        qf_a_sigma=q.a_uncertainty, qf_b_sigma=q.b_uncertainty_per_kevnr,
         energy_max=cfg.energy_max_kevee * keV)
-    return LarModel(setup, load_lar_2020())
+    return LarModel(setup, load_lar_2020(), cfg.recoil_model())
 
 
 @dataclass
@@ -89,7 +85,7 @@ def compute(cfg: Config, ctx: RunContext) -> Outcome:
     with ctx.timer("signal_fit"):
         signal = fit_signal(model.likelihood(free=("cevns_scale",)),
                             lambda v: float(model.components(v)["cevns"].sum()))
-    nominal = model.physics(model.parameters().to_dict(model.parameters().values))
+    nominal = model.parameters().to_dict(model.parameters().values)
     by_flavour = model.predicted_by_flavour(nominal)
     sm = sum(by_flavour.values())
     qf_shift = max(abs(model.predicted(nominal, t) - sm) for t in (-1.0, 1.0))
@@ -119,19 +115,12 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
                  f"{cfg.energy_max_kevee:g} keVee, −0.1–4.9 µs, its acceptance and QF): "
                  + ", ".join(f"{f} {n:.1f}" for f, n in out.sm_by_flavour.items())
                  + f"; 1σ = flux {cfg.source.flux_uncertainty:.0%} ⊕ QF ±1σ (a and b together)")
-    ctx.quantity("cevns_significance", sig.significance, "sigma",
-            note=f"sqrt(chi2(no CEvNS) - chi2(best)) = sqrt({sig.null.fval - sig.best.fval:.1f}),"
-                 " nuisances profiled in both fits (Wilks)")
     s2 = out.sin2
-    ctx.quantity("sin2_theta_w", s2.best, "1", uncertainty=0.5 * (s2.high - s2.low),
-            uncertainty_low=s2.best - s2.low, uncertainty_high=s2.high - s2.best,
-            note="profile likelihood (Δχ² = 1): CEvNS count predicted at each sin2θW with the "
-                 f"{cfg.source.flux_uncertainty:.0%} flux and QF priors, shape from the release")
-    ctx.table("fit_parameters", [
-        {"parameter": n, "value": sig.best.values[n], "error": sig.best.errors[n]}
-        for n in sig.best.names if sig.best.errors[n] > 0])
-    ctx.spectrum("components", comps)
-    ctx.spectrum("data", m.data)
+    record_profile(ctx, "sin2_theta_w", s2, "1",
+                   note="profile likelihood (Δχ² = 1): CEvNS count predicted at each sin2θW "
+                        f"with the {cfg.source.flux_uncertainty:.0%} flux and QF priors, shape "
+                        "from the release")
+    record_fit(ctx, sig, comps, m.data)
 
     if ctx.staging is None:
         return

@@ -3,8 +3,9 @@
 Expected counts on the release's 12 × 8 × 10 grid (COHERENT PRL 126 (2021) 012002; data
 release arXiv:2006.12659, :mod:`nuexp.events.coherent_lar_2020`):
 
-* **CEvNS**: the number of events is predicted by nuexp —
-  :func:`~nuexp.experiments.coherent_data.prediction.predict` for natural argon, the
+* **CEvNS**: the number of events is predicted by nuexp — the CEvNS family's
+  :class:`~nuexp.experiments.cevns.model.RecoilModel` for natural argon in the μDAR
+  fluence of the data set (via :class:`~nuexp.experiments.coherent_data.model.DataModel`), the
   release's quenching QF = a + b T (T in keVnr), its acceptance vs electron-equivalent
   energy (constant beyond the last tabulated 39.75 keVee), the
   0–120 keVee energy window and the arrival-time window of the PDFs
@@ -25,7 +26,7 @@ keeps its shape). All shape nuisances are θ ~ N(0, 1) with piecewise-linear ver
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +34,10 @@ from hepunits import keV
 
 from ...events.coherent_lar_2020 import LarRelease
 from ...sources.pulse_timing import ARRIVAL_GROUPS, ProtonPulse, arrival_fractions
-from ...stats.likelihood import BinnedLikelihood
 from ...stats.nuisances import Parameter, ParameterSet
 from ...stats.templates import interpolate_shape, nonnegative_range
-from ..coherent_data.prediction import CevnsPhysics, predict
+from ..cevns.model import RecoilModel
+from ..coherent_data.model import DataModel
 
 __all__ = ["LarModel", "LarSetup"]
 
@@ -47,96 +48,82 @@ class LarSetup:
 
     Attributes
     ----------
-    fluence : float
-        Per flavour, POT · yield / (4π L²) (1/area).
-    mass_kg : float
-    formula : str
     flux_uncertainty : float
         Relative 1σ of the fluence.
-    sin2_theta_w : float
     pulse : ProtonPulse
         Proton pulse on the release's time axis.
     qf_a, qf_b, qf_a_sigma, qf_b_sigma : float
         QF = a + b T with T in keVnr (b in 1/keVnr), and their 1σ.
-    recoil_edges : ndarray
-        Recoil bins of the prediction (energy).
     energy_max : float
         Upper end of the reconstructed-energy window (electron-equivalent energy).
     """
 
-    fluence: float
-    mass_kg: float
-    formula: str
     flux_uncertainty: float
-    sin2_theta_w: float
     pulse: ProtonPulse
     qf_a: float
     qf_b: float
     qf_a_sigma: float
     qf_b_sigma: float
-    recoil_edges: np.ndarray
     energy_max: float
 
 
-class LarModel:
-    """Expected counts of the CENNS-10 Analysis A fit as a function of the fit parameters."""
+class LarModel(DataModel):
+    """Expected counts of the CENNS-10 Analysis A fit as a function of the fit parameters.
 
-    def __init__(self, setup: LarSetup, release: LarRelease) -> None:
+    Parameters
+    ----------
+    setup : LarSetup
+    release : LarRelease
+    recoil : RecoilModel
+        The CEvNS family's prediction for the data set (argon, its fluence and recoil grid).
+    """
+
+    def __init__(self, setup: LarSetup, release: LarRelease, recoil: RecoilModel) -> None:
+        h = release.histograms
+        super().__init__(recoil, h["data"], setup.flux_uncertainty)
         self.setup = setup
         self.release = release
-        h = release.histograms
-        self.shape = h["data"].shape
-        self.data = h["data"]
         self.cevns_reference = float(h["cevns"].sum())
         self.brn_reference = float(h["brn"].sum())
-        t_edges = setup.recoil_edges
-        self.recoil = 0.5 * (t_edges[1:] + t_edges[:-1])
-        self.recoil_width = np.diff(t_edges)
         window = release.time_edges[[0, -1]]
         self._time_window = {g: float(arrival_fractions(g, window, setup.pulse)[0])
                              for g in ("prompt", "delayed")}
-        self._physics_key: tuple[float | None, ...] | None = None
-        self._counts: dict[int, float] = {}
+        self._predicted_of: np.ndarray | None = None
+        self._predicted: dict[int, float] = {}
 
-    def predicted_by_flavour(self, physics: CevnsPhysics, qf_theta: float = 0.0) -> dict[str, float]:
-        """Predicted CEvNS events per flavour in the analysis window."""
+    def predicted_by_flavour(self, values: Mapping[str, float],
+                             qf_theta: float = 0.0) -> dict[str, float]:
+        """Predicted CEvNS events per flavour in the analysis window at the physics
+        parameters in ``values`` (sin²θW, ε_ee, ``nue_scale``) and the QF nuisance θ."""
         s = self.setup
-        spectra = predict(s.formula, s.mass_kg, s.fluence, self.recoil, physics)
+        counts = self.recoil_counts(values)
         t_kev = self.recoil / keV
         qf = (s.qf_a + qf_theta * s.qf_a_sigma) + (s.qf_b + qf_theta * s.qf_b_sigma) * t_kev
         eee = qf * self.recoil
         eff = self.release.efficiency  # acceptance vs electron-equivalent energy (keVee)
         acceptance = np.interp(eee / keV, eff[:, 0], eff[:, 2], left=0.0, right=float(eff[-1, 2]))
-        weight = self.recoil_width * acceptance * (eee < s.energy_max)
-        return {f: float(spectra[f] @ weight) * self._time_window[ARRIVAL_GROUPS[f]]
-                for f in spectra}
+        weight = acceptance * (eee < s.energy_max)
+        return {f: float(counts[i] @ weight) * self._time_window[ARRIVAL_GROUPS[f]]
+                for i, f in enumerate(self.recoil_model.components)}
 
-    def predicted(self, physics: CevnsPhysics, qf_theta: float, nue_scale: float = 1.0) -> float:
-        """Predicted CEvNS events, quadratic in the QF nuisance through θ = −1, 0, 1, with
-        the νe events multiplied by ``nue_scale``."""
-        key = (physics.sin2_theta_w, physics.eps_u_ee, physics.eps_d_ee, nue_scale)
-        if key != self._physics_key:
-            self._counts = {}
-            for k in (-1, 0, 1):
-                flavours = self.predicted_by_flavour(physics, k)
-                self._counts[k] = sum(n * (nue_scale if f == "nue" else 1.0)
-                                      for f, n in flavours.items())
-            self._physics_key = key
-        c = self._counts
+    def predicted(self, values: Mapping[str, float], qf_theta: float) -> float:
+        """Predicted CEvNS events at the physics parameters in ``values``, quadratic in the
+        QF nuisance through θ = −1, 0, 1."""
+        counts = self.recoil_counts(values)
+        if counts is not self._predicted_of:
+            self._predicted = {k: sum(self.predicted_by_flavour(values, k).values())
+                               for k in (-1, 0, 1)}
+            self._predicted_of = counts
+        c = self._predicted
         slope = 0.5 * (c[1] - c[-1])
         curve = 0.5 * (c[1] + c[-1]) - c[0]
         return c[0] + slope * qf_theta + curve * qf_theta**2
 
-    def physics(self, values: dict[str, float]) -> CevnsPhysics:
-        """CEvNS physics from parameter values."""
-        return CevnsPhysics(sin2_theta_w=values["sin2_theta_w"], eps_u_ee=values["eps_u_ee"],
-                            eps_d_ee=values["eps_d_ee"])
-
-    def components(self, values: dict[str, float]) -> dict[str, np.ndarray]:
+    def components(self, values: Mapping[str, float]) -> dict[str, np.ndarray]:
         """Expected counts (energy × F90 × time) of each component at ``values``."""
         h = self.release.histograms
         n_cevns = (values["cevns_scale"] * values["flux"]
-                   * self.predicted(self.physics(values), values["quenching"], values["nue_scale"]))
+                   * self.predicted(values, values["quenching"]))
         shape = interpolate_shape(h["cevns"], h["cevns_f90_plus"], h["cevns_f90_minus"],
                                   values["cevns_f90"])
         shape = shape + interpolate_shape(h["cevns"], h["cevns_timing_mean"], None,
@@ -156,9 +143,7 @@ class LarModel:
 
     def parameters(self, free: Sequence[str] = ()) -> ParameterSet:
         """Fit parameters; ``cevns_scale`` and physics fixed unless in ``free``."""
-        s = self.setup
         p = self.release.parameters
-        scale_free = "cevns_scale" in free
 
         def relative(key: str) -> float:
             return float(p[key]["uncertainty"]) / float(p[key]["value"])
@@ -175,9 +160,7 @@ class LarModel:
         ss_pdf = float(h["steady_state"].sum())
         ss_pred = self.release.value("ssBackgroundPredictionNormalization")
         return ParameterSet([
-            Parameter("cevns_scale", 1.0, step=0.1, limits=(0.0, None), fixed=not scale_free),
-            Parameter("flux", 1.0, limits=(0.0, None), prior=(1.0, s.flux_uncertainty),
-                      fixed=scale_free),
+            *self.signal_parameters(free, step=0.1),
             Parameter("quenching", 0.0, prior=(0.0, 1.0)),
             Parameter("cevns_f90", 0.0, limits=ranges["cevns_f90"], prior=(0.0, 1.0)),
             Parameter("cevns_timing_mean", 0.0, limits=ranges["cevns_timing_mean"], prior=(0.0, 1.0)),
@@ -192,20 +175,5 @@ class LarModel:
             Parameter("steady_state", 1.0, limits=(0.0, None),
                       prior=(ss_pred / ss_pdf,
                              relative("ssBackgroundPredictionNormalization") * ss_pred / ss_pdf)),
-            Parameter("sin2_theta_w", s.sin2_theta_w, step=0.01, limits=(0.01, 0.6),
-                      fixed="sin2_theta_w" not in free),
-            Parameter("eps_u_ee", 0.0, step=0.05, fixed="eps_u_ee" not in free),
-            Parameter("eps_d_ee", 0.0, step=0.05, fixed="eps_d_ee" not in free),
-            Parameter("nue_scale", 1.0, step=0.05, limits=(0.0, None),
-                      fixed="nue_scale" not in free),
+            *self.physics_parameters(free),
         ])
-
-    def likelihood(self, free: Sequence[str] = ()) -> BinnedLikelihood:
-        """Poisson likelihood of the 960 bins (−2 ln L, Baker–Cousins)."""
-        ps = self.parameters(free)
-        names = ps.names
-
-        def expected(x: np.ndarray) -> np.ndarray:
-            return np.add.reduce(list(self.components(dict(zip(names, x))).values())).ravel()
-
-        return BinnedLikelihood(expected, self.data.ravel(), ps)

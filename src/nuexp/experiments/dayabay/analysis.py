@@ -85,11 +85,15 @@ class SystematicsSection(StrictModel):
         return v
 
 
+def _both_orderings() -> list[Literal["normal", "inverted"]]:
+    return ["normal", "inverted"]
+
+
 class FitSection(StrictModel):
     """Fit options."""
 
     orderings: list[Literal["normal", "inverted"]] = Field(
-        default_factory=lambda: ["normal", "inverted"],
+        default_factory=_both_orderings,
         description="mass orderings to fit (sign of Δm²32)")
     minos: bool = Field(False, description="also compute MINOS (profile) intervals")
     stat_variance: Literal["frozen", "variable"] = Field(
@@ -346,7 +350,7 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
     n = config.fit.profile_points
     if n >= 3:
         fig, axes = new_figure(1, 2, figsize=(16, 6))
-        rows = []
+        profile_rows: list[dict[str, object]] = []
         for ax, par, scale, label in ((axes[0], "sin2_2theta13", 1.0, r"$\sin^2 2\theta_{13}$"),
                                       (axes[1], "dm2_32", 1e3, r"$\Delta m^2_{32}$ [$10^{-3}$ eV$^2$]")):
             width = config.fit.profile_width_sigma * best.errors[par]
@@ -358,9 +362,9 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
                 ax.axhline(lvl, color="grey", ls=":")
             ax.set_xlabel(label)
             ax.set_ylabel(r"$\Delta\chi^2$")
-            rows += [{"parameter": par, "value": float(g), "delta_chi2": float(p)}
-                     for g, p in zip(grid, prof)]
-        ctx.table("profiles", rows)
+            profile_rows += [{"parameter": par, "value": float(g), "delta_chi2": float(p)}
+                             for g, p in zip(grid, prof)]
+        ctx.table("profiles", profile_rows)
         ctx.figure(fig, "chi2_profiles", caption="Δχ² profiles (normal ordering), all other "
                    "parameters minimised. " + caption)
 
@@ -380,8 +384,8 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
         cov = best.covariance[np.ix_([i, j], [i, j])]
         t = np.linspace(0, 2 * np.pi, 200)
         L = np.linalg.cholesky(cov)
-        for k, lvl in enumerate((2.30, 6.18, 11.83)):
-            pts = np.sqrt(lvl) * (L @ np.vstack([np.cos(t), np.sin(t)]))
+        for k, level in enumerate((2.30, 6.18, 11.83)):
+            pts = np.sqrt(level) * (L @ np.vstack([np.cos(t), np.sin(t)]))
             ax.plot(s + pts[0], (d + pts[1]) * 1e3, color=f"C{k}")
         how = "HESSE (Gaussian) ellipses at Δχ² = 2.30, 6.18, 11.83"
     ax.plot([s], [d * 1e3], "k*", ms=12, label="nuexp best fit")

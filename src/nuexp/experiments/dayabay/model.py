@@ -14,7 +14,8 @@ The chain follows the release and the collaboration's model (``dayabay-model``; 
    the nominal ν̄ per MeV (Σ fᵢνᵢ / Σ fᵢeᵢ, ``antineutrinos_per_fission_huber_mueller.yaml``),
    summed day by day with each detector's effective live time, split into fissions per
    isotope with the (scaled) fission fractions and energies per fission, and folded with the
-   Huber–Mueller spectra (exponential interpolation), their correlated and uncorrelated
+   Huber–Mueller spectra of the release (exponential interpolation,
+   :class:`nuexp.sources.reactor.TabulatedSpectrum`), their correlated and uncorrelated
    shape corrections, the non-equilibrium and spent-fuel corrections.  The average spectrum
    shape is free: 19 knots in E_ν, exp(pₖ) interpolated exponentially (the far/near
    relative measurement).
@@ -26,6 +27,34 @@ The chain follows the release and the collaboration's model (``dayabay-model``; 
 5. **Backgrounds.**  Accidentals (daily rate × daily effective live time), ⁹Li/⁸He, fast
    neutrons, AmC, (α,n) (rate per day × effective live time) times the release's shapes.
 
+**Library code and official conventions.** The prediction is built from nuexp's physics
+code: the IBD cross section (:mod:`nuexp.interactions.ibd`, Vogel–Beacom dσ/dcosθ), the
+reactor spectra per fission and their corrections (:mod:`nuexp.sources.reactor`:
+:class:`~nuexp.sources.reactor.TabulatedSpectrum` for the release's Huber–Mueller tables,
+:class:`~nuexp.sources.reactor.SpectrumCorrection` for the non-equilibrium and spent-fuel
+tables) and the 3ν survival probability (:mod:`nuexp.oscillation`); the release's energies
+per fission are the values of :data:`nuexp.sources.reactor.ENERGY_PER_FISSION` (checked in
+tests/test_reactor.py). It does *not* go through :class:`nuexp.rates.ibd.IbdRateModel`,
+whose conventions differ from the official model's in ways that move the fit:
+
+* IbdRateModel maps E_ν to the *mean* prompt energy and adds the positron-angle spread to
+  a Gaussian resolution evaluated per E_ν; the official model integrates dσ/dcosθ with
+  the exact two-body kinematics E_ν(E_e, cosθ) and its Jacobian on a Gauss–Legendre grid
+  in (E_dep, cosθ) — the sum of (1)–(4) above;
+* IbdRateModel folds a trapezoid E_ν grid with one response matrix; the official model's
+  response is IAV × LSNL distortion × resolution evaluated at bin *centres* (columns not
+  renormalised), × relative efficiency and energy scale per AD, rebinned to 26 bins;
+* the reactor side is not a list of cores at constant power: each detector-period sees
+  each core's weekly ν̄ rate (release tables) turned into thermal energy with the nominal
+  ν̄ per MeV, with the fission fractions, energies per fission, Huber–Mueller shape
+  uncertainties and the free 19-knot spectrum as nuisances, and cross section and flux
+  normalised with the release's τ_n and phase-space factor.
+
+Re-expressing these through IbdRateModel would change the published fit (sin²2θ13 =
+0.08550 ± 0.00231, Δm²32 = 2.4687e-3 eV² here; dayabay-model 1.7.1 gives 0.08542 ±
+0.00232 with ``background_uncertainty = "official-1.7"``), so this module keeps the
+official model's integration and response and shares the physics functions instead.
+
 Everything that does not depend on the fitted parameters is computed once; the prediction
 for new (sin²2θ13, Δm²32, knots) costs one survival-probability evaluation on
 48 baselines × 3600 points and a few small matrix products.
@@ -34,6 +63,7 @@ for new (sin²2θ13, Δm²32, knots) costs one survival-probability evaluation o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 from hepunits import day, m, second
@@ -45,6 +75,7 @@ from ...detector.lsnl import distortion_matrix, refine_relative_curve
 from ...exceptions import UnphysicalParameter
 from ...interactions import ibd as _ibd
 from ...oscillation import OscillationParameters, reactor_survival
+from ...sources.reactor import SpectrumCorrection, TabulatedSpectrum
 from .data import (
     BACKGROUNDS,
     DETECTORS,
@@ -58,7 +89,7 @@ from .data import (
 )
 from .nuisances import NuisanceSet
 
-__all__ = ["DayaBayModel", "Prediction", "oscillation_parameters", "gaussian_smearing_matrix",
+__all__ = ["DayaBayModel", "Physical", "Prediction", "oscillation_parameters", "gaussian_smearing_matrix",
            "neutrino_energy", "d_neutrino_energy_d_positron_energy", "ibd_sigma0_f3g",
            "spectrum_integral"]
 
@@ -113,18 +144,6 @@ def _segments(x_coarse: np.ndarray, x_fine: np.ndarray) -> tuple[np.ndarray, np.
     return j - 1, frac
 
 
-def _exp_interp(x_coarse, y_coarse, x_fine):
-    i0, f = _segments(x_coarse, x_fine)
-    return y_coarse[i0] * np.exp(f * np.log(y_coarse[i0 + 1] / y_coarse[i0]))
-
-
-def _lin_interp_zero_outside(x_coarse, y_coarse, x_fine):
-    out = np.interp(x_fine, x_coarse, y_coarse)
-    out[(x_fine < x_coarse[0]) | (x_fine > x_coarse[-1])] = 0.0
-    return out
-
-
-
 def neutrino_energy(e_positron: np.ndarray, cos_theta: np.ndarray, me: float, mp: float,
                     mn: float) -> np.ndarray:
     """E_ν from the positron total energy and angle: exact two-body inverse for IBD on a
@@ -168,6 +187,27 @@ def spectrum_integral(energy: np.ndarray, spectrum: np.ndarray, e_min: float) ->
         seg = np.where(np.abs(kk) > 0, yy * (np.exp(kk * hi) - np.exp(kk * lo)) / kk,
                        yy * (hi - lo))
     return float(seg.sum())
+
+class Physical(TypedDict):
+    """Physical values of the nuisances for one normalised vector z
+    (:meth:`DayaBayModel.physical`)."""
+
+    dm2_21: float                      # eV²
+    s2_2theta12: float
+    eres: tuple[float, ...]            # resolution terms a, b, c
+    lsnl: np.ndarray                   # (4,) LSNL pull amplitudes
+    iav: np.ndarray                    # (8,) IAV off-diagonal scale per AD
+    rel_eff: np.ndarray                # (8,) relative efficiency per AD
+    rel_escale: np.ndarray             # (8,) relative energy scale per AD
+    energy_per_fission: np.ndarray     # (4,) MeV
+    thermal_power: np.ndarray          # (6,) scale per core
+    snf: np.ndarray                    # (6,) spent-fuel scale per core
+    neq: np.ndarray                    # (6, 3) non-equilibrium scale
+    ff_scale: np.ndarray               # (6, 4) fission-fraction scale
+    bkg: np.ndarray                    # normalised background-rate nuisances
+    hm_corr: float                     # correlated Huber–Mueller shape nuisance
+    hm_uncorr: np.ndarray              # (4, n) uncorrelated Huber–Mueller shape nuisances
+
 
 @dataclass
 class Prediction:
@@ -276,11 +316,18 @@ class DayaBayModel:
         R = self.release
         P = R.param
         e = self.enu
-        self.spec = np.stack([_exp_interp(R.hm_energy, R.hm_spectra[i], e) for i in ISOTOPES])
-        self.neq_corr = np.stack([_lin_interp_zero_outside(R.neq_energy, R.neq_correction[i], e)
-                                  for i in ISOTOPES_NEQ])
-        self.snf_corr = np.stack([_lin_interp_zero_outside(R.snf_energy, R.snf_correction[r], e)
-                                  for r in REACTORS])
+        # the release's Huber–Mueller tables as nuexp.sources.reactor spectra: exponential
+        # interpolation, the end segments extended (the official model's convention)
+        self.spec = np.stack([
+            TabulatedSpectrum(tuple(R.hm_energy), tuple(R.hm_spectra[i]), f"HM {i} (release)")(
+                e, outside="extrapolate") for i in ISOTOPES])
+        # non-equilibrium and spent-fuel corrections: linear, zero outside their tables
+        self.neq_corr = np.stack([
+            SpectrumCorrection(f"non_equilibrium {i}", tuple(R.neq_energy),
+                               tuple(R.neq_correction[i]))(e) for i in ISOTOPES_NEQ])
+        self.snf_corr = np.stack([
+            SpectrumCorrection(f"spent_fuel {r}", tuple(R.snf_energy),
+                               tuple(R.snf_correction[r]))(e) for r in REACTORS])
         # HM shape uncertainties: linear interpolation weights on the 50 keV mesh
         self.unc_i0, self.unc_f = _segments(R.hm_unc_energy, e)
         self.unc_corr = np.stack([R.hm_unc_corr[i] for i in ISOTOPES])       # (4, 226)
@@ -370,35 +417,34 @@ class DayaBayModel:
         self.data = np.stack([self.rebin @ self.release.ibd[pair] for pair in self.pairs])
 
     # ------------------------------------------------------------------ parameters
-    def physical(self, z: np.ndarray) -> dict[str, object]:
+    def physical(self, z: np.ndarray) -> Physical:
         """Physical parameter values for the normalised nuisance vector ``z``."""
         N = self.nuisances
         V = N.values
         zz = lambda g: z[N.slices[g]]  # noqa: E731
-        out: dict[str, object] = {}
         sp = zz("survival_probability")
-        out["dm2_21"] = V["dm2_21"][0] + V["dm2_21"][1] * sp[0]
-        out["s2_2theta12"] = V["s2_2theta12"][0] + V["s2_2theta12"][1] * sp[1]
         er = zz("eres")
-        out["eres"] = tuple(c + s * er[k] for k, (c, s) in enumerate(V["eres"].values()))
-        out["lsnl"] = zz("lsnl") * V["lsnl_sigma"]
-        out["iav"] = V["iav"][0] + V["iav"][1] * zz("iav")
         rel = zz("detector_relative").reshape(len(DETECTORS), 2) @ V["detector_relative_chol"].T
-        out["rel_eff"] = 1.0 + rel[:, 0]
-        out["rel_escale"] = 1.0 + rel[:, 1]
         ep = zz("energy_per_fission")
-        out["energy_per_fission"] = np.array(
-            [V["energy_per_fission"][i][0] + V["energy_per_fission"][i][1] * ep[k]
-             for k, i in enumerate(ISOTOPES)])
-        out["thermal_power"] = 1.0 + V["thermal_power_sigma"] * zz("thermal_power")
-        out["snf"] = 1.0 + V["snf_sigma"] * zz("snf")
-        out["neq"] = (1.0 + V["neq_sigma"] * zz("neq")).reshape(len(REACTORS), len(ISOTOPES_NEQ))
         ffz = zz("fission_fractions").reshape(len(REACTORS), len(ISOTOPES))
-        out["ff_scale"] = 1.0 + ffz @ V["fission_fractions_chol"].T
-        out["bkg"] = zz("background_rate")
-        out["hm_corr"] = zz("hm_corr")[0]
-        out["hm_uncorr"] = zz("hm_uncorr").reshape(len(ISOTOPES), -1)
-        return out
+        return Physical(
+            dm2_21=float(V["dm2_21"][0] + V["dm2_21"][1] * sp[0]),
+            s2_2theta12=float(V["s2_2theta12"][0] + V["s2_2theta12"][1] * sp[1]),
+            eres=tuple(c + s * er[k] for k, (c, s) in enumerate(V["eres"].values())),
+            lsnl=zz("lsnl") * V["lsnl_sigma"],
+            iav=V["iav"][0] + V["iav"][1] * zz("iav"),
+            rel_eff=1.0 + rel[:, 0],
+            rel_escale=1.0 + rel[:, 1],
+            energy_per_fission=np.array(
+                [V["energy_per_fission"][i][0] + V["energy_per_fission"][i][1] * ep[k]
+                 for k, i in enumerate(ISOTOPES)]),
+            thermal_power=1.0 + V["thermal_power_sigma"] * zz("thermal_power"),
+            snf=1.0 + V["snf_sigma"] * zz("snf"),
+            neq=(1.0 + V["neq_sigma"] * zz("neq")).reshape(len(REACTORS), len(ISOTOPES_NEQ)),
+            ff_scale=1.0 + ffz @ V["fission_fractions_chol"].T,
+            bkg=zz("background_rate"),
+            hm_corr=float(zz("hm_corr")[0]),
+            hm_uncorr=zz("hm_uncorr").reshape(len(ISOTOPES), -1))
 
     # ------------------------------------------------------------------ pieces
     def survival(self, sin2_2theta13: float, dm2_32: float, dm2_21: float,
@@ -414,7 +460,7 @@ class DayaBayModel:
         self._cache["osc"] = (key, prob)
         return prob
 
-    def response(self, phys: dict[str, object]) -> np.ndarray:
+    def response(self, phys: Physical) -> np.ndarray:
         """Per-AD response (8, 26, 240): rebin · resolution · LSNL(scale) · IAV, × rel. eff.
 
         The common part (resolution, LSNL curve) and each AD's part are cached separately,
@@ -444,7 +490,7 @@ class DayaBayModel:
             out[k] = mat[1]
         return out
 
-    def flux_terms(self, phys: dict[str, object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def flux_terms(self, phys: Physical) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-core spectra at the quadrature points: main (uncorrected by knots), NEQ, SNF."""
         ff = np.abs(self.fission_fractions[None, :] * phys["ff_scale"])          # (6, 4)
         mean_e = ff @ phys["energy_per_fission"]                                   # (6,)
@@ -466,7 +512,7 @@ class DayaBayModel:
             raise UnphysicalParameter(f"spectrum knots must have {self.n_knots} values; got {p.shape}")
         return np.exp(p[self.knot_i0] + self.knot_f * (p[self.knot_i0 + 1] - p[self.knot_i0]))
 
-    def background(self, phys: dict[str, object]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def background(self, phys: Physical) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Background spectra (n_pairs, 26) and by source."""
         V = self.nuisances.values
         z = phys["bkg"]

@@ -29,6 +29,7 @@ hm_uncorr              Huber–Mueller uncorrelated uncertainty per isotope and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -63,6 +64,29 @@ def _sigma(fmt: str, value: float, unc: float) -> float:
     raise UnknownName(f"uncertainty format {fmt!r} unknown")
 
 
+Pair = tuple[str, str]
+Interval = tuple[float, float]
+
+
+class NuisanceValues(TypedDict):
+    """Central values and 1σ (or Cholesky factors) the normalised nuisances scale."""
+
+    dm2_21: Interval                              # eV²
+    s2_2theta12: Interval
+    eres: dict[str, Interval]                     # resolution term → (value, σ)
+    lsnl_sigma: float
+    iav: Interval
+    detector_relative_chol: np.ndarray            # (2, 2): efficiency, energy scale
+    energy_per_fission: dict[str, Interval]       # isotope → (MeV, σ)
+    thermal_power_sigma: float
+    snf_sigma: float
+    neq_sigma: float
+    fission_fractions_chol: np.ndarray            # (4, 4)
+    acc_sigma: float
+    alpha_neutron: dict[Pair, Interval]           # (detector, period) → per-day rate, σ
+    correlated_rates: dict[str, dict[Pair, Interval]]
+
+
 @dataclass(frozen=True)
 class NuisanceSet:
     """Ordered nuisance parameters and the central values / uncertainties they scale.
@@ -78,7 +102,7 @@ class NuisanceSet:
     names: tuple[str, ...]
     groups: tuple[str, ...]
     slices: dict[str, slice]
-    values: dict[str, object]
+    values: NuisanceValues
 
     @property
     def size(self) -> int:
@@ -103,7 +127,6 @@ class NuisanceSet:
         names: list[str] = []
         groups: list[str] = []
         slices: dict[str, slice] = {}
-        values: dict[str, object] = {}
 
         def add(group: str, labels: list[str]) -> None:
             start = len(names)
@@ -112,20 +135,20 @@ class NuisanceSet:
             slices[group] = slice(start, len(names))
 
         solar = P("survival_probability_solar")["parameters"]
-        values["dm2_21"] = tuple(solar["DeltaMSq21"])
-        values["s2_2theta12"] = tuple(solar["SinSq2Theta12"])
+        v_dm2_21 = (float(solar["DeltaMSq21"][0]), float(solar["DeltaMSq21"][1]))
+        v_s2_2theta12 = (float(solar["SinSq2Theta12"][0]), float(solar["SinSq2Theta12"][1]))
         add("survival_probability", ["dm2_21", "sin2_2theta12"])
 
         eres = P("detector_eres")
-        values["eres"] = {k: (v[0], _sigma(eres["format"][1], v[0], v[1]))
-                          for k, v in eres["parameters"]["eres"].items()}
-        add("eres", list(values["eres"]))
+        v_eres = {k: (float(v[0]), _sigma(eres["format"][1], v[0], v[1]))
+                  for k, v in eres["parameters"]["eres"].items()}
+        add("eres", list(v_eres))
 
         add("lsnl", ["pull0", "pull1", "pull2", "pull3"])
-        values["lsnl_sigma"] = float(P("detector_lsnl")["parameters"]["lsnl_scale_a"][1])
+        v_lsnl_sigma = float(P("detector_lsnl")["parameters"]["lsnl_scale_a"][1])
 
         iav = P("detector_iav_offdiag_scale")["parameters"]["iav_offdiag_scale_factor"]
-        values["iav"] = (float(iav[0]), float(iav[1]))
+        v_iav = (float(iav[0]), float(iav[1]))
         add("iav", list(DETECTORS))
 
         rel = P("detector_relative")
@@ -134,20 +157,20 @@ class NuisanceSet:
         s_esc = pr["energy_scale_factor"][1] * 0.01
         rho = np.asarray(rel["correlations"]["detector_relative"]["matrix"], dtype=float)
         cov = rho * np.outer([s_eff, s_esc], [s_eff, s_esc])
-        values["detector_relative_chol"] = np.linalg.cholesky(cov)
+        v_detector_relative_chol = np.linalg.cholesky(cov)
         add("detector_relative", [f"{d}.{k}" for d in DETECTORS for k in ("eff", "escale")])
 
         epf = P("reactor_energy_per_fission")["parameters"]["energy_per_fission"]
-        values["energy_per_fission"] = {i: (float(epf[i][0]), float(epf[i][1])) for i in ISOTOPES}
+        v_energy_per_fission = {i: (float(epf[i][0]), float(epf[i][1])) for i in ISOTOPES}
         add("energy_per_fission", list(ISOTOPES))
 
         tp = P("reactor_thermal_power_uncertainty")["parameters"]["thermal_power_scale"]
-        values["thermal_power_sigma"] = float(tp[1]) * 0.01
+        v_thermal_power_sigma = float(tp[1]) * 0.01
         add("thermal_power", list(REACTORS))
 
-        values["snf_sigma"] = float(P("reactor_snf")["parameters"]["snf_scale"][1]) * 0.01
+        v_snf_sigma = float(P("reactor_snf")["parameters"]["snf_scale"][1]) * 0.01
         add("snf", list(REACTORS))
-        values["neq_sigma"] = float(
+        v_neq_sigma = float(
             P("reactor_nonequilibrium_correction")["parameters"]["nonequilibrium_scale"][1]) * 0.01
         add("neq", [f"{r}.{i}" for r in REACTORS for i in ISOTOPES_NEQ])
 
@@ -158,17 +181,17 @@ class NuisanceSet:
             raise UnknownName(f"fission-fraction correlation order {order} != {ISOTOPES}")
         sig = np.array([ffp[i][1] * 0.01 for i in ISOTOPES])
         corr = np.asarray(ff["correlations"]["fission_fractions_scale"]["matrix"], dtype=float)
-        values["fission_fractions_chol"] = np.linalg.cholesky(corr * np.outer(sig, sig))
+        v_fission_fractions_chol = np.linalg.cholesky(corr * np.outer(sig, sig))
         add("fission_fractions", [f"{r}.{i}" for r in REACTORS for i in ISOTOPES])
 
         pairs = active_pairs()
         acc = P("background_rate_scale_accidentals")["parameters"]["accidentals"]
-        values["acc_sigma"] = float(acc[1]) * 0.01
+        v_acc_sigma = float(acc[1]) * 0.01
         an = P("background_rates_uncorrelated")["parameters"]["alpha_neutron"]
-        values["alpha_neutron"] = {(d, p): (float(an[p][d][0]), float(an[p][d][1]))
-                                   for d, p in pairs}
+        v_alpha_neutron = {(d, p): (float(an[p][d][0]), float(an[p][d][1]))
+                           for d, p in pairs}
         corr_rates = P("background_rates_correlated")["parameters"]
-        values["correlated_rates"] = {
+        v_correlated_rates = {
             b: {(d, p): (float(corr_rates[b][p][d][0]), float(corr_rates[b][p][d][1]))
                 for d, p in pairs} for b in ("amc", "fast_neutrons", "lithium_helium")}
         labels = ([f"accidentals.{d}.{p}" for d, p in pairs]
@@ -180,4 +203,11 @@ class NuisanceSet:
         add("hm_corr", ["corr"])
         add("hm_uncorr", [f"{i}.{k:03d}" for i in ISOTOPES
                           for k in range(release.hm_unc_energy.size)])
+        values = NuisanceValues(
+            dm2_21=v_dm2_21, s2_2theta12=v_s2_2theta12, eres=v_eres, lsnl_sigma=v_lsnl_sigma,
+            iav=v_iav, detector_relative_chol=v_detector_relative_chol,
+            energy_per_fission=v_energy_per_fission, thermal_power_sigma=v_thermal_power_sigma,
+            snf_sigma=v_snf_sigma, neq_sigma=v_neq_sigma,
+            fission_fractions_chol=v_fission_fractions_chol, acc_sigma=v_acc_sigma,
+            alpha_neutron=v_alpha_neutron, correlated_rates=v_correlated_rates)
         return cls(tuple(names), tuple(groups), slices, values)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from hepunits import MeV
 
+from ...constants import ELECTRON_MASS, IBD_THRESHOLD, NEUTRON_MASS, PROTON_MASS
 from ...interactions import ibd
 
 __all__ = ["BACKGROUND_SHAPES"]
@@ -34,15 +35,16 @@ def _shape_li9he8(e: np.ndarray) -> np.ndarray:
 
 
 def _shape_geo(e: np.ndarray) -> np.ndarray:
-    # U-chain (E_ν < 3.27 MeV) and Th-chain (< 2.25 MeV) ν̄e × IBD, prompt = E_ν − 0.78:
+    # U-chain (E_ν < 3.27 MeV) and Th-chain (< 2.25 MeV) ν̄e × IBD, prompt = E_ν − Δ + m_e:
     # β-like shapes, Th/U event ratio 0.29 (the chondritic Th/U = 3.9 mass ratio)
-    enu = e + 0.78
-    sig = np.clip((enu - 1.293) ** 2 - 0.261, 0, None) ** 0.5 * (enu - 1.293)
+    delta, me = (NEUTRON_MASS - PROTON_MASS) / MeV, ELECTRON_MASS / MeV
+    enu = e + delta - me
+    sig = np.clip((enu - delta) ** 2 - me**2, 0, None) ** 0.5 * (enu - delta)
     u = np.where(enu < 3.27, sig * (3.27 - enu) ** 2, 0.0)
     th = np.where(enu < 2.25, sig * (2.25 - enu) ** 2, 0.0)
     u = u / max(u.sum(), 1e-300)
     th = th / max(th.sum(), 1e-300)
-    return np.where(enu > 1.806, u + 0.29 * th, 0.0)
+    return np.where(enu > IBD_THRESHOLD / MeV, u + 0.29 * th, 0.0)
 
 
 def _shape_flat(e: np.ndarray) -> np.ndarray:

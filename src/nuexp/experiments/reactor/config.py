@@ -27,6 +27,7 @@ __all__ = [
     "BackgroundBlock",
     "CoreBlock",
     "DetectorBlock",
+    "FluxAlternative",
     "FluxBlock",
     "OscillationBlock",
     "ReactorConfig",
@@ -61,9 +62,16 @@ class OscillationBlock(StrictModel):
 
 
 class FluxBlock(StrictModel):
-    model: Literal["huber-mueller", "tabulated"] = Field(
-        "huber-mueller", description="ν̄e spectrum per fission: Huber–Mueller fits or a "
-        "tabulated spectrum per fission ('table')")
+    model: Literal["huber-mueller", "summation", "tabulated"] = Field(
+        "huber-mueller", description="ν̄e spectrum per fission (nuexp.sources.reactor."
+        "reactor_spectrum): Huber–Mueller fits, the summation tables "
+        "(nuexp.sources.summation) or a tabulated spectrum per fission ('table')")
+    library: Literal["endfb-viii.0", "jeff-3.3", "endfb-viii.0+ensdf"] = Field(
+        "endfb-viii.0", description="summation table: fission-yield and decay library "
+        "(model = 'summation' only)")
+    gap_model: Literal["calibrated", "fermi-gas"] = Field(
+        "calibrated", description="summation gap-filling model for nuclides without "
+        "complete β branches (model = 'summation' only)")
     table: str | None = Field(None, description="CSV (E_MeV, per_fission_per_MeV) for "
                               "model = 'tabulated' (relative to the working directory)")
     fission_fractions: Fractions = Field(
@@ -231,13 +239,25 @@ class Theta13Subset(StrictModel):
     years: float = Field(gt=0, description="exposure [years], > 0")
 
 
+class FluxAlternative(StrictModel):
+    label: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="suffix of the result "
+                       "keys (e.g. 'summation' gives nmo_delta_chi2_6y_summation); "
+                       "lower-case letters, digits, '_'")
+    model: Literal["huber-mueller", "summation"] = Field(
+        "summation", description="flux model replacing flux.model (as in [flux])")
+    library: Literal["endfb-viii.0", "jeff-3.3", "endfb-viii.0+ensdf"] = Field(
+        "endfb-viii.0", description="summation table (model = 'summation' only)")
+    gap_model: Literal["calibrated", "fermi-gas"] = Field(
+        "calibrated", description="summation gap-filling model (model = 'summation' only)")
+
+
 class AnalysisBlock(StrictModel):
     days_per_year: float = Field(365.25, gt=0, description="days per year of exposure")
     systematics: bool = Field(True, description="False: statistics only")
     free_parameters: list[str] = Field(default_factory=lambda: list(OSC_NAMES),
                                        description=f"oscillation parameters fitted, of {OSC_NAMES}")
-    external_priors: dict[str, list[float]] = Field(
-        default_factory=dict, description="name -> [central, sigma] in fit units")
+    external_priors: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="name -> [central, sigma > 0] in fit units")
     precision_exposures_days: dict[str, float] = Field(
         default_factory=dict, description="label -> days for the precision table (empty: none)")
     nmo_exposures_years: list[float] = Field(default_factory=list,
@@ -245,6 +265,10 @@ class AnalysisBlock(StrictModel):
     nmo_reference_years: float = Field(6.0, gt=0, description="NMO reference exposure [years]")
     nmo_target_delta_chi2: float = Field(9.0, gt=0, description="Δχ² for 'years to target'")
     reverse_ordering: bool = Field(True, description="also true IO (fit NO) at the reference")
+    nmo_flux_models: list[FluxAlternative] = Field(
+        default_factory=list, description="other flux models for which the NMO Δχ² at "
+        "nmo_reference_years is recomputed (truth and fit with that flux; everything else "
+        "as configured), reported beside the [flux] model's value")
     matter_effect_check: bool = Field(False, description="fit a vacuum model to matter data")
     profile_scan: list[str] = Field(default_factory=list, description="parameters to scan")
     profile_scan_points: int = Field(5, ge=0, description="points per scan")
@@ -260,12 +284,35 @@ class AnalysisBlock(StrictModel):
         default_factory=list, description="other reactor presets (or TOML paths) whose "
         "sin²2θ13 sensitivity vs exposure is drawn on this one's plot")
 
+    @model_validator(mode="after")
+    def _flux_models_need_nmo(self):
+        if self.nmo_flux_models and not self.nmo_exposures_years:
+            raise ValueError("sensitivity.nmo_flux_models needs nmo_exposures_years (the NMO "
+                             "Δχ² it compares)")
+        return self
+
+    @field_validator("nmo_flux_models")
+    @classmethod
+    def _unique_labels(cls, v: list[FluxAlternative]) -> list[FluxAlternative]:
+        labels = [f.label for f in v]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"nmo_flux_models: duplicate labels in {labels}")
+        return v
+
     @field_validator("free_parameters")
     @classmethod
     def _known(cls, v):
         bad = [p for p in v if p not in OSC_NAMES]
         if bad or not v:
             raise ValueError(f"free_parameters {v}: choose a non-empty subset of {OSC_NAMES}")
+        return v
+
+    @field_validator("external_priors")
+    @classmethod
+    def _sigmas(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for k, (_, sigma) in v.items():
+            if not sigma > 0:
+                raise ValueError(f"external_priors.{k}: sigma = {sigma} must be > 0")
         return v
 
     @field_validator("precision_exposures_days")

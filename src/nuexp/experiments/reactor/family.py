@@ -9,6 +9,8 @@ switched on by its keys in ``[sensitivity]``:
 * ``nmo_exposures_years``: mass-ordering Δχ² (Asimov, true ordering of the preset, fit the
   other, all nuisances profiled) vs exposure, the exposure to ``nmo_target_delta_chi2``,
   and with ``reverse_ordering`` the other true ordering at the reference exposure;
+  ``nmo_flux_models`` recomputes the reference-exposure Δχ² with other flux models (e.g.
+  the summation model) and reports each beside the ``[flux]`` model's value;
 * ``theta13_exposures_years``: the sin²2θ13 excluded at ``theta13_cl`` if the truth has
   no θ13 oscillation, vs exposure, and for detector subsets (``theta13_subsets``);
 * ``profile_scan``: iminuit profiles of oscillation parameters;
@@ -33,7 +35,15 @@ from ...stats.scan import profile_scan
 from ..analysis import Family
 from ..context import RunContext
 from .config import ReactorConfig
-from .model import ReactorAnalysis, ReactorExperiment, build_analysis, load_reference
+from .model import (
+    OSC_UNITS,
+    NmoResult,
+    ReactorAnalysis,
+    ReactorExperiment,
+    build_analysis,
+    flux_model,
+    load_reference,
+)
 
 __all__ = ["FAMILY", "Config", "ReactorOutcome", "compute", "load_reference", "report"]
 
@@ -52,9 +62,10 @@ class ReactorOutcome:
     rates: dict[str, float]
     precision_rows: list[dict[str, Any]] = field(default_factory=list)
     nmo_rows: list[dict[str, Any]] = field(default_factory=list)
-    nmo_ref: Any = None
+    nmo_ref: NmoResult | None = None
     nmo_years_to_target: tuple[float, str] | None = None
     nmo_reverse: tuple[str, float, float] | None = None
+    nmo_flux_rows: list[dict[str, Any]] = field(default_factory=list)
     matter_shifts: dict[str, float] = field(default_factory=dict)
     scans: dict[str, Any] = field(default_factory=dict)
     scan_sigma: dict[str, float] = field(default_factory=dict)
@@ -80,6 +91,11 @@ def _years_to_target(years: np.ndarray, dchi2: np.ndarray, target: float):
     return None
 
 
+def _dm2(ana: ReactorAnalysis, name: str) -> float:
+    """A true mass splitting of the analysis (eV²)."""
+    return ana.truth[name] * OSC_UNITS[name]
+
+
 def _precisions(full: ReactorAnalysis, stat_only: ReactorAnalysis,
                 days: float) -> tuple[dict[str, float], dict[str, float]]:
     """Relative precisions with all systematics and statistics only (a ``ctx.map`` task)."""
@@ -94,6 +110,31 @@ def _profile(ana: ReactorAnalysis, days: float, name: str, grid: np.ndarray):
 def _theta13(ana: ReactorAnalysis, days: float, cl: float) -> float:
     """sin²2θ13 sensitivity at one exposure (a ``ctx.map`` task)."""
     return ana.theta13_sensitivity(days, cl)
+
+
+def _nmo_flux_models(cfg: Config, out: ReactorOutcome,
+                     ref_result: NmoResult) -> list[dict[str, Any]]:
+    """NMO Δχ² at the reference exposure with each ``sensitivity.nmo_flux_models`` entry
+    as the flux (the Asimov truth and the fit both use it; the shape uncertainty stays the
+    configured one), beside the ``[flux]`` model's value (the first row). The fit of the
+    other ordering starts from the reference flux's best fit."""
+    a = cfg.sensitivity
+    days = a.nmo_reference_years * a.days_per_year
+    ref = out.exp
+    rows = [{"label": "reference", "flux_model": flux_model(cfg.flux).label,
+             "ibd_rate_per_day": sum(out.rates.values()),
+             "delta_chi2": ref_result.delta_chi2, "difference": 0.0}]
+    for alt in a.nmo_flux_models:
+        flux = cfg.flux.model_copy(update={"model": alt.model, "library": alt.library,
+                                           "gap_model": alt.gap_model, "table": None})
+        exp = ref.with_flux(flux)
+        r = ReactorAnalysis(exp, truth=ref.base, shape_eps=out.shape_eps).nmo(
+            days, alternative_start=ref_result.fit_alternative.values)
+        rows.append({"label": alt.label, "flux_model": flux_model(flux).label,
+                     "ibd_rate_per_day": sum(exp.signal_rate_per_day().values()),
+                     "delta_chi2": r.delta_chi2,
+                     "difference": r.delta_chi2 - ref_result.delta_chi2})
+    return rows
 
 
 def compute(cfg: Config, ctx: RunContext) -> ReactorOutcome:
@@ -136,13 +177,16 @@ def compute(cfg: Config, ctx: RunContext) -> ReactorOutcome:
         out.nmo_years_to_target = _years_to_target(ys, dchi2, a.nmo_target_delta_chi2)
         if a.reverse_ordering:
             with ctx.timer("mass_ordering_reverse"):
-                b = ana.base
+                dm31, dm21 = _dm2(ana, "dm2_31"), _dm2(ana, "dm2_21")
                 # the other ordering with |Δm²32| of one equal to Δm²31 of the other
-                mirrored = b.replace(dm2_31=-(b.dm2_31 - b.dm2_21)) if b.dm2_31 > 0 else \
-                    b.replace(dm2_31=-b.dm2_31 + b.dm2_21)
+                mirrored31 = -(dm31 - dm21) if dm31 > 0 else -dm31 + dm21
+                mirrored = ana.base.replace(dm2_31=mirrored31)
                 rr = ReactorAnalysis(exp, truth=mirrored, shape_eps=shape_eps).nmo(ref_y * dpy)
-            out.nmo_reverse = ("io" if mirrored.dm2_31 < 0 else "no", rr.delta_chi2,
-                               mirrored.dm2_31)
+            out.nmo_reverse = ("io" if mirrored31 < 0 else "no", rr.delta_chi2, mirrored31)
+
+    if a.nmo_flux_models and out.nmo_ref is not None:
+        with ctx.timer("mass_ordering_flux_models"):
+            out.nmo_flux_rows = _nmo_flux_models(cfg, out, out.nmo_ref)
 
     if a.matter_effect_check and cfg.oscillation.matter:
         with ctx.timer("matter_effect"):
@@ -157,12 +201,12 @@ def compute(cfg: Config, ctx: RunContext) -> ReactorOutcome:
                     out.matter_shifts[k] = vfit.values[k] / ana.truth[k] - 1.0
 
     if a.profile_scan_points > 0 and a.profile_scan:
-        days = a.precision_exposures_days.get(a.profile_scan_exposure)
-        if days is None:
+        scan_days = a.precision_exposures_days.get(a.profile_scan_exposure)
+        if scan_days is None:
             raise InvalidConfiguration(
                 f"sensitivity.profile_scan_exposure = {a.profile_scan_exposure!r}: not one of "
                 f"{list(a.precision_exposures_days)}")
-        names, cov = asimov_covariance(ana.likelihood(days))
+        names, cov = asimov_covariance(ana.likelihood(scan_days))
         with ctx.timer("profile_scans"):
             tasks = []
             for p in a.profile_scan:
@@ -171,7 +215,7 @@ def compute(cfg: Config, ctx: RunContext) -> ReactorOutcome:
                                                f"free parameters {a.free_parameters}")
                 s = float(np.sqrt(cov[names.index(p), names.index(p)]))
                 out.scan_sigma[p] = s
-                tasks.append((ana, days, p,
+                tasks.append((ana, scan_days, p,
                               ana.truth[p] + s * np.linspace(-2.5, 2.5, a.profile_scan_points)))
             out.scans = dict(zip(a.profile_scan, ctx.map(_profile, tasks, unpack=True,
                                                          label="profile scans")))
@@ -198,6 +242,13 @@ def compute(cfg: Config, ctx: RunContext) -> ReactorOutcome:
                                                                             a.theta13_cl)}
                     for y in years]
     return out
+
+
+def _nuisance_text(ana: ReactorAnalysis) -> str:
+    """How the run treated the systematics, for the notes (they describe the run made)."""
+    if ana.systematics:
+        return "all nuisances profiled"
+    return "statistics only: sensitivity.systematics = false, no nuisance profiled"
 
 
 def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
@@ -230,31 +281,33 @@ def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
         if rate > 0:
             q(f"background_fraction{sfx}", bkg / rate, "fraction",
               note="background-to-signal ratio B/S after selection")
-        q(f"resolution_at_1mev{sfx}", d.ibd.resolution.relative(1 * MeV), "",
+        q(f"resolution_at_1mev{sfx}", float(d.ibd.resolution.relative(1 * MeV)), "",
           note=f"sqrt(a^2 + b^2 + c^2) with a, b, c = {r.a}, {r.b}, {r.c}")
 
     if out.shape_eps is not None:
         eps, e = out.shape_eps, exp.detectors[0].ibd.centres / MeV
         peak = float(eps[np.argmin(np.abs(e - 3.0))])
         ref = cfg.systematics.shape_reference
+        source = ("" if ref is None else
+                  f" from the {ref.preset!r} preset's statistics over {ref.years:g} yr "
+                  f"(sqrt(N_s + 2 N_b)/N_s, residual {ref.residual})")
         q("shape_uncertainty_at_3mev", peak, "fraction",
-          note=(f"bin-to-bin reactor-shape uncertainty per {np.mean(np.diff(e)) * 1e3:.0f} keV bin "
-                f"from the {ref.preset!r} preset's statistics over {ref.years:g} yr "
-                f"(sqrt(N_s + 2 N_b)/N_s, residual {ref.residual})"))
+          note=(f"bin-to-bin reactor-shape uncertainty per "
+                f"{np.mean(np.diff(e)) * 1e3:.0f} keV bin{source}"))
 
     if out.precision_rows:
         for row in out.precision_rows:
             q(f"precision_{row['parameter']}_{row['exposure']}", row["relative_precision"], "",
-              note=(f"Asimov, all nuisances profiled (inverse Fisher); statistics only: "
+              note=(f"Asimov, {_nuisance_text(ana)} (inverse Fisher); statistics only: "
                     f"{row['stat_only']:.4g}"))
         ctx.table("precision", out.precision_rows)
 
-    if out.nmo_rows:
+    if out.nmo_rows and out.nmo_ref is not None:
         ref_y = a.nmo_reference_years
         ctx.table("nmo_vs_exposure", out.nmo_rows)
         q(f"nmo_delta_chi2_{ref_y:g}y", out.nmo_ref.delta_chi2, "",
-          note=(f"Asimov true {'NO' if ana.base.dm2_31 > 0 else 'IO'}, fit the other ordering "
-                f"(Δm²31 free, all nuisances profiled), {ref_y:g} yr x "
+          note=(f"Asimov true {'NO' if _dm2(ana, 'dm2_31') > 0 else 'IO'}, fit the other ordering "
+                f"(Δm²31 free, {_nuisance_text(ana)}), {ref_y:g} yr x "
                 f"{exp.total_power_gw:.1f} GW_th"))
         if out.nmo_years_to_target is not None:
             q("nmo_years_to_3sigma" if a.nmo_target_delta_chi2 == 9.0 else "nmo_years_to_target",
@@ -264,6 +317,17 @@ def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
             q(f"nmo_delta_chi2_{ref_y:g}y_true_{name}", value, "",
               note=(f"reverse test: Asimov true {name.upper()} with Δm²31 = {dm31:.5g} eV² "
                     f"(|Δm²32| of the other ordering mirrored), fit the other, {ref_y:g} yr"))
+        if out.nmo_flux_rows:
+            ctx.table("nmo_flux_models", out.nmo_flux_rows)
+            base = out.nmo_flux_rows[0]
+            for row in out.nmo_flux_rows[1:]:
+                q(f"nmo_delta_chi2_{ref_y:g}y_{row['label']}", row["delta_chi2"], "",
+                  note=(f"as nmo_delta_chi2_{ref_y:g}y with the {row['flux_model']} flux "
+                        f"(Asimov truth and fit), {row['ibd_rate_per_day']:.4g} IBD/day; "
+                        f"{base['flux_model']}: {base['delta_chi2']:.4g} with "
+                        f"{base['ibd_rate_per_day']:.4g} IBD/day"))
+                q(f"nmo_delta_chi2_{ref_y:g}y_{row['label']}_difference", row["difference"], "",
+                  note=f"nmo_delta_chi2_{ref_y:g}y_{row['label']} − nmo_delta_chi2_{ref_y:g}y")
         ctx.spectrum("nmo_delta_chi2", {"years": np.array([r["years"] for r in out.nmo_rows]),
                                         "delta_chi2": np.array([r["delta_chi2"]
                                                                 for r in out.nmo_rows])})
@@ -272,13 +336,13 @@ def report(cfg: Config, out: ReactorOutcome, ctx: RunContext) -> None:
           note=(f"relative bias of {k} when matter is ignored (vacuum fit to the "
                 f"{a.nmo_reference_years:g} yr matter Asimov spectrum, density "
                 f"{cfg.oscillation.matter_density_g_cm3} g/cm3)"))
-    if out.theta13_rows:
+    if out.theta13_rows and out.theta13_ref is not None:
         cl = f"{a.theta13_cl * 100:.0f}cl"
         ctx.table("theta13_sensitivity_vs_exposure", out.theta13_rows)
         q(f"sin2_2theta13_sensitivity_{cl}", out.theta13_ref, "",
           note=(f"{a.theta13_reference_years:g} yr, all detectors; Asimov without θ13 "
                 f"oscillation, Δχ² = {a.theta13_cl:.0%} CL (1 dof), Δm²31 = "
-                f"{ana.base.dm2_31:.4g} eV² fixed, nuisances profiled"))
+                f"{_dm2(ana, 'dm2_31'):.4g} eV² fixed, {_nuisance_text(ana)}"))
         for label, value in out.theta13_subsets.items():
             sub = a.theta13_subsets[label]
             q(f"sin2_2theta13_sensitivity_{cl}_{label}", value, "",

@@ -28,6 +28,7 @@ constrains the shape through its near detector and leaves it at 0).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,19 +43,20 @@ from ...oscillation import OscillationParameters
 from ...rates.ibd import DAY, IbdRateModel
 from ...sources.reactor import (
     FissionFractions,
+    FluxModel,
     ReactorCore,
     SpectrumCorrection,
     TabulatedSpectrum,
 )
-from ...stats.fit import asimov_covariance, fit
+from ...stats.fit import FitResult, asimov_covariance, fit
 from ...stats.likelihood import ProfiledChi2
 from ...stats.nuisances import Parameter, ParameterSet
-from ...stats.scan import OrderingResult
 from ...targets.protons import free_protons
 from .backgrounds import BACKGROUND_SHAPES
-from .config import OSC_NAMES, BackgroundBlock, DetectorBlock, ReactorConfig
+from .config import OSC_NAMES, BackgroundBlock, DetectorBlock, FluxBlock, ReactorConfig
 
-__all__ = ["OSC_UNITS", "DetectorModel", "ReactorAnalysis", "ReactorExperiment"]
+__all__ = ["OSC_UNITS", "DetectorModel", "NmoResult", "ReactorAnalysis", "ReactorExperiment",
+           "build_analysis", "flux_model", "load_reference", "shape_uncertainty_from_reference"]
 
 #: Fit units: Δm²21 in 1e-5 eV², Δm²31 in 1e-3 eV², angles as sin².
 OSC_UNITS = {"sin2_theta12": 1.0, "sin2_theta13": 1.0, "dm2_21": 1e-5, "dm2_31": 1e-3}
@@ -67,23 +69,31 @@ def _edges(b) -> np.ndarray:
     return np.linspace(b.e_min_mev, b.e_min_mev + n_bins * width, n_bins + 1) * MeV
 
 
+def flux_model(flux: FluxBlock) -> FluxModel:
+    """The :class:`~nuexp.sources.reactor.FluxModel` of a ``[flux]`` block."""
+    table = TabulatedSpectrum.from_csv(flux.table) if flux.table is not None else None
+    return FluxModel(flux.model, flux.library, flux.gap_model, table)
+
+
 def _cores_for(cfg: ReactorConfig, det: DetectorBlock) -> list[ReactorCore]:
-    table = (TabulatedSpectrum.from_csv(cfg.flux.table) if cfg.flux.model == "tabulated"
-             else None)
+    spectrum = flux_model(cfg.flux)
     cores = []
     for c in cfg.cores:
         if c.name in det.baselines_km:
             L = det.baselines_km[c.name] * km
         elif c.position_m is not None and det.position_m is not None:
             L = float(np.linalg.norm(np.subtract(c.position_m, det.position_m))) * m
-        else:
+        elif c.baseline_km is not None:
             L = c.baseline_km * km
+        else:   # excluded by ReactorConfig's validation; kept for configs built in code
+            raise InvalidConfiguration(f"no baseline from core {c.name!r} to detector "
+                                       f"{det.name!r}")
         fr = FissionFractions.from_mapping(c.fission_fractions or cfg.flux.fission_fractions)
         corr = tuple(SpectrumCorrection(name, tuple(blk.nodes_mev), tuple(blk.relative))
                      for name, blk in (("spent_fuel", c.spent_fuel),
                                        ("non_equilibrium", c.non_equilibrium)) if blk)
         cores.append(ReactorCore(
-            c.name, c.power_gw * GW, L, fr, table, uptime=c.uptime,
+            c.name, c.power_gw * GW, L, fr, spectrum, uptime=c.uptime,
             energy_per_fission=(c.energy_per_fission_mev * MeV
                                 if c.energy_per_fission_mev else None),
             burnup=tuple((s.weight, FissionFractions.from_mapping(s.fission_fractions))
@@ -169,6 +179,22 @@ class ReactorExperiment:
         shapes = np.array([_background_shape(x, model) for x in d.backgrounds])
         return DetectorModel(d.name, d, model, shapes.reshape(len(d.backgrounds), model.n_bins))
 
+    def with_flux(self, flux: FluxBlock) -> ReactorExperiment:
+        """The same experiment with another ``[flux]`` block (e.g. the summation model):
+        only the unoscillated fluxes (and the background shapes that follow the reactor
+        spectrum) are recomputed; the detector responses are shared with this one."""
+        new = copy.copy(self)
+        new.cfg = self.cfg.model_copy(update={"flux": flux})
+        new.detectors = []
+        for d in self.detectors:
+            cores = _cores_for(new.cfg, d.block)
+            rates = np.stack([c.flux(d.ibd.e_nu, outside=flux.outside) for c in cores])
+            ibd = d.ibd.with_flux(rates)
+            shapes = np.array([_background_shape(x, ibd) for x in d.block.backgrounds])
+            new.detectors.append(DetectorModel(d.name, d.block, ibd,
+                                               shapes.reshape(d.background_shapes.shape)))
+        return new
+
     @property
     def total_power_gw(self) -> float:
         return float(sum(c.power_gw * c.uptime for c in self.cfg.cores))
@@ -214,6 +240,31 @@ def shape_uncertainty_from_reference(ref: ReactorExperiment, edges: np.ndarray, 
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(n_s > 0, np.sqrt(n_s + 2 * n_b) / np.where(n_s > 0, n_s, 1.0), 1.0)
     return np.sqrt(stat**2 + residual**2)
+
+
+@dataclass(frozen=True)
+class NmoResult:
+    """Asimov mass-ordering test of :meth:`ReactorAnalysis.nmo`.
+
+    Attributes
+    ----------
+    delta_chi2 : float
+        χ²_min(other ordering) − χ²(truth).
+    chi2_true : float
+        χ² at the truth (0 up to rounding on Asimov data: no fit is needed there).
+    chi2_alternative : float
+        χ² at the best fit with the other ordering.
+    fit_alternative : FitResult
+        That fit (values in fit units).
+    nfcn : int
+        Objective evaluations of the fits.
+    """
+
+    delta_chi2: float
+    chi2_true: float
+    chi2_alternative: float
+    fit_alternative: FitResult
+    nfcn: int
 
 
 class ReactorAnalysis:
@@ -292,7 +343,7 @@ class ReactorAnalysis:
                                        f"{sorted(unknown)}; allowed: {', '.join(OSC_NAMES)}")
         params = []
         for k in OSC_NAMES:
-            prior = tuple(pri[k]) if k in pri else None
+            prior = pri.get(k)
             limits = (0.0, 1.0) if k.startswith("sin2") else (None, None)
             params.append(Parameter(k, self.truth[k], step=_STEPS[k], limits=limits, prior=prior,
                                     fixed=k not in a.free_parameters))
@@ -389,7 +440,7 @@ class ReactorAnalysis:
                 for k in self.cfg.sensitivity.free_parameters}
 
     def nmo(self, exposure_days: float,
-            alternative_start: dict[str, float] | None = None) -> OrderingResult:
+            alternative_start: dict[str, float] | None = None) -> NmoResult:
         """Asimov Δχ² of the mass ordering (true: the truth's ordering; fit: the other).
 
         On Asimov data the true-ordering minimum is the truth itself (χ² = 0 there, and
@@ -426,20 +477,22 @@ class ReactorAnalysis:
         else:
             starts = [ps.from_dict(dict(alternative_start))]
         limits = {"dm2_31": (None, 0.0) if true31 > 0 else (0.0, None)}
-        best, nfcn, failure = None, 0, None
+        best: FitResult | None = None
+        nfcn, failures = 0, []
         for x in starts:
             try:
                 res = fit(lik, start=x, limits=limits, hesse=False, strategy=0)
             except FitDidNotConverge as err:
-                failure = err
+                failures.append(str(err))
                 continue
             nfcn += res.nfcn
             if best is None or res.fval < best.fval:
                 best = res
         if best is None:
-            raise failure
-        return OrderingResult(best.fval - chi2_true, chi2_true, best.fval, None, best, None,
-                              nfcn)
+            raise FitDidNotConverge(f"mass-ordering fit of the other ordering at "
+                                    f"{exposure_days:g} days failed from every start: "
+                                    + "; ".join(failures))
+        return NmoResult(best.fval - chi2_true, chi2_true, best.fval, best, nfcn)
 
     def theta13_sensitivity(self, exposure_days: float, cl: float) -> float:
         """sin²2θ13 excluded at confidence ``cl`` (1 dof) when the data are the Asimov

@@ -32,7 +32,7 @@ from hepunits import MeV, cm2, second
 from pydantic import Field, field_validator, model_validator
 
 from ...config import ExperimentConfig, StrictModel
-from ...exceptions import UnphysicalParameter
+from ...exceptions import InvalidConfiguration, UnphysicalParameter
 from ...interactions import ibd
 from ...sources import summation
 from ...sources.reactor import ISOTOPES, FissionFractions, reactor_spectrum
@@ -226,7 +226,8 @@ def compute(config: Config, ctx) -> Outcome:
         yields[label]["mix"] = float(sum(getattr(fr, i) * yields[label][i] for i in ISOTOPES))
     E = np.linspace(ibd.THRESHOLD, emax, 4001)
     sig = ibd_cross_section(E, xs, tau_n)
-    gap_share, diagnostics = {}, {}
+    gap_share: dict[str, dict[str, float]] = {}
+    diagnostics: dict[str, dict[str, dict[str, float]]] = {}
     for v in config.summation.libraries:
         table = summation.load_table(v)
         gap_share[v] = {}
@@ -262,7 +263,11 @@ def report(config: Config, outcome: Outcome, ctx) -> None:
     libs = config.summation.libraries
     hm = outcome.yields["huber-mueller"]
     db = config.published.get("ibd_yield_dayabay_mix")
-    db_value = db.value if db is not None else 5.92e-43
+    if db is None or isinstance(db.value, str):
+        raise InvalidConfiguration(
+            "published.ibd_yield_dayabay_mix: the ratios to Daya Bay need Daya Bay's measured "
+            "IBD yield as a number [cm^2/fission] (PRL 116 (2016) 061801: 5.92e-43)")
+    db_value = float(db.value)
     for iso in ISOTOPES:
         vals = {v: outcome.yields[v][iso] for v in libs}
         spread = 0.5 * (max(vals.values()) - min(vals.values()))

@@ -72,7 +72,12 @@ def daya_bay_bump(config, fractions: FissionFractions):
         lo, hi = config.bump.window_mev
         win = (centres > lo) & (centres < hi)
         labels = ["huber-mueller"] + list(config.summation.libraries)
-        data, stat, band, prediction, excess, window_syst = {}, {}, {}, {}, {}, {}
+        data: dict[str, np.ndarray] = {}
+        stat: dict[str, np.ndarray] = {}
+        band: dict[str, np.ndarray] = {}
+        window_syst: dict[str, float] = {}
+        prediction: dict[str, dict[str, np.ndarray]] = {}
+        excess: dict[str, dict[str, tuple[float, float, float]]] = {}
         hm_pred = model.predict(s, d, np.zeros(model.n_knots))
         for label in labels:
             mod, lib = (("huber-mueller", "") if label == "huber-mueller"

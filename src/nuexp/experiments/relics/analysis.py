@@ -30,14 +30,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hepunits import GW, MeV, s
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ...config import StrictModel
+from ...constants import IBD_THRESHOLD
 from ...detector.xenon import XenonS2Response
 from ...sources import reactor_low_energy as rle
 from ...sources.reactor import FissionFractions
 from ..analysis import Family
-from ..cevns.config import CevnsConfig
+from ..cevns.config import CevnsConfig, XenonBlock
 from ..cevns.family import CevnsOutcome
 from ..cevns.family import compute as cevns_compute
 from ..cevns.family import report as cevns_report
@@ -58,6 +59,35 @@ class Config(CevnsConfig):
     """The CEvNS family configuration plus the paper's reactor power."""
 
     paper: PaperBlock = Field(description="the paper's assumptions (arXiv:2405.05554 v2)")
+
+    @model_validator(mode="after")
+    def _reactor_xenon(self):
+        src = self.source
+        if src.kind != "reactor" or src.thermal_power_gw is None or src.fission_fractions is None:
+            raise ValueError(f"source.kind = {src.kind!r}: the relics family needs a 'reactor' "
+                             "source (thermal_power_gw, fission_fractions)")
+        if self.response.xenon is None:
+            raise ValueError("response.xenon: the relics family needs the xenon S2 block "
+                             "(observable 'xenon-s2')")
+        return self
+
+    @property
+    def thermal_power(self) -> float:
+        """Reactor thermal power (hepunits power)."""
+        assert self.source.thermal_power_gw is not None  # checked by _reactor_xenon
+        return self.source.thermal_power_gw * GW
+
+    @property
+    def fractions(self) -> FissionFractions:
+        """Fission fractions of the reactor source."""
+        assert self.source.fission_fractions is not None  # checked by _reactor_xenon
+        return FissionFractions.from_mapping(self.source.fission_fractions)
+
+    @property
+    def xenon(self) -> XenonBlock:
+        """The xenon S2 response block."""
+        assert self.response.xenon is not None  # checked by _reactor_xenon
+        return self.response.xenon
 
 
 @dataclass
@@ -80,36 +110,38 @@ def compute(config: Config, ctx: RunContext) -> RelicsOutcome:
     alt = config.model_copy(update={"response": config.response.model_copy(
         update={"statistics": other})})
     other_events = float(CevnsModel(alt).predict().sum())
-    src = config.source
-    fractions = FissionFractions.from_mapping(src.fission_fractions)
-    x = config.response.xenon
+    src, fractions, x = config.source, config.fractions, config.xenon
     s2 = XenonS2Response(x.drift_field_v_per_cm, x.extraction_efficiency,
                          x.single_electron_gain_pe, x.single_electron_width)
     return RelicsOutcome(
         outcome, other, other_events,
         rle.antineutrinos_per_fission(fractions, **src.join),
         rle.antineutrinos_per_fission(fractions, emax=rle.IBD_THRESHOLD, **src.join),
-        rle.fission_rate(src.thermal_power_gw * GW, fractions),
+        rle.fission_rate(config.thermal_power, fractions),
         s2.threshold_electrons(float(config.response.bins.values()[0])))
 
 
 def report(config: Config, outcome: RelicsOutcome, ctx: RunContext) -> None:
     """The family's report plus the RELICS-specific quantities."""
     cevns_report(config, outcome.cevns, ctx)
-    o, src = outcome, config.source
-    fractions = FissionFractions.from_mapping(src.fission_fractions)
+    o, fractions = outcome, config.fractions
     ctx.quantity("antineutrinos_per_fission", o.per_fission, "1",
-             note=f"{o.below_ibd:.3f} of them below the 1.806 MeV IBD threshold (Kopeikin "
+             note=f"{o.below_ibd:.3f} of them below the {IBD_THRESHOLD / MeV:.3f} MeV IBD threshold (Kopeikin "
                   "2012 below the join incl. 239U/239Np, Huber-Mueller above)")
     ctx.quantity("fissions_per_second", o.fissions_per_second * s, "s^-1",
-             note=f"{src.thermal_power_gw:g} GW / "
+             note=f"{config.thermal_power / GW:g} GW / "
                   f"{rle.energy_per_fission(fractions) / MeV:.2f} MeV per fission (Ma 2013)")
     per = f"events / {config.exposure.live_days:g} d / {config.target.mass_kg:g} kg"
-    scale = config.paper.thermal_power_gw / src.thermal_power_gw
+    scale = config.paper.thermal_power_gw * GW / config.thermal_power
     sig = o.cevns.signal_events
+    entry = ctx.published_entry("signal_events_paper_power")
+    spread = ("" if entry is None or not isinstance(entry.value, float) else
+              f"; {sig * scale / entry.value:.2f} x the published {entry.value:g}, with the "
+              f"other S2 model {o.other_events * scale / entry.value:.2f} x")
     ctx.quantity("signal_events_paper_power", sig * scale, per,
              note=f"signal_events at the paper's {config.paper.thermal_power_gw:g} GW "
-                  "(events are proportional to the power)")
+                  f"(events are proportional to the power); with the other S2 model "
+                  f"('{o.other_statistics}') {o.other_events * scale:.0f}{spread}")
     ctx.quantity(f"signal_events_{o.other_statistics}_statistics", o.other_events, per,
              note=f"the other S2 model ('{o.other_statistics}'); configured: "
                   f"'{config.response.statistics}'. Poisson electron-number fluctuations feed "

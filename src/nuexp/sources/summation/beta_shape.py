@@ -53,11 +53,11 @@ import numpy as np
 from hepunits import MeV, fermi
 from hepunits.constants import hbarc
 from numpy.typing import ArrayLike
-from particle import Particle
 from scipy.constants import alpha as ALPHA
 from scipy.constants import physical_constants
 from scipy.special import gammaln, loggamma, spence
 
+from ...constants import NEUTRON_MASS, PROTON_MASS
 from ...exceptions import UnphysicalParameter
 
 __all__ = [
@@ -79,9 +79,7 @@ __all__ = [
 
 #: Electron mass m_e c² (hepunits energy; CODATA via scipy).
 ELECTRON_MASS: float = physical_constants["electron mass energy equivalent in MeV"][0] * MeV
-_PROTON_MASS = Particle.from_pdgid(2212).mass * MeV
-_NEUTRON_MASS = Particle.from_pdgid(2112).mass * MeV
-_NUCLEON_MASS = 0.5 * (_PROTON_MASS + _NEUTRON_MASS)
+_NUCLEON_MASS = 0.5 * (PROTON_MASS + NEUTRON_MASS)
 #: Axial coupling g_A = 1.2754 (PDG 2024, Review of Particle Physics, neutron listing λ).
 GA_AXIAL: float = 1.2754
 _MU_V = (physical_constants["proton mag. mom. to nuclear magneton ratio"][0]
@@ -216,7 +214,7 @@ def radiative_electron(W: ArrayLike, W0: float) -> np.ndarray:
     b = p / W
     t = np.arctanh(b)
     d = np.maximum(W0 - W, 1e-300)
-    g = (3.0 * np.log(_PROTON_MASS / ELECTRON_MASS) - 0.75
+    g = (3.0 * np.log(PROTON_MASS / ELECTRON_MASS) - 0.75
          + 4.0 * (t / b - 1.0) * (d / (3.0 * W) - 1.5 + np.log(2.0 * d))
          + 4.0 / b * _spence_L(2.0 * b / (1.0 + b))
          + t / b * (2.0 * (1.0 + b * b) + d * d / (6.0 * W * W) - 4.0 * t))
@@ -237,7 +235,7 @@ def radiative_antineutrino(W: ArrayLike) -> np.ndarray:
     p = _momentum(W)
     b = p / W
     t = np.arctanh(b)
-    h = (3.0 * np.log(_PROTON_MASS / ELECTRON_MASS) + 23.0 / 4.0
+    h = (3.0 * np.log(PROTON_MASS / ELECTRON_MASS) + 23.0 / 4.0
          + 8.0 / b * _spence_L(2.0 * b / (1.0 + b))
          + 8.0 * (t / b - 1.0) * np.log(2.0 * W * b)
          + 4.0 * t / b * ((7.0 + 3.0 * b * b) / 8.0 - 2.0 * t))

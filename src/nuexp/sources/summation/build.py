@@ -59,12 +59,15 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib
 import json
 import math
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 from hepunits import MeV, eV, keV, second
@@ -136,9 +139,9 @@ class Nuclide:
         return (self.zam // 10) % 1000
 
 
-def _sandy():
+def _sandy() -> ModuleType:
     try:
-        import sandy
+        sandy = importlib.import_module("sandy")
     except ImportError:
         raise DataNotAvailable("the summation build needs the nuclear-data extra: "
                                "pip install 'nuexp[summation]' (sandy, paceENSDF)") from None
@@ -198,10 +201,13 @@ def read_decay(library: str) -> dict[int, Nuclide]:
 
 def _ensdf_dir() -> Path:
     try:
-        import paceENSDF
+        paceENSDF = importlib.import_module("paceENSDF")
     except ImportError:
         raise DataNotAvailable("ENSDF branches need paceENSDF: pip install 'nuexp[summation]'"
                                ) from None
+    if paceENSDF.__file__ is None:
+        raise DataNotAvailable("paceENSDF is installed without a package folder (its "
+                               "ENSDF_JSON data cannot be located)")
     return Path(paceENSDF.__file__).parent / "ENSDF_JSON"
 
 
@@ -246,9 +252,9 @@ def read_ensdf() -> dict[int, list[Branch]]:
                 for b in lv.get("betaMinusDecay", []) or []:
                     inten = _num(b.get("betaMinusIntensity"))
                     e0 = _num(b.get("endPointBetaMinusEnergy"))
-                    level = _num(lv.get("levelEnergy"))
-                    if e0 is None and q is not None and level is not None:
-                        e0 = q + plevel - level
+                    daughter_level = _num(lv.get("levelEnergy"))
+                    if e0 is None and q is not None and daughter_level is not None:
+                        e0 = q + plevel - daughter_level
                     if not inten or not e0 or e0 <= 0 or inten <= 0:
                         continue
                     kind = _ENSDF_KIND.get(b.get("forbiddennessDegree") or "", "allowed")
@@ -470,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="output directory")
     args = parser.parse_args(argv)
     for variant in args.variant or list(VARIANTS):
-        arrays = build_variant(variant)
+        arrays: dict[str, Any] = build_variant(variant)
         path = table_path(variant) if args.out is None else args.out / f"summation_{variant}.npz"
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, **arrays)
