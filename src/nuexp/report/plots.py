@@ -166,16 +166,22 @@ def save_figure(fig: Figure, directory: str | Path, stem: str, *, caption: str |
     for mesh in fig.findobj(QuadMesh):
         mesh.set_rasterized(True)
     # in the style: tick labels are made when the figure is drawn, from the rcParams then
-    with figure_style(), mpl.rc_context({"savefig.bbox": "standard"}):
-        for ext in ("png", "pdf"):
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format=ext, dpi=PNG_DPI if ext == "png" else PDF_RASTER_DPI,
-                        metadata=metadata[ext])
-            atomic_write_bytes(directory / f"{stem}.{ext}", buffer.getvalue())
-            if fig.get_layout_engine() is not None:
-                # laid out by the PNG's draw: the PDF keeps those positions instead of
-                # running the layout engine (a third of the drawing time) a second time
-                fig.set_layout_engine("none")
+    engine = fig.get_layout_engine()
+    try:
+        with figure_style(), mpl.rc_context({"savefig.bbox": "standard"}):
+            for ext in ("png", "pdf"):
+                buffer = io.BytesIO()
+                fig.savefig(buffer, format=ext,
+                            dpi=PNG_DPI if ext == "png" else PDF_RASTER_DPI,
+                            metadata=metadata[ext])
+                atomic_write_bytes(directory / f"{stem}.{ext}", buffer.getvalue())
+                if engine is not None:
+                    # laid out by the PNG's draw: the PDF keeps those positions instead of
+                    # running the layout engine (a third of the drawing time) a second time
+                    fig.set_layout_engine("none")
+    finally:
+        if engine is not None:   # the figure is handed back laid out as it came
+            fig.set_layout_engine(engine)
     import matplotlib.pyplot as plt  # a figure made through pyplot leaves its list too
 
     plt.close(fig)
