@@ -2,7 +2,8 @@
 
 A figure is ready for a talk when no two pieces of text collide (an axis label running
 into tick labels, a legend over a title, a label taller than its panel) and nothing is
-cut by the figure's edge. :func:`layout_problems` draws the figure once with the Agg
+cut by the figure's edge, and no legend or label shows a configuration key instead of a
+physics name. :func:`layout_problems` draws the figure once with the Agg
 renderer and returns a readable list of what is wrong, so a test can fail with it.
 Only text that matplotlib really draws is considered: tick labels of ticks outside the
 view limits, invisible or empty texts are ignored.
@@ -20,6 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
+
+from .labels import is_raw_key
 
 __all__ = ["TextBox", "drawn_texts", "layout_problems"]
 
@@ -111,7 +114,8 @@ def layout_problems(fig: Figure) -> list[str]:
     """What keeps ``fig`` from being ready for a talk; an empty list when nothing does.
 
     Reports (1) any two drawn texts whose boxes overlap, (2) any text or axes drawn
-    outside the figure.
+    outside the figure, (3) any text showing a raw configuration key (an underscore
+    outside mathtext, such as ``alpha_n`` or ``dm2_31``).
 
     Parameters
     ----------
@@ -133,6 +137,10 @@ def layout_problems(fig: Figure) -> list[str]:
             problems.append(f"{item.role} {item.text!r} is cut by the figure edge "
                             f"({box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f} px "
                             f"in a {width:.0f} x {height:.0f} px figure)")
+    for item in texts:
+        if is_raw_key(item.text):
+            problems.append(f"{item.role} {item.text!r} shows a configuration key; give it a "
+                            "physics name (nuexp.report.labels)")
     for i, first in enumerate(texts):
         for second in texts[i + 1:]:
             if _overlap(first.box, second.box):

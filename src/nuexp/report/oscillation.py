@@ -59,7 +59,9 @@ def plot_probability_vs_l_over_e(params: OscillationParameters, flavour_from, fl
     ax.set_xlabel("L/E [km/MeV]")
     ax.set_ylabel(_label(a, b, antineutrino))
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(params.name or "custom parameters", fontsize=12)
+    # ``name`` is a __slots__ field that OscillationParameters does not annotate
+    name: str | None = getattr(params, "name", None)
+    ax.set_title(name or "custom parameters", fontsize=12)
     return fig
 
 
@@ -93,11 +95,13 @@ def plot_effective_masses(normal: OscillationParameters, inverted: OscillationPa
     matplotlib.figure.Figure
         Two panels; the KATRIN limit and the implied lightest-mass bounds are drawn.
     """
-    if normal.dm2_31 <= 0 or inverted.dm2_31 >= 0:
+    # (0, Δm²21, Δm²31): the sign of Δm²31 is the ordering
+    if normal.mass_squared_differences()[2] <= 0 or inverted.mass_squared_differences()[2] >= 0:
         raise UnphysicalParameter("plot_effective_masses needs (normal, inverted) parameter sets")
     m0 = np.geomspace(*lightest_range_ev, 400)
     fig, (ax1, ax2) = new_figure(1, 2)
-    for p, colour, label in ((normal, "tab:red", "NO"), (inverted, "tab:blue", "IO")):
+    for p, colour, label in ((normal, "#D55E00", "normal ordering"),
+                             (inverted, "#0072B2", "inverted ordering")):
         ax1.plot(m0, effective_mass_beta(p, m0), color=colour, label=label)
         bound = lightest_mass_bound(p, m_beta_limit_ev)
         ax1.axvline(bound, color=colour, ls=":", lw=1)

@@ -18,7 +18,10 @@ import numpy as np
 from ..exceptions import NuexpError
 from ..fileio import atomic_write_text
 
-__all__ = ["Quantity", "Results"]
+__all__ = ["DIMENSIONLESS", "Quantity", "Results"]
+
+#: Unit of a dimensionless quantity in ``results.json``.
+DIMENSIONLESS = "1"
 
 
 def _finite_number(name: str, what: str, value: Any) -> float | int | None:
@@ -45,7 +48,9 @@ class Quantity:
     value : float
         What nuexp computed, in ``unit``.
     unit : str
-        Unit string as written in the issue (``"cm^-2 h^-1"``, ``"fraction"``, ...).
+        Unit string as written in the issue (``"cm^-2 h^-1"``, ``"fraction"``, ...);
+        ``"1"`` for a dimensionless number. An empty unit is taken as dimensionless and
+        written as ``"1"``, so that every quantity in ``results.json`` has one.
     uncertainty : float, optional
         One standard deviation, same unit.
     uncertainty_low, uncertainty_high : float, optional
@@ -76,6 +81,10 @@ class Quantity:
     reproduced: bool | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.unit, str):
+            raise NuexpError(f"quantity {self.name!r}: unit must be a string, got {self.unit!r}")
+        if not self.unit.strip():
+            object.__setattr__(self, "unit", DIMENSIONLESS)
         object.__setattr__(self, "value", _finite_number(self.name, "value", self.value))
         if self.value is None:
             raise NuexpError(f"quantity {self.name!r} has no value; leave it out instead")
@@ -90,11 +99,24 @@ class Quantity:
             )
 
     @property
+    def is_p_value(self) -> bool:
+        """Whether the quantity is a p-value (key ``p_value`` or ``p_value_*``)."""
+        return self.name == "p_value" or self.name.startswith("p_value_")
+
+    @property
     def ratio(self) -> float | None:
-        """``value / published`` when the published value is a non-zero number."""
-        if isinstance(self.published, (int, float)) and self.published != 0:
-            return self.value / self.published
-        return None
+        """``value / published`` where that ratio means something, else ``None``.
+
+        It is given when the published value is a non-zero number of the same sign as the
+        value. It is not given for a bound or text (``"> 1e13"``), nor for a p-value:
+        p-values of the same evidence differ by orders of magnitude with the data (a
+        p-value is compared through the significance it implies, not by its ratio).
+        """
+        if self.is_p_value or isinstance(self.published, str) or not self.published:
+            return None
+        if (self.value < 0) != (self.published < 0):
+            return None
+        return self.value / self.published
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON record of this quantity (optional fields only when set)."""

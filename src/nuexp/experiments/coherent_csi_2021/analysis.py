@@ -196,7 +196,7 @@ def report(cfg: Config, out: Outcome, ctx: RunContext) -> None:
         fig = profile_figure({"CsI[Na] 2021": (out.radius.points, out.radius.delta_chi2)},
                              r"$R_n$(CsI) [fm]",
                              published_band(cfg.published.get("neutron_radius_fm"),
-                                            "talk (seed 004)"))
+                                            "W. Wang, CSNS 2024 talk"))
         ctx.figure(fig, "profile_neutron_radius", caption="Profile likelihood of the CsI "
                    "neutron rms radius.")
 

@@ -222,9 +222,11 @@ def _analyse(config: Config, ctx) -> tuple[DayaBayFit, FitResult] | None:
                      uncertainty=r.errors["sin2_2theta13"])
         ctx.quantity("chi2_inverted", r.chi2, "")
 
+    # the model fits |Δm²32|; like results.json, the table signs it by the ordering
     ctx.table("fit_summary", [
         {"ordering": o, "sin2_2theta13": r.values["sin2_2theta13"],
-         "err_sin2_2theta13": r.errors["sin2_2theta13"], "dm2_32_eV2": r.values["dm2_32"],
+         "err_sin2_2theta13": r.errors["sin2_2theta13"],
+         "dm2_32_eV2": (-1.0 if o == "inverted" else 1.0) * r.values["dm2_32"],
          "err_dm2_32_eV2": r.errors["dm2_32"], "chi2": r.chi2, "ndf": r.ndf,
          "chi2_evaluations": r.n_calls, "gradients": r.n_grad, "seconds": r.seconds}
         for o, r in results.items()])
@@ -255,6 +257,7 @@ def _analyse(config: Config, ctx) -> tuple[DayaBayFit, FitResult] | None:
 
 
 def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
+    from ...report.labels import physics_label
     from ...report.plots import new_figure
 
     model = fit.model
@@ -289,7 +292,8 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
         bottom = np.zeros_like(centres)
         for b, arr in pred.background_by_source.items():
             h = arr[rows].sum(axis=0) / widths
-            ax.bar(edges[:-1], h, width=widths, bottom=bottom, align="edge", alpha=0.6, label=b)
+            ax.bar(edges[:-1], h, width=widths, bottom=bottom, align="edge", alpha=0.6,
+                   label=physics_label(b))
             bottom += h
         tot = pred.total[rows].sum(axis=0) / widths
         ax.stairs(tot, edges, color="C3", lw=1, ls="--", label="best fit, nuisances at 0")
@@ -298,10 +302,12 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
         ax.errorbar(centres, obs, yerr=np.sqrt(observed[rows].sum(axis=0)) / widths, fmt="ko",
                     ms=3, label="data")
         ax.set_yscale("log")
-        ax.set_xlabel("prompt energy [MeV]")
+        ax.set_xlabel(r"prompt energy $E_{\rm p}$ [MeV]")
         ax.set_ylabel("events / MeV")
         ax.set_title(site)
-    axes[0].legend(fontsize=9)
+    # one legend for the three halls, above them (the spectra fill every panel's top)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=4,
+               fontsize=14)
     # mathtext for Jᵀ V⁻¹: the style's font (TeX Gyre Heros) has no superscript glyphs
     ctx.figure(fig, "prompt_spectra", caption="Prompt spectra per hall (all ADs and periods), "
                "data vs best-fit prediction with background stack; solid: including the "
@@ -330,7 +336,8 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
     x = np.linspace(0.05, 0.75, 400)
     params = oscillation_parameters(s, d, ordering=model.ordering)
     from hepunits import MeV, km
-    ax.plot(x, reactor_survival(params, 1.0 * MeV, x * km), "k-", label="best fit P(ν̄e→ν̄e)")
+    ax.plot(x, reactor_survival(params, 1.0 * MeV, x * km), "k-",
+            label=r"best fit $P(\bar{\nu}_e\to\bar{\nu}_e)$")
     ax.set_xlabel(r"$L_{\rm eff}/\langle E_\nu\rangle$ [km/MeV]")
     ax.set_ylabel("observed / expected (no oscillation)")
     ax.legend()

@@ -45,6 +45,7 @@ from ...events.simulation import (
 from ...exceptions import DataNotAvailable, InvalidConfiguration
 from ...fileio import temporary_folder
 from ...interactions.beta_decay import N12_DECAY
+from ...report.labels import physics_label
 from ...report.plots import new_figure
 from ...stats.flux_measurement import FluxMeasurement, background_systematic
 from ...stats.pvalue import poisson_p_value
@@ -588,19 +589,21 @@ def _figures(ctx, summary: StreamSummary, mc: StreamSummary, cuts: SelectionCuts
     fig, ax = new_figure()
     x = _centres(edges)
     ax.errorbar(x, data, yerr=np.sqrt(data), fmt="ko", ms=4, label="selected pairs (no ΔVTX cut)")
-    ax.stairs(bkg, edges, color="red", ls="--", lw=2, label="fake-trigger background")
+    ax.stairs(bkg, edges, color="#D55E00", ls="--", lw=2, label="fake-trigger background")
     ax.axvspan(0, cuts.dvtx_max / cm, color="0.85", label=f"ΔVTX ≤ {cuts.dvtx_max / cm:g} cm")
     ax.axvline(cuts.normalisation_dvtx_min / cm, color="0.5", ls=":", label="normalisation > 40 cm")
     ax.set_yscale("log")
     ax.set_ylim(0.5, 50 * max(float(data.max(initial=1.0)), 1.0))
-    ax.set_xlabel("ΔVTX prompt–delayed [cm]")
+    ax.set_xlabel("ΔVTX (prompt–delayed distance) [cm]")
     ax.set_ylabel("pairs / 5 cm")
-    ax.legend(fontsize=10, loc="upper left", ncols=2)
-    inset = ax.inset_axes([0.57, 0.1, 0.4, 0.33])
+    ax.legend(fontsize=12, loc="upper left", ncols=2)
+    # the inset sits under the bulk of the distribution (ΔVTX ≈ 100-250 cm, hundreds of
+    # pairs per bin), where no data point of the main plot falls
+    inset = ax.inset_axes([0.31, 0.07, 0.36, 0.3])
     sel = edges[:-1] < 60
     inset.errorbar(x[sel], data[sel], yerr=np.sqrt(data[sel]), fmt="ko", ms=3)
-    inset.stairs(bkg[sel], edges[: sel.sum() + 1], color="red", ls="--")
-    inset.tick_params(labelsize=8)
+    inset.stairs(bkg[sel], edges[: sel.sum() + 1], color="#D55E00", ls="--")
+    inset.tick_params(labelsize=11)
     ctx.figure(fig, "dvtx_fig2", caption="Compare JSNS2 2025 Fig. 2 (simulated data).")
 
     # Fig. 3: data vs prediction (signal MC scaled to the measured signal + background)
@@ -629,18 +632,19 @@ def _figures(ctx, summary: StreamSummary, mc: StreamSummary, cuts: SelectionCuts
             b_shape = bh / bh.sum() * b_p if bh.sum() > 0 else np.zeros(e.size - 1)
             sh = np.histogram(msel[name][msel["period"] == p], e)[0].astype(float)
             s_shape = sh / n_mc_period[p] * s_p
-            ax.stairs(b_shape + s_shape, e / unit, color="k", lw=2, label="CNgs (MC) + background")
-            ax.stairs(b_shape, e / unit, fill=True, color="tab:red", alpha=0.6,
+            ax.stairs(b_shape + s_shape, e / unit, color="k", lw=2,
+                      label=f"{physics_label('carbon12_ngs')} (MC) + background")
+            ax.stairs(b_shape, e / unit, fill=True, color="#D55E00", alpha=0.6,
                       label="background (data-driven)")
             ax.errorbar(_centres(e) / unit, d, yerr=np.sqrt(d), fmt="ko", ms=4, label="data")
-            ax.set_xlabel(label, fontsize=15)
-            ax.set_ylabel("events", fontsize=15)
+            ax.set_xlabel(label, fontsize=17)
+            ax.set_ylabel("events / bin", fontsize=17)
+            ax.tick_params(labelsize=14)
             ax.set_ylim(0, 1.45 * max(float(d.max(initial=0)) + math.sqrt(d.max(initial=0)),
                                       float((b_shape + s_shape).max(initial=0)), 1.0))
             ax.text(0.04, 0.93, str(p), transform=ax.transAxes, fontsize=13, va="top")
             if row == 0 and col == 3:
-                ax.legend(fontsize=9, loc="upper right")
-    fig.tight_layout()
+                ax.legend(fontsize=11, loc="upper right")
     ctx.figure(fig, "data_vs_prediction_fig3",
                caption="Compare JSNS2 2025 Fig. 3: selected pairs vs CNgs simulation normalised "
                        "to the measured signal plus the fake-trigger background.")

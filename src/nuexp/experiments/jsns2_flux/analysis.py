@@ -40,6 +40,7 @@ from ...interactions.carbon12 import (
     flux_averaged_cross_section,
     weighted_average,
 )
+from ...report.labels import physics_label
 from ...report.plots import new_figure
 from ...sources.decay_at_rest import (
     MICHEL_ENDPOINT,
@@ -606,10 +607,10 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     ax.plot(e / MeV, numubar_spectrum(e) * MeV, label=r"$\bar\nu_\mu$")
     ax.axvline(NUMU_PROMPT_ENERGY / MeV, color="grey", ls=":", label=r"prompt $\nu_\mu$ line")
     ax.set_xlabel(r"$E_\nu$ [MeV]")
-    ax.set_ylabel("dN/dE [1/MeV]")
+    ax.set_ylabel(r"$dN/dE_\nu$ [MeV$^{-1}$]")
     ax2 = ax.twinx()
     ax2.plot(e / MeV, cross_section(e) / cm2 / 1e-42, color="k", ls="--",
-             label=r"$\sigma(^{12}$C$(\nu_e,e)^{12}$N$_{gs})$")
+             label=r"$\sigma$ of " + physics_label("carbon12_ngs"))
     ax2.set_ylabel(r"$\sigma$ [$10^{-42}$ cm$^2$]")
     ax.legend(loc="upper left")
     ax2.legend(loc="center left")
@@ -621,11 +622,12 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     fig, ax = new_figure()
     ax.plot(t / us, muon_decay_time_pdf(t, centres, sigma) * us, label=r"$\mu^+$ decay ($\nu_e$)")
     ax.plot(t / us, pion_decay_time_pdf(t, centres, sigma) * us, label=r"$\pi^+$ decay ($\nu_\mu$)", alpha=0.6)
-    ax.axvspan(sel.beam_timing_us.low, sel.beam_timing_us.high, color="C2", alpha=0.15, label="selection")
+    ax.axvspan(sel.beam_timing_us.low, sel.beam_timing_us.high, color="C2", alpha=0.15,
+               label="selection window")
     ax.set_yscale("log")
     ax.set_ylim(1e-4, 30)
-    ax.set_xlabel(r"$\Delta T_{beam-p}$ [$\mu$s]")
-    ax.set_ylabel(r"pdf [1/$\mu$s]")
+    ax.set_xlabel(r"$\Delta T_{\rm beam-prompt}$ [$\mu$s]")
+    ax.set_ylabel(r"probability density [$\mu$s$^{-1}$]")
     ax.legend()
     ctx.figure(fig, "prompt_timing", caption="Prompt timing: two 40 ns bunches 600 ns apart, convolved with the pi and mu lifetimes (cf. Fig. 1b)")
 
@@ -635,7 +637,7 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     ax.plot(te / MeV, spectrum.kinetic_pdf(te) * MeV)
     ax.axvspan(sel.prompt_energy_mev.low, sel.prompt_energy_mev.high, color="C2", alpha=0.15)
     ax.set_xlabel(r"prompt $e^-$ kinetic energy [MeV]")
-    ax.set_ylabel("pdf [1/MeV]")
+    ax.set_ylabel(r"probability density [MeV$^{-1}$]")
     ctx.figure(fig, "prompt_energy", caption="Prompt electron energy, φ(Eν)σ(Eν) with T = Eν − Q (cf. Fig. 1a)")
 
     # delayed visible energy (Fig. 1c)
@@ -643,8 +645,8 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     fig, ax = new_figure()
     ax.plot(ev / MeV, N12_DECAY.visible_pdf(ev) * MeV)
     ax.axvspan(sel.delayed_energy_mev.low, sel.delayed_energy_mev.high, color="C2", alpha=0.15)
-    ax.set_xlabel(r"delayed visible energy $E_d$ [MeV]")
-    ax.set_ylabel("pdf [1/MeV]")
+    ax.set_xlabel(r"delayed visible energy $E_{\rm d}$ [MeV]")
+    ax.set_ylabel(r"probability density [MeV$^{-1}$]")
     ctx.figure(fig, "delayed_energy", caption="12N_gs β+ (Eq. 2, Z = 6 positron Fermi function) + annihilation (cf. Fig. 1c)")
 
     # ΔT p-d with windows
@@ -654,8 +656,8 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     for i, p in enumerate(cfg.selection.periods):
         ax.axvspan(p.dt_window_ms.low, p.dt_window_ms.high, color=f"C{i + 1}", alpha=0.12,
                    label=f"{p.name}: {p.dt_window_ms.low}–{p.dt_window_ms.high} ms")
-    ax.set_xlabel(r"$\Delta T_{p-d}$ [ms]")
-    ax.set_ylabel("pdf [1/ms]")
+    ax.set_xlabel(r"$\Delta T_{\rm prompt-delayed}$ [ms]")
+    ax.set_ylabel(r"probability density [ms$^{-1}$]")
     ax.legend()
     ctx.figure(fig, "dt_prompt_delayed", caption="12N decay time, τ = 15.9 ms, with the per-period windows")
 

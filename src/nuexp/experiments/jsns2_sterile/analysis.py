@@ -594,23 +594,29 @@ def report(config: Config, outcome: tuple, ctx: RunContext) -> None:
 
 
 def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full, level):
-    from ...report.plots import new_figure
+    from ...report.labels import physics_label, scientific
+    from ...report.plots import clear_corner, new_figure
+
+    s2t, dm41 = r"$\sin^2 2\theta_{\mu e}$", r"$\Delta m^2_{41}$ [eV$^2$]"
 
     centres = sm.centres / MeV
     width = np.diff(sm.edges) / MeV
     fig, ax = new_figure()
     bottom = np.zeros(centres.size)
     for name, tmpl in sm.templates.items():
-        ax.bar(centres, tmpl, width=width, bottom=bottom, label=name.replace("_", " "),
+        ax.bar(centres, tmpl, width=width, bottom=bottom, label=physics_label(name),
                alpha=0.6)
         bottom = bottom + tmpl
+    top = float(np.max(bottom))
     for s_true, m_true in cfg.plots.spectrum_points:
         sig4 = sm.signal(s_true, m_true, four_flavour=True)
-        ax.step(sm.edges[:-1] / MeV, bottom + sig4, where="post",
-                label=f"+ signal sin²2θ={s_true:g}, Δm²={m_true:g} eV²")
-    ax.set_xlabel("prompt energy [MeV]")
+        top = max(top, float(np.max(bottom + sig4)))
+        ax.stairs(bottom + sig4, sm.edges / MeV, lw=2,
+                  label=rf"+ signal $\sin^2 2\theta={s_true:g}$, $\Delta m^2={m_true:g}$ eV$^2$")
+    ax.set_xlabel(r"prompt energy $E_{\rm p}$ [MeV]")
     ax.set_ylabel(f"events / {width[0]:g} MeV")
-    ax.legend(fontsize=10)
+    ax.set_ylim(0, 1.9 * top)                       # the legend above the spectra
+    ax.legend(fontsize=11, ncols=2)
     ctx.figure(fig, "appearance_spectra", caption=(
         f"JSNS2 {cfg.beam.pot:.3g} POT: stacked backgrounds and signal (full 3+1 "
         "probability). Flux: JSNS2 2025 Sec. IX."))
@@ -625,40 +631,45 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
     if cfg.lsnd.contour_csv:
         for j, seg in enumerate(lsnd.read_contour(cfg.lsnd.contour_csv)):
             ax.plot(seg[:, 0], seg[:, 1], color="k", lw=1,
-                    label="LSND contour (digitised, lsnd.contour_csv)" if j == 0 else None)
+                    label="LSND contour (digitised)" if j == 0 else None)
     for ln in lines:
         ax.plot(ln[:, 0], ln[:, 1], color="C0")
     for ln in lines_full:
         ax.plot(ln[:, 0], ln[:, 1], color="C1", ls="--")
     ax.plot([], [], color="C0", label=f"{cfg.scan.cl:.0%} CL sensitivity, "
-            f"{cfg.beam.pot:.3g} POT")
-    ax.plot([], [], color="C1", ls="--", label=f"{cfg.beam.pot_collected:.3g} POT")
+            f"{scientific(cfg.beam.pot)} POT")
+    ax.plot([], [], color="C1", ls="--", label=f"{cfg.scan.cl:.0%} CL sensitivity, "
+            f"{scientific(cfg.beam.pot_collected)} POT")
     ax.plot(*LSND_BEST_FIT, marker="*", ms=14, ls="", color="k",
             label="LSND best fit (PRD 64, 112007)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(*cfg.scan.sin2_2theta_range)
     ax.set_ylim(*cfg.scan.dm2_range_ev2)
-    ax.set_xlabel("sin²2θμe")
-    ax.set_ylabel("Δm²41 [eV²]")
-    ax.legend(fontsize=10, loc="lower left")
+    ax.set_xlabel(s2t)
+    ax.set_ylabel(dm41)
+    ax.legend(fontsize=11, loc="lower left")
+    clear_corner(ax)
     ctx.figure(fig, "sensitivity_contour", caption=(
         "Asimov sensitivity (raster). Grey: LSND band computed by nuexp from the published "
         "P = (0.264 ± 0.067 ± 0.045) % (Aguilar et al., PRD 64 (2001) 112007) without the "
         "L/E shape, so wider than the collaboration's contour; star: LSND best fit."))
 
     fig, axes = new_figure(1, 2, figsize=(18.0, 6.5), layout="constrained")
-    for ax, z, title in ((axes[0], dchi2, f"{cfg.beam.pot:.3g} POT"),
-                         (axes[1], dchi2_full, f"{cfg.beam.pot_collected:.3g} POT")):
+    for ax, z, title in ((axes[0], dchi2, f"{scientific(cfg.beam.pot)} POT"),
+                         (axes[1], dchi2_full, f"{scientific(cfg.beam.pot_collected)} POT")):
         mesh = ax.pcolormesh(s_grid, dm2_grid, np.minimum(z, 50), shading="nearest")
         ax.contour(s_grid, dm2_grid, z, levels=[level], colors="w")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("sin²2θμe")
-        ax.set_ylabel("Δm²41 [eV²]")
+        ax.set_xlabel(s2t)
+        ax.set_ylabel(dm41)
         ax.set_title(title)
-        fig.colorbar(mesh, ax=ax, label="Δχ² (capped at 50)")
-    ctx.figure(fig, "delta_chi2_maps", caption="Asimov Δχ² maps; white: critical value")
+        clear_corner(ax)
+        fig.colorbar(mesh, ax=ax, label=r"$\Delta\chi^2$ (capped at 50)")
+    ctx.figure(fig, "delta_chi2_maps", caption=(
+        f"Asimov Δχ² maps for the analysed and the collected POT; white: the {cfg.scan.cl:.0%} "
+        f"CL critical value Δχ² = {level:.3f} ({cfg.scan.dof} dof)."))
 
 
 FAMILY = Family(name="jsns2-sterile", config=Config, compute=analyse, report=report,

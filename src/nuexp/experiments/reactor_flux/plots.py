@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hepunits import MeV
 
+from ...report.labels import physics_label
 from ...report.plots import new_figure
 from ...sources import summation
 from ...sources.reactor import ISOTOPES
@@ -25,7 +26,7 @@ def spectra_and_ratio(outcome, config, ctx) -> None:
         hm = outcome.spectra["huber-mueller"][iso]
         top.plot(E, hm, "k-", label="Huber–Mueller")
         for j, v in enumerate(config.summation.libraries):
-            top.plot(E, outcome.spectra[v][iso], color=f"C{j}", lw=1, label=f"summation {v}")
+            top.plot(E, outcome.spectra[v][iso], color=f"C{j}", lw=1, label=f"summation {physics_label(v)}")
             bot.plot(E, outcome.spectra[v][iso] / hm, color=f"C{j}", lw=1)
         top.set_yscale("log")
         top.set_title(_LABEL[iso])
@@ -37,7 +38,7 @@ def spectra_and_ratio(outcome, config, ctx) -> None:
         if k == 0:
             top.set_ylabel(r"$\bar\nu_e$ / (MeV fission)")
             bot.set_ylabel("summation / Huber–Mueller")
-    axes[0][0].legend(fontsize=10)
+    axes[0][0].legend(fontsize=13)
     ctx.figure(fig, "spectra_ratio_to_hm", caption=(
         "Summation spectra per fission (tables on a 10 keV grid; the saw-tooth is the sum of "
         "branch endpoints) and their ratio to Huber–Mueller; shaded: the 5–7 MeV neutrino "
@@ -80,14 +81,14 @@ def library_spread(outcome, config, ctx) -> None:
         ax.fill_between(E, vals.min(axis=0) / base, vals.max(axis=0) / base, color="grey",
                         alpha=0.3, label="library spread")
         for j, v in enumerate(config.summation.libraries):
-            ax.plot(E, vals[j] / base, color=f"C{j}", lw=1, label=v)
+            ax.plot(E, vals[j] / base, color=f"C{j}", lw=1, label=physics_label(v))
         ax.plot(E, outcome.spectra["huber-mueller"][iso] / base, "k--", lw=1,
                 label="Huber–Mueller")
         ax.set_ylim(0.7, 1.3)
         ax.set_xlabel(r"$E_\nu$ [MeV]")
         ax.set_title(_LABEL[iso])
-    axes[0].set_ylabel(f"spectrum / summation {ref}")
-    axes[0].legend(fontsize=9)
+    axes[0].set_ylabel(f"ratio to {physics_label(ref)}")
+    axes[0].legend(fontsize=13)
     ctx.figure(fig, "library_spread", caption=(
         "Spread of the summation spectra between nuclear-data choices (yields and decay data "
         "of ENDF/B-VIII.0, JEFF-3.3; ENSDF β branches), relative to the reference variant."))
@@ -106,14 +107,14 @@ def bump(b, config, ctx) -> None:
         for j, (label, pred) in enumerate(b.prediction.items()):
             if label == "huber-mueller":
                 continue
-            ax.step(centres, pred[g] / hm, where="mid", color=f"C{j}", label=f"summation {label}")
+            ax.step(centres, pred[g] / hm, where="mid", color=f"C{j}", label=f"summation {physics_label(label)}")
         ax.axhline(1.0, color="k", lw=0.8)
         ax.axvspan(*config.bump.window_mev, color="C1", alpha=0.08)
         ax.set_ylim(0.8, 1.2)
-        ax.set_xlabel("prompt energy [MeV]")
+        ax.set_xlabel(r"prompt energy $E_{\rm p}$ [MeV]")
         ax.set_ylabel("ratio to normalised Huber–Mueller")
         ax.set_title({"near": "near halls (EH1 + EH2)", "far": "far hall (EH3)"}[g])
-    axes[0].legend(fontsize=9)
+    axes[0].legend(fontsize=13)
     ctx.figure(fig, "bump_daya_bay", caption=(
         "Daya Bay full data release (background subtracted) over the Huber–Mueller prediction "
         "at the free-spectrum oscillation best fit, each prediction normalised to the data; "
