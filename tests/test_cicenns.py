@@ -73,3 +73,9 @@ def test_science_goals_with_their_assumptions(res):
     rows = res.tables["precision_vs_exposure"]
     prec = [r["weak_coupling_precision"] for r in rows]
     assert all(a > b for a, b in pairwise(prec))
+
+
+def test_comparison_threshold_above_the_kinematic_maximum_is_refused():
+    # I-127 at the Michel endpoint (52.8 MeV): T_max = 2E²/(M + 2E) = 47.19 keV
+    with pytest.raises(InvalidConfiguration, match=r"coherent.threshold_kevnr.*\[0, 47\.19\)"):
+        nuexp.run("cicenns", config={"coherent": {"threshold_kevnr": 47.3}})

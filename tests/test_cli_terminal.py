@@ -148,6 +148,13 @@ def test_run_all_skips_a_preset_whose_extra_is_missing(monkeypatch, tmp_path):
     assert "skipped" in res.stdout and install_command("dayabay") in res.stdout.replace("\n", "")
     assert "signal_events" in res.stdout          # coherent-csi ran and is in the table
     assert (tmp_path / "coherent-csi" / "results.json").is_file()
+    page = (tmp_path / "index.html").read_text()          # the top-level page links each run
+    assert 'href="coherent-csi/index.html"' in page and "dayabay" in page
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "index.html").write_text("my own page")       # a page nuexp did not write stays
+    res = runner.invoke(app, ["run", "all", "--out", str(mine)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0 and (mine / "index.html").read_text() == "my own page"
     as_json = runner.invoke(app, ["run", "all", "--json"])
     assert as_json.exit_code == 0
     records = json.loads(as_json.stdout)

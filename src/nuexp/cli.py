@@ -156,9 +156,11 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
 
     from .experiments.registry import available_presets
     from .extras import MissingExtra
+    from .report.html import RunEntry
     from .report.tables import quantities_table
 
     quantities, owners, records = [], [], {}
+    entries: list[RunEntry] = []
     not_run: dict[str, tuple[str, str]] = {}
     failed = False
     try:
@@ -171,16 +173,21 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
             res = _run_one(name, None, sub_out, seed, as_json, scheduler, workers)
         except MissingExtra as err:
             not_run[name] = ("skipped", f"needs the '{err.extra}' extra: {err.command}")
+            entries.append(RunEntry(name, *not_run[name]))
             continue
         except NuexpError as err:
             not_run[name] = ("failed", str(err))
             failed = True
             err_console.print(Text.assemble(("error: ", "bold red"), f"{name}: {err}"))
+            entries.append(RunEntry(name, *not_run[name]))
             continue
+        entries.append(RunEntry(name, "ok", results=res))
         records[name] = res.to_dict()
         for q in res.quantities.values():
             quantities.append(q)
             owners.append(name)
+    if out is not None:
+        _write_all_page(entries, out)
     if as_json:
         for name, (status, reason) in not_run.items():
             records[name] = {"experiment": name, "status": status, "reason": reason}
@@ -190,6 +197,19 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
                                        not_run=not_run))
     if failed:
         raise typer.Exit(code=1)
+
+
+def _write_all_page(entries: list, out: Path) -> None:
+    """The top-level index.html of ``run all``, unless a file nuexp did not write is there."""
+    from .report.html import write_all_index
+
+    page = out / "index.html"
+    if page.exists() and "<h1>nuexp run all</h1>" not in page.read_text(errors="replace"):
+        err_console.print(f"note: {page} exists and was not written by nuexp; left as it is "
+                          "(each preset's page is in its own folder)", highlight=False)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    write_all_index(entries, out)
 
 
 @app.command("oscillate", context_settings={"allow_extra_args": True})

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import Field
+from hepunits import keV
+from pydantic import Field, field_validator
 
 from ...config import StrictModel
+from ...interactions.cevns import max_recoil
+from ...sources.decay_at_rest import MICHEL_ENDPOINT
+from ...targets.isotopes import isotope
 from ..analysis import Family
 from ..cevns.config import BinsBlock, CevnsConfig, ReachBlock, StatisticsBlock
 from ..cevns.family import CevnsOutcome
@@ -43,7 +47,18 @@ class CoherentBlock(StrictModel):
     distance_m: float = Field(gt=0, description="target-detector distance [m]")
     mass_kg: float = Field(gt=0, description="CsI mass [kg]")
     live_days: float = Field(gt=0, description="beam-on live days of the data set")
-    threshold_kevnr: float = Field(ge=0, lt=60, description="recoil threshold [keVnr]")
+    threshold_kevnr: float = Field(ge=0, lt=60, description="recoil threshold [keVnr], below "
+                                   "the largest I-127 recoil at the Michel endpoint (47.19)")
+
+    @field_validator("threshold_kevnr")
+    @classmethod
+    def _below_kinematic_maximum(cls, value: float) -> float:
+        # I-127, the lighter nucleus of CsI, recoils furthest: above its T_max nothing counts
+        t_max = float(max_recoil(MICHEL_ENDPOINT, isotope("I127").nuclear_mass)) / keV
+        if value >= t_max:
+            raise ValueError(f"threshold_kevnr = {value:g} keVnr: no stopped-pion neutrino can "
+                             f"give a Cs or I recoil that large; allowed range [0, {t_max:.2f})")
+        return value
 
 
 class Config(CevnsConfig):
