@@ -210,12 +210,12 @@ class SimulationConfig(StrictModel):
 
     proton_energy_gev: float = Field(gt=0, description=(
         "proton kinetic energy [GeV]; protons per spill = beam power / (energy × 25 Hz)"))
-    spills_per_run: int = Field(gt=0, description=(
-        "spills per run number (the events' 'run' column) [spills]"))
+    spills_per_run: int = Field(gt=0, le=10**9, description=(
+        "spills per run number (the events' 'run' column) [spills], 1-1e9"))
     spills_per_block: int = Field(gt=0, le=10**9, description="spills per output file, "
                                   "1-1e9 (memory is checked against the rates)")
-    row_group_size: int = Field(gt=0, default=DEFAULT_ROW_GROUP_SIZE, description=(
-        "rows per Parquet row group of the output files [rows]"))
+    row_group_size: int = Field(gt=0, le=10**7, default=DEFAULT_ROW_GROUP_SIZE, description=(
+        "rows per Parquet row group of the output files [rows], 1-1e7"))
     periods: list[PeriodSimulation] = Field(min_length=1, description=(
         "data-taking periods ([[simulation.periods]] tables), distinct labels"))
     signal: SignalModel = Field(description="injected CNgs signal")

@@ -389,7 +389,10 @@ def _figures(config: Config, ctx, fit: DayaBayFit, best: FitResult) -> None:
             ax.plot(s + pts[0], (d + pts[1]) * 1e3, color=f"C{k}")
         how = "HESSE (Gaussian) ellipses at Δχ² = 2.30, 6.18, 11.83"
     ax.plot([s], [d * 1e3], "k*", ms=12, label="nuexp best fit")
-    ax.plot([0.0851], [2.466], "rs", label="PRL 130, 161802")
+    pub_s, pub_d = ctx.published_entry("sin2_2theta13"), ctx.published_entry("dm2_32_normal")
+    if pub_s is not None and pub_d is not None:     # the published point, from the TOML
+        ax.plot([float(pub_s.value)], [float(pub_d.value) * 1e3], "rs",
+                label="published (PRL 130, 161802)")
     ax.set_xlabel(r"$\sin^2 2\theta_{13}$")
     ax.set_ylabel(r"$\Delta m^2_{32}$ [$10^{-3}$ eV$^2$] (NO)")
     ax.margins(0.15)

@@ -71,8 +71,8 @@ class EfficiencyBlock(StrictModel):
     interactions_per_period: int = Field(gt=0, le=10_000_000, description=(
         "CNgs interactions expected in the vessel per period of the signal simulation "
         "[interactions]; sets the statistical precision of the efficiencies"))
-    spills_per_period: int = Field(gt=0, description=(
-        "beam spills simulated per period for the efficiencies [spills]; keep ≳ 100 × "
+    spills_per_period: int = Field(gt=0, le=10**8, description=(
+        "beam spills simulated per period for the efficiencies [spills], 1-1e8; keep ≳ 100 × "
         "interactions_per_period so that two signals in one spill stay negligible"))
 
 
