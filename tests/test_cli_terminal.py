@@ -174,3 +174,21 @@ def test_error_messages_keep_square_brackets(monkeypatch):
         cli._fail(NuexpError('install it with: pip install -e ".[dayabay]" [bold]'))
     assert console.export_text().strip() == (
         'error: install it with: pip install -e ".[dayabay]" [bold]')
+
+
+@pytest.mark.parametrize("choice, present, absent", [
+    ("png", ".png", ".pdf"), ("pdf", ".pdf", ".png"), ("none", None, ".png")])
+def test_figures_option_chooses_the_files(tmp_path, choice, present, absent):
+    res = runner.invoke(app, ["run", "coherent-csi", "--out", str(tmp_path / choice),
+                              "--figures", choice])
+    assert res.exit_code == 0, res.output
+    files = [p.name for p in (tmp_path / choice).iterdir()]
+    assert not any(f.endswith(absent) for f in files)
+    assert present is None or any(f.endswith(present) for f in files)
+    assert "results.json" in files
+
+
+def test_figures_option_refuses_an_unknown_format(tmp_path):
+    res = runner.invoke(app, ["run", "coherent-csi", "--out", str(tmp_path / "x"),
+                              "--figures", "svg"])
+    assert res.exit_code == 2 and "figures" in res.output and "none" in res.output

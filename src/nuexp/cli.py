@@ -100,12 +100,13 @@ def _print_families() -> None:
 
 
 def _run_one(name: str, config: Path | None, out: Path | None, seed: int | None,
-             as_json: bool, scheduler: str | None = None, workers: int | None = None) -> Any:
+             as_json: bool, scheduler: str | None = None, workers: int | None = None,
+             figures: str = "all") -> Any:
     from .experiments.runner import run
 
     target = out if out is not None else Path("nuexp-out") / Path(name).stem
     return run(name, config, out=target, seed=seed, show_progress=not as_json,
-               scheduler=scheduler, workers=workers)
+               scheduler=scheduler, workers=workers, figures=figures)
 
 
 @app.command("run", cls=_RunCommand)
@@ -124,6 +125,8 @@ def run_command(
         help="'serial', or a dask scheduler address for scans/toys/event files "
              "(default: a LocalCluster where the analysis uses one)."),
     workers: int | None = typer.Option(None, "--workers", help="Workers of the LocalCluster."),
+    figures: str = typer.Option("all", "--figures",
+                                help="Figure files to write: all (PNG + PDF), png, pdf, none."),
 ) -> None:
     """Run an experiment (preset or TOML file) and write results.json, plots and tables."""
     from .report.tables import quantities_table, rows_table
@@ -131,10 +134,10 @@ def run_command(
     if experiment == "all":
         if config is not None:
             raise typer.BadParameter("--config applies to one preset, not to 'all'")
-        _run_all(out, seed, as_json, scheduler, workers)
+        _run_all(out, seed, as_json, scheduler, workers, figures)
         return
     try:
-        res = _run_one(experiment, config, out, seed, as_json, scheduler, workers)
+        res = _run_one(experiment, config, out, seed, as_json, scheduler, workers, figures)
     except NuexpError as err:
         _fail(err)
     if as_json:
@@ -148,7 +151,7 @@ def run_command(
 
 
 def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str | None,
-             workers: int | None) -> None:
+             workers: int | None, figures: str = "all") -> None:
     """Every preset in turn: one needing a missing extra is skipped (with the command that
     installs the extra), one that fails is reported and the others still run. Exit 0 when
     nothing failed, 1 otherwise, after the combined table."""
@@ -170,7 +173,7 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
     for name in names:
         sub_out = None if out is None else out / name
         try:
-            res = _run_one(name, None, sub_out, seed, as_json, scheduler, workers)
+            res = _run_one(name, None, sub_out, seed, as_json, scheduler, workers, figures)
         except MissingExtra as err:
             not_run[name] = ("skipped", f"needs the '{err.extra}' extra: {err.command}")
             entries.append(RunEntry(name, *not_run[name]))

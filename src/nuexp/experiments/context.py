@@ -51,8 +51,10 @@ class RunContext:
     """
 
     def __init__(self, results: Results, staging: Path | None, show_progress: bool,
-                 scheduler: str | None = None, workers: int | None = None) -> None:
+                 scheduler: str | None = None, workers: int | None = None,
+                 figure_formats: tuple[str, ...] = ("png", "pdf")) -> None:
         self.results = results
+        self.figure_formats = figure_formats
         self.staging = staging
         self.show_progress = show_progress
         self.scheduler = scheduler
@@ -124,15 +126,17 @@ class RunContext:
         return published.get(name)
 
     def figure(self, fig, stem: str, *, caption: str | None = None) -> None:
-        """Save a figure as ``stem.png`` + ``stem.pdf`` (when writing) and close it."""
+        """Save a figure as ``stem.png`` + ``stem.pdf`` (when writing; the run's
+        ``figures`` choice) and close it."""
         import matplotlib.pyplot as plt
 
-        if self.staging is None:
+        if self.staging is None or not self.figure_formats:
             plt.close(fig)
             return
         from ..report.plots import save_figure
 
-        png = save_figure(fig, self.staging, stem, caption=caption)
+        png = save_figure(fig, self.staging, stem, caption=caption,
+                          formats=self.figure_formats)
         self.results.figures.append(png)
         if caption:
             self.results.figure_captions[png] = caption

@@ -19,7 +19,11 @@ from ..report.results import Results
 from .context import RunContext
 from .resolve import resolve
 
-__all__ = ["DEFAULT_SEED", "run"]
+__all__ = ["DEFAULT_SEED", "FIGURE_FORMATS", "run"]
+
+#: The ``figures`` choices of :func:`run` and the files each writes.
+FIGURE_FORMATS: dict[str, tuple[str, ...]] = {"all": ("png", "pdf"), "png": ("png",),
+                                              "pdf": ("pdf",), "none": ()}
 
 #: Seed used when none is given, so that every run is reproducible.
 DEFAULT_SEED = 12345
@@ -34,6 +38,7 @@ def run(
     show_progress: bool = False,
     scheduler: str | None = None,
     workers: int | None = None,
+    figures: str = "all",
 ) -> Results:
     """Run an experiment and return its :class:`~nuexp.report.Results`.
 
@@ -59,6 +64,9 @@ def run(
         ``None`` lets the analysis choose (a dask LocalCluster where it pays off).
     workers : int, optional
         Number of workers of the LocalCluster.
+    figures : {"all", "png", "pdf", "none"}
+        Which figure files to write into ``out`` (PNG and PDF by default; ``"none"``
+        skips saving, the slowest part of drawing).
 
     Examples
     --------
@@ -79,12 +87,16 @@ def run(
         raise InvalidConfiguration(f"field 'seed' = {seed}: must be >= 0")
     if workers is not None and workers < 1:
         raise InvalidConfiguration(f"field 'workers' = {workers}: must be >= 1")
+    if figures not in FIGURE_FORMATS:
+        raise InvalidConfiguration(f"field 'figures' = {figures!r}: must be one of "
+                                   f"{', '.join(FIGURE_FORMATS)}")
     results = Results(experiment=resolved.name, config=validated, seed=seed,
                       nuexp_version=__version__)
     # only a new folder, an empty one or an earlier nuexp run is ever replaced (fileio)
     staging = None if out is None else prepare_output(out)
     try:
-        ctx = RunContext(results, staging, show_progress, scheduler=scheduler, workers=workers)
+        ctx = RunContext(results, staging, show_progress, scheduler=scheduler, workers=workers,
+                         figure_formats=FIGURE_FORMATS[figures])
         from ..report.plots import figure_style  # figures in nuexp's style, rcParams restored
 
         with figure_style():

@@ -140,8 +140,9 @@ def clear_corner(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(_BlankAtLowerLimit(ax.yaxis.get_major_formatter()))
 
 
-def save_figure(fig: Figure, directory: str | Path, stem: str, *, caption: str | None = None) -> str:
-    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` in ``directory``, atomically; close it.
+def save_figure(fig: Figure, directory: str | Path, stem: str, *, caption: str | None = None,
+                formats: tuple[str, ...] = ("png", "pdf")) -> str:
+    """Save ``fig`` as ``stem.png`` and/or ``stem.pdf`` in ``directory``, atomically; close it.
 
     Parameters
     ----------
@@ -150,11 +151,13 @@ def save_figure(fig: Figure, directory: str | Path, stem: str, *, caption: str |
         both files (PNG ``Description``, PDF ``Subject``) and shown under the figure in the
         run's ``index.html``; it is never drawn into the plot, so it cannot collide with
         the axes.
+    formats : tuple of str
+        Which files to write: ``"png"``, ``"pdf"`` or both (the default).
 
     Returns
     -------
     str
-        The PNG file name.
+        The PNG file name (the PDF's when only a PDF is written).
     """
     directory = Path(directory)
     metadata: dict[str, dict[str, str]] = {"png": {"Software": "nuexp"},
@@ -169,7 +172,7 @@ def save_figure(fig: Figure, directory: str | Path, stem: str, *, caption: str |
     engine = fig.get_layout_engine()
     try:
         with figure_style(), mpl.rc_context({"savefig.bbox": "standard"}):
-            for ext in ("png", "pdf"):
+            for ext in formats:
                 buffer = io.BytesIO()
                 fig.savefig(buffer, format=ext,
                             dpi=PNG_DPI if ext == "png" else PDF_RASTER_DPI,
@@ -185,5 +188,5 @@ def save_figure(fig: Figure, directory: str | Path, stem: str, *, caption: str |
     import matplotlib.pyplot as plt  # a figure made through pyplot leaves its list too
 
     plt.close(fig)
-    return f"{stem}.png"
+    return f"{stem}.png" if "png" in formats else f"{stem}.pdf"
 
