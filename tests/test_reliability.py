@@ -167,6 +167,63 @@ with temporary_folder("jsns2-events", dir=sys.argv[1]) as tmp:
     assert os.listdir(tmp_path) == []
 
 
+_SWALLOWED = r"""
+import os, signal, sys
+from nuexp.fileio import (Terminated, commit_output, install_signal_handlers,
+                          prepare_output)
+install_signal_handlers()
+staging = prepare_output(sys.argv[1])
+(staging / "results.json").write_text("{}")
+class Finaliser:
+    def __del__(self):                        # Python only prints what __del__ raises
+        os.kill(os.getpid(), signal.SIGTERM)
+        sum(range(10_000))                    # the handler runs here, inside __del__
+Finaliser()
+print("survived", flush=True)
+try:
+    commit_output(staging, sys.argv[1])
+except Terminated as err:
+    print("refused:", err, flush=True)
+"""
+
+
+def test_a_swallowed_signal_still_stops_the_commit(tmp_path):
+    """A SIGTERM whose exception Python swallowed (raised inside ``__del__``) must not
+    let the interrupted run be put in place: the handler records it, commit refuses."""
+    env = {**os.environ, "PYTHONPATH": SRC}
+    res = subprocess.run([sys.executable, "-c", _SWALLOWED, str(tmp_path / "out")],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert res.stdout.splitlines()[0] == "survived", res.stderr
+    assert "Exception ignored" in res.stderr                 # it was swallowed
+    assert res.stdout.splitlines()[1].startswith("refused: interrupted by SIGTERM")
+    assert os.listdir(tmp_path) == []
+
+
+_IN_COMPILER = r"""
+import signal, time
+from nuexp.fileio import Terminated, install_signal_handlers
+install_signal_handlers()
+compiler = {"__name__": "numba.core.compiler", "signal": signal}
+exec("def compile_step():\n    signal.raise_signal(signal.SIGTERM)\n"
+     "    return 'compiled'\n", compiler)
+print(compiler["compile_step"](), flush=True)      # not interrupted inside the compiler
+try:
+    time.sleep(30)
+except Terminated:
+    print("terminated after it", flush=True)
+"""
+
+
+def test_a_signal_inside_the_jit_compiler_is_delivered_after_it(tmp_path):
+    """Raised inside numba/llvmlite, SIGTERM's exception is swallowed by a ctypes callback
+    or crashes LLVM (exit -11 seen on Python 3.13): it is deferred until the compiler
+    has returned, then raised as usual."""
+    env = {**os.environ, "PYTHONPATH": SRC}
+    res = subprocess.run([sys.executable, "-c", _IN_COMPILER], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert res.stdout.splitlines() == ["compiled", "terminated after it"], res.stderr
+
+
 def test_sigkill_leftovers_are_removed_by_next_run(tmp_path):
     env = {**os.environ, "PYTHONPATH": SRC}
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_RUN, str(tmp_path / "out")],

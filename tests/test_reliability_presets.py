@@ -55,8 +55,9 @@ def test_new_presets_and_commands_never_touch_foreign_paths(tmp_path, command, o
 # ------------------------------------------------------------- case 6: a real run, a signal
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_during_a_reactor_run_leaves_nothing(tmp_path, sig):
-    """``nuexp run juno`` (~20 s) stopped as ``timeout``/SLURM (SIGTERM) or Ctrl-C would:
-    the staging folder goes, nothing else appears, an earlier run is kept intact."""
+    """``nuexp run juno`` (~5 s) stopped as ``timeout``/SLURM (SIGTERM) or Ctrl-C would:
+    the staging folder goes, nothing else appears, an earlier run is kept intact, and
+    the exit status is 128 + the signal number, as shells and schedulers expect."""
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / ".nuexp-run").write_text("")
     (tmp_path / "out" / "results.json").write_text("{}\n")      # an earlier run
@@ -71,7 +72,8 @@ def test_signal_during_a_reactor_run_leaves_nothing(tmp_path, sig):
     time.sleep(0.5)                                   # inside the analysis
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0 and "Traceback" not in err
+    assert proc.returncode == 128 + sig and "Traceback" not in err
+    assert f"interrupted: {sig.name}" in err
     assert sorted(os.listdir(tmp_path)) == ["out"]
     assert _snapshot(tmp_path) == before
 

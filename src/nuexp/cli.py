@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -364,11 +365,12 @@ def main() -> None:
     as a full disk or an unwritable folder, a file that is not UTF-8, memory exhausted)
     is printed as one line and ends with exit status 2; ``--debug`` anywhere on the
     command line (or ``NUEXP_DEBUG=1``) shows the traceback instead. SIGTERM cleans up
-    like Ctrl-C (:func:`nuexp.fileio.install_signal_handlers`).
+    like Ctrl-C (:func:`nuexp.fileio.install_signal_handlers`); either ends with exit
+    status 128 + the signal number (143 and 130).
     """
     import matplotlib
 
-    from .fileio import install_signal_handlers
+    from .fileio import install_signal_handlers, received_signal
 
     matplotlib.use("Agg")  # the command only writes files; the library never picks a backend
 
@@ -379,6 +381,13 @@ def main() -> None:
     install_signal_handlers()
     try:
         app(standalone_mode=True)
+    except SystemExit:
+        signum = received_signal()
+        if signum is None:
+            raise
+        err_console.print(f"[bold red]interrupted:[/] {signal.Signals(signum).name}; "
+                          "unfinished output was removed", highlight=False)
+        sys.exit(128 + signum)                 # what shells and batch schedulers expect
     except (NuexpError, OSError, UnicodeDecodeError, MemoryError) as err:
         if debug:
             raise

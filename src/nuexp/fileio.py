@@ -22,7 +22,12 @@ Rules
   the process id. :func:`install_signal_handlers` makes SIGTERM (what ``timeout``, SLURM
   and container stops send) raise :class:`Terminated`, a :class:`KeyboardInterrupt`, so
   it unwinds and cleans up exactly like Ctrl-C; a later run removes the staging folders
-  of processes on this host that no longer exist (after SIGKILL or a power cut).
+  of processes on this host that no longer exist (after SIGKILL or a power cut). A
+  signal arriving inside numba's compiler is delivered again once the compiler has
+  returned (an exception raised there is lost or crashes LLVM). The handlers also
+  record the signal, and :func:`commit_output` refuses to put a run in
+  place once one was received: an interruption that Python swallowed (one raised inside
+  a ``__del__`` method or a callback is only printed) still never yields an output.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from .exceptions import OutputRefused
 
@@ -55,12 +61,15 @@ __all__ = [
     "temporary_folder",
     "remove_stale",
     "install_signal_handlers",
+    "received_signal",
 ]
 
 #: File written into every folder nuexp creates as a run output; only a folder holding
 #: it (or an empty one) is ever replaced.
 MARKER = ".nuexp-run"
 _umask_lock = threading.Lock()
+#: Signals received since :func:`install_signal_handlers` (numbers, in order).
+_received: list[int] = []
 
 
 class Terminated(KeyboardInterrupt):
@@ -232,6 +241,10 @@ def commit_output(staging: str | Path, out: str | Path) -> Path:
     interruption leaves the complete old or the complete new output.
     """
     staging = Path(staging)
+    if _received:                         # an interruption the run did not stop for
+        discard_output(staging)
+        raise Terminated(f"interrupted by {signal.Signals(_received[0]).name}; the run "
+                         "was not put in place")
     try:
         path = check_output(out)
     except OutputRefused:
@@ -287,13 +300,53 @@ def temporary_folder(label: str, dir: str | Path | None = None) -> Iterator[Path
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated(f"terminated by signal {signal.Signals(signum).name}")
+#: Modules inside which a signal handler must not raise: an exception raised in numba's
+#: compiler or in llvmlite's ctypes callbacks is swallowed or leaves LLVM in a state that
+#: crashes the process (seen with SIGTERM during a first JIT compilation).
+_DEFER_IN = ("numba", "llvmlite")
+#: Delay before a deferred signal is delivered again (s).
+_RETRY_S = 0.05
+
+
+def _in_compiler(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if str(frame.f_globals.get("__name__", "")).startswith(_DEFER_IN):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _interrupt(signum: int, frame: FrameType | None, error: KeyboardInterrupt) -> None:
+    if signum not in _received:
+        _received.append(signum)
+    if _in_compiler(frame):         # come back once the compiler has returned
+        timer = threading.Timer(_RETRY_S, os.kill, (os.getpid(), signum))
+        timer.daemon = True
+        timer.start()
+        return
+    raise error
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    _interrupt(signum, frame, Terminated(f"terminated by signal "
+                                         f"{signal.Signals(signum).name}"))
+
+
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    _interrupt(signum, frame, KeyboardInterrupt())
+
+
+def received_signal() -> int | None:
+    """The first signal (SIGTERM or SIGINT) received since
+    :func:`install_signal_handlers`, or None; the CLI exits with 128 + its number."""
+    return _received[0] if _received else None
 
 
 def install_signal_handlers() -> None:
-    """Make SIGTERM raise :class:`Terminated` in the main thread, so staging folders and
-    temporary datasets are cleaned up as for Ctrl-C. Called by the CLI; a program that
-    embeds nuexp decides for itself."""
+    """Make SIGTERM raise :class:`Terminated` (and SIGINT :class:`KeyboardInterrupt`, as
+    always) in the main thread, so staging folders and temporary datasets are cleaned up
+    as for Ctrl-C; both are recorded (:func:`received_signal`). Called by the CLI; a
+    program that embeds nuexp decides for itself."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGINT, _on_sigint)
