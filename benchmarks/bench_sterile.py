@@ -57,13 +57,13 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from nuexp.experiments.jsns2_sterile.analysis import Config, SterileModel, scan_row
+    from nuexp.experiments.jsns2_sterile.analysis import SterileModel, scan_row
+    from nuexp.experiments.registry import resolve_config
     from nuexp.parallel import local_cluster, map_tasks
     from nuexp.stats.contours import log_grid
     from nuexp.stats.feldman_cousins import delta_chi2_toys
 
-    cfg = Config.model_validate({"experiment": "jsns2-sterile", "description": "bench",
-                                 "family": "jsns2-sterile"})
+    cfg = resolve_config("jsns2-sterile")[1]
     sm = SterileModel(cfg)
     tm = sm.template_model()
     s_grid = log_grid("sin2_2theta", 1e-4, 1.0, args.grid)

@@ -11,39 +11,44 @@ import pytest
 import nuexp
 from nuexp.exceptions import InvalidConfiguration, UnphysicalParameter
 from nuexp.experiments.jsns2_sterile import lsnd
+from nuexp.experiments.registry import resolve_config
 from nuexp.stats.contours import critical_delta_chi2
+
+#: The [lsnd] table of the jsns2-sterile preset (PRD 64 (2001) 112007, sources in the TOML).
+LSND = resolve_config("jsns2-sterile")[1].lsnd
+M = LSND.measurement()
 
 
 def test_fully_averaged_oscillation_is_one_half():
     """Identity: ⟨sin²⟩ → 1/2 once Δm² L/E spans many periods across the spectrum."""
-    assert lsnd.averaged_sin2(500.0) == pytest.approx(0.5, abs=5e-3)
+    assert lsnd.averaged_sin2(500.0, M) == pytest.approx(0.5, abs=5e-3)
 
 
 def test_small_dm2_limit_is_quadratic():
     """sin²x → x² for small phases: doubling Δm² quadruples ⟨sin²⟩."""
-    a, b = lsnd.averaged_sin2([1e-3, 2e-3])
+    a, b = lsnd.averaged_sin2([1e-3, 2e-3], M)
     assert b / a == pytest.approx(4.0, rel=1e-4)
 
 
 def test_band_contains_the_lsnd_best_fit():
     """PRD 64 112007, Sec. VII: best fit (0.003, 1.2 eV²) lies inside its 90 % region."""
-    s_bf, dm2_bf = lsnd.LSND_BEST_FIT
-    low, high = lsnd.band(dm2_bf, cl=0.90, dof=2)
+    s_bf, dm2_bf = LSND.best_fit
+    low, high = lsnd.band(dm2_bf, M, cl=0.90, dof=2)
     assert low < s_bf < high
 
 
 def test_band_at_large_dm2_is_twice_the_probability_window():
     k = np.sqrt(critical_delta_chi2(0.90, 2))
-    m = lsnd.LSND_2001
-    low, high = lsnd.band(500.0, 0.90, 2)
+    m = M
+    low, high = lsnd.band(500.0, M, 0.90, 2)
     assert low == pytest.approx(2 * (m.probability - k * m.sigma), rel=1e-2)
     assert high == pytest.approx(2 * (m.probability + k * m.sigma), rel=1e-2)
 
 
 def test_band_closes_at_small_dm2_and_99_contains_90():
     dm2 = np.geomspace(0.01, 20.0, 50)
-    lo90, hi90 = lsnd.band(dm2, 0.90)
-    lo99, hi99 = lsnd.band(dm2, 0.99)
+    lo90, hi90 = lsnd.band(dm2, M, 0.90)
+    lo99, hi99 = lsnd.band(dm2, M, 0.99)
     assert np.isnan(lo90[0])                 # needs sin²2θ > 1 at 0.01 eV²
     ok = np.isfinite(lo90)
     assert np.all(lo99[ok] <= lo90[ok]) and np.all(hi99[ok] >= hi90[ok])
@@ -51,20 +56,48 @@ def test_band_closes_at_small_dm2_and_99_contains_90():
 
 def test_bad_inputs_are_refused():
     with pytest.raises(UnphysicalParameter, match="dm2_41"):
-        lsnd.averaged_sin2([-1.0])
+        lsnd.averaged_sin2([-1.0], M)
     with pytest.raises(InvalidConfiguration, match="cl = 0.9999"):
-        lsnd.band(1.0, cl=0.9999)
+        lsnd.band(1.0, M, cl=0.9999)
 
 
 def test_excluded_fraction_limits():
     dm2 = np.geomspace(0.5, 10.0, 7)
-    assert lsnd.excluded_fraction(dm2, np.full(7, np.inf)) == 0.0
-    assert lsnd.excluded_fraction(dm2, np.full(7, 1e-6)) == pytest.approx(1.0)
-    low, high = lsnd.band(dm2)
-    half = lsnd.excluded_fraction(dm2, np.sqrt(low * high))
+    assert lsnd.excluded_fraction(dm2, np.full(7, np.inf), M) == 0.0
+    assert lsnd.excluded_fraction(dm2, np.full(7, 1e-6), M) == pytest.approx(1.0)
+    low, high = lsnd.band(dm2, M)
+    half = lsnd.excluded_fraction(dm2, np.sqrt(low * high), M)
     assert half == pytest.approx(0.5)
     with pytest.raises(InvalidConfiguration, match="one per dm2 row"):
-        lsnd.excluded_fraction(dm2, np.ones(3))
+        lsnd.excluded_fraction(dm2, np.ones(3), M)
+
+
+def test_lsnd_best_fit_reproduces_the_measured_probability():
+    """PRD 64 (2001) 112007: the best fit (0.003, 1.2 eV², Sec. VII) averaged over LSND's
+    spectrum, 20-60 MeV window and 8.3 m tank at 30 m gives a total probability within 1σ
+    of the measured (0.264 ± 0.081) % (abstract). It is not an identity: LSND's best fit
+    also used the L/E shape."""
+    s_bf, dm2_bf = LSND.best_fit
+    p = s_bf * lsnd.averaged_sin2(dm2_bf, M)
+    assert abs(p - M.probability) < M.sigma
+    assert p != pytest.approx(M.probability, rel=1e-3)
+
+
+def test_lsnd_inputs_are_data_and_refused_out_of_range():
+    """The measurement comes from the TOML; unphysical values name field and range."""
+    from pydantic import ValidationError
+
+    base = LSND.model_dump()
+    for field, bad, words in [("positron_window_mev", (55.0, 70.0), "53.34"),
+                              ("positron_window_mev", (20.0, 300.0), "200"),
+                              ("best_fit", (1.5, 1.2), "sin²2θ <= 1"),
+                              ("tank_length_m", 70.0, "twice tank_centre_m"),
+                              ("probability_percent", 0.0, "greater than 0")]:
+        with pytest.raises(ValidationError, match=words):
+            type(LSND).model_validate({**base, field: bad})
+    wider = type(LSND).model_validate({**base, "positron_window_mev": (36.0, 60.0)})
+    # a harder window keeps higher energies: smaller L/E, so less oscillation at 1 eV²
+    assert lsnd.averaged_sin2(1.0, wider.measurement()) < lsnd.averaged_sin2(1.0, M)
 
 
 def test_read_contour(tmp_path):

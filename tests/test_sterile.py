@@ -14,6 +14,7 @@ from nuexp.experiments.jsns2_sterile.analysis import (
     mixing_parameters,
     two_flavour_probability,
 )
+from nuexp.experiments.registry import resolve_config
 from nuexp.oscillation import OscillationParameters, pmns_matrix, probability, probability_matrix
 from nuexp.sources.decay_at_rest import MUON_LIFETIME, nue_spectrum
 from nuexp.sources.mu_minus_decay import (
@@ -37,8 +38,10 @@ L = 24.0 * m
 
 
 def _config(**over) -> Config:
+    """The model's defaults, with the LSND measurement of the preset's [lsnd] table."""
     data = {"experiment": "jsns2-sterile", "description": "test",
-            "family": "jsns2-sterile"}
+            "family": "jsns2-sterile",
+            "lsnd": resolve_config("jsns2-sterile")[1].lsnd.model_dump()}
     data.update(over)
     return Config.model_validate(data)
 

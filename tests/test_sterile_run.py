@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import nuexp
-from nuexp.experiments.jsns2_sterile.analysis import Config, SterileModel, scan_row
+from nuexp.experiments.jsns2_sterile.analysis import SterileModel, scan_row
+from nuexp.experiments.registry import resolve_config
 from nuexp.parallel import LOCAL_CLUSTER_QUIET, SchedulerUnreachable, map_tasks
 from nuexp.stats.contours import log_grid
 
@@ -40,8 +41,7 @@ def test_headline_keys(result):
 
 def test_scan_rows_identical_on_a_local_cluster():
     distributed = pytest.importorskip("distributed")
-    cfg = Config.model_validate({"experiment": "jsns2-sterile", "description": "t",
-                                 "family": "jsns2-sterile"})
+    cfg = resolve_config("jsns2-sterile")[1]
     sm = SterileModel(cfg)
     tm = sm.template_model()
     s_grid = log_grid("s", 1e-4, 1.0, 6)

@@ -56,7 +56,7 @@ from hepunits import MeV, cm2, cm3, g, kg, m, ns, second, us
 from pydantic import Field, field_validator, model_validator
 
 from ...config import ExperimentConfig, StrictModel
-from ...constants import ELEMENTARY_CHARGE
+from ...constants import ELECTRON_MASS, ELEMENTARY_CHARGE
 from ...detector.nonlinearity import NonLinearity
 from ...detector.resolution import Resolution
 from ...exceptions import InvalidConfiguration, UnphysicalParameter
@@ -86,9 +86,8 @@ from ...targets.mixture import Liquid, Mixture
 from ..analysis import Family
 from ..context import RunContext
 from . import lsnd
-from .lsnd import LSND_BEST_FIT
 
-__all__ = ["FAMILY", "LSND_BEST_FIT", "Config", "SterileModel", "analyse",
+__all__ = ["FAMILY", "Config", "SterileModel", "analyse",
            "mixing_parameters", "report", "two_flavour_probability"]
 
 
@@ -238,7 +237,31 @@ class Plots(StrictModel):
             "(sin²2θμe, Δm²41 [eV²]) points whose signal spectra are drawn"))
 
 
+#: Upper edge allowed for a measured positron-energy window [MeV]: far above decay at rest.
+_MAX_WINDOW_MEV = 200.0
+
+
 class Lsnd(StrictModel):
+    """The LSND measurement the sensitivity is compared with (every number from the TOML,
+    which names its source) and how its region is drawn."""
+
+    probability_percent: float = Field(gt=0, le=100, description=(
+        "measured total ν̄μ → ν̄e probability [%], 0 < P ≤ 100"))
+    probability_stat_percent: float = Field(ge=0, le=100, description=(
+        "its statistical 1σ [%], 0 ≤ σ ≤ 100"))
+    probability_syst_percent: float = Field(ge=0, le=100, description=(
+        "its systematic 1σ [%], 0 ≤ σ ≤ 100; added in quadrature to the statistical"))
+    tank_centre_m: float = Field(gt=0, le=1000, description=(
+        "distance from the beam stop to the centre of the detector tank [m], (0, 1000]"))
+    tank_length_m: float = Field(ge=0, le=100, description=(
+        "tank length along the beam direction [m], [0, 100]; baselines are spread "
+        "uniformly over it, smaller than twice tank_centre_m"))
+    positron_window_mev: tuple[float, float] = Field(description=(
+        "selected positron total energy (low, high) [MeV], measured energy, so high may "
+        "pass the largest true one: 0 < low < 53.34 (the Michel endpoint plus the "
+        "positron mass, a bound above every IBD positron), low < high ≤ 200"))
+    best_fit: tuple[float, float] = Field(description=(
+        "best-fit point (sin²2θ [1], Δm² [eV²]), 0 < sin²2θ ≤ 1, Δm² > 0"))
     band_cl: list[float] = Field([0.90, 0.99], min_length=1,
                                  description="confidence levels of the rate-only band")
     band_dof: int = Field(2, ge=1, le=2, description=(
@@ -254,6 +277,43 @@ class Lsnd(StrictModel):
             raise ValueError(f"confidence levels must be in (0, 1); got {bad}")
         return v
 
+    @field_validator("positron_window_mev")
+    @classmethod
+    def _window(cls, v):
+        top = (MICHEL_ENDPOINT + ELECTRON_MASS) / MeV
+        if not (0 < v[0] < top and v[0] < v[1] <= _MAX_WINDOW_MEV):
+            raise ValueError(f"positron_window_mev = {list(v)}: need 0 < low < {top:.2f} "
+                             f"MeV (else no IBD positron is selected) and low < high <= "
+                             f"{_MAX_WINDOW_MEV:g} MeV")
+        return v
+
+    @field_validator("best_fit")
+    @classmethod
+    def _best_fit(cls, v):
+        if not (0 < v[0] <= 1 and v[1] > 0):
+            raise ValueError(f"best_fit = {list(v)}: need 0 < sin²2θ <= 1 and Δm² > 0 eV²")
+        return v
+
+    @model_validator(mode="after")
+    def _tank(self):
+        if self.tank_length_m >= 2 * self.tank_centre_m:
+            raise ValueError(f"tank_length_m = {self.tank_length_m} must be below twice "
+                             f"tank_centre_m = {self.tank_centre_m} (the tank would reach "
+                             "the beam stop)")
+        return self
+
+    def measurement(self) -> lsnd.LsndMeasurement:
+        """The measurement in the form :mod:`.lsnd` averages over (fractions, hepunits)."""
+        half = 0.5 * self.tank_length_m
+        return lsnd.LsndMeasurement(
+            probability=self.probability_percent / 100,
+            stat=self.probability_stat_percent / 100,
+            syst=self.probability_syst_percent / 100,
+            baseline_range=((self.tank_centre_m - half) * m,
+                            (self.tank_centre_m + half) * m),
+            positron_window=(self.positron_window_mev[0] * MeV,
+                             self.positron_window_mev[1] * MeV))
+
 
 class Config(ExperimentConfig):
     beam: Beam = Field(Beam(), description="J-PARC MLF beam: POT, power, bunch structure")
@@ -266,7 +326,9 @@ class Config(ExperimentConfig):
     toys: Toys = Field(Toys(), description="Feldman–Cousins toys")
     parallel: Parallel = Field(Parallel(), description="task scheduling and checkpoints")
     plots: Plots = Field(Plots(), description="figures")
-    lsnd: Lsnd = Field(Lsnd(), description="LSND allowed region drawn for comparison")
+    lsnd: Lsnd = Field(description=(
+        "the LSND measurement compared with (its numbers and sources are data) and its "
+        "allowed region as drawn"))
 
     @model_validator(mode="after")
     def _checks(self):
@@ -515,11 +577,19 @@ def analyse(config: Config, ctx: RunContext) -> tuple:
     for name, tmpl in sm.templates.items():
         ctx.quantity(f"background_{name}", float(tmpl.sum()), "events",
                      note=f"for the {cfg.beam.pot:.3g} POT analysed in JSNS2 2025, Sec. III")
-    s_lsnd, m_lsnd = LSND_BEST_FIT
+    s_lsnd, m_lsnd = cfg.lsnd.best_fit
+    measured = cfg.lsnd.measurement()
     n_lsnd = float(sm.signal(s_lsnd, m_lsnd).sum())
     ctx.quantity("expected_ibd_signal_at_lsnd_best_fit", n_lsnd, "events",
-                 note=f"LSND best fit (Aguilar et al., PRD 64 (2001) 112007): sin²2θ = {s_lsnd}, Δm² = {m_lsnd} eV², {cfg.beam.pot:.3g} POT, "
-                      "all cuts, prompt 20-60 MeV; two-flavour")
+                 note=f"LSND best fit ([lsnd] best_fit): sin²2θ = {s_lsnd}, Δm² = {m_lsnd} "
+                      f"eV², {cfg.beam.pot:.3g} POT, all cuts, prompt 20-60 MeV; two-flavour")
+    ctx.quantity("lsnd_probability_at_best_fit",
+                 float(s_lsnd * lsnd.averaged_sin2(m_lsnd, measured)), "1", note=(
+                     "check of nuexp's LSND averaging: LSND's best-fit point times ⟨sin²⟩ "
+                     "over LSND's own spectrum, positron window and tank, against the total "
+                     "probability LSND measured; the best fit came from a fit of the L/E "
+                     "shape as well, so agreement within the measurement's 1σ is expected, "
+                     "not identity"))
 
     with ctx.timer("asimov_scan"):
         dchi2 = sensitivity(sm, s_grid, dm2_grid, ctx, cfg, "pot_analysed")
@@ -544,14 +614,16 @@ def analyse(config: Config, ctx: RunContext) -> tuple:
         for d, lim, r in zip(dm2_grid, limits, reached)])
     ctx.spectrum("delta_chi2_map", dchi2)
     ctx.spectrum("delta_chi2_map_pot_collected", dchi2_full)
-    band_note = ("share of the rate-only LSND band (P = 0.264 ± 0.081 %, PRD 64 (2001) "
-                 f"112007; {cfg.lsnd.band_cl[0]:.0%} CL, {cfg.lsnd.band_dof} dof) inside "
+    band_note = (f"share of the rate-only LSND band (P = {cfg.lsnd.probability_percent:g} "
+                 f"± {100 * measured.sigma:.2g} %; {cfg.lsnd.band_cl[0]:.0%} CL, {cfg.lsnd.band_dof} dof) inside "
                  f"the {sc.cl:.0%} CL sensitivity, log sin²2θ per Δm² row of the scan")
     ctx.quantity("lsnd_band_excluded_fraction", lsnd.excluded_fraction(
-        dm2_grid, np.where(reached, limits, np.inf), cfg.lsnd.band_cl[0], cfg.lsnd.band_dof),
+        dm2_grid, np.where(reached, limits, np.inf), measured, cfg.lsnd.band_cl[0],
+        cfg.lsnd.band_dof),
         "", note=f"{band_note}, {cfg.beam.pot:.3g} POT")
     lim_full, reached_full = raster_limits(s_grid, dchi2_full, level)
-    bands = {cl: lsnd.band(dm2_grid, cl, cfg.lsnd.band_dof) for cl in cfg.lsnd.band_cl}
+    bands = {cl: lsnd.band(dm2_grid, measured, cl, cfg.lsnd.band_dof)
+             for cl in cfg.lsnd.band_cl}
     ctx.table("lsnd_band", [
         {"dm2_ev2": float(d), **{f"sin2_2theta_{edge}_cl{round(100 * cl)}":
                                  float(v[j][i]) if np.isfinite(v[j][i]) else None
@@ -559,7 +631,7 @@ def analyse(config: Config, ctx: RunContext) -> tuple:
                                  for j, edge in enumerate(("low", "high"))}}
         for i, d in enumerate(dm2_grid)])   # None: no sin²2θ ≤ 1 fits LSND at this Δm²
     ctx.quantity("lsnd_band_excluded_fraction_pot_collected", lsnd.excluded_fraction(
-        dm2_grid, np.where(reached_full, lim_full, np.inf), cfg.lsnd.band_cl[0],
+        dm2_grid, np.where(reached_full, lim_full, np.inf), measured, cfg.lsnd.band_cl[0],
         cfg.lsnd.band_dof), "", note=f"{band_note}, {cfg.beam.pot_collected:.3g} POT")
 
     fc_rows = []
@@ -625,7 +697,7 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
     dm2_lo, dm2_hi = cfg.scan.dm2_range_ev2
     dm2_fine = np.geomspace(dm2_lo, dm2_hi, 400)
     for i, cl in enumerate(sorted(cfg.lsnd.band_cl, reverse=True)):
-        low, high = lsnd.band(dm2_fine, cl, cfg.lsnd.band_dof)
+        low, high = lsnd.band(dm2_fine, cfg.lsnd.measurement(), cl, cfg.lsnd.band_dof)
         ax.fill_betweenx(dm2_fine, low, high, color=("0.85", "0.65", "0.5")[min(i, 2)],
                          lw=0, label=f"LSND {cl:.0%} CL (rate-only, computed)")
     if cfg.lsnd.contour_csv:
@@ -640,7 +712,7 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
             f"{scientific(cfg.beam.pot)} POT")
     ax.plot([], [], color="C1", ls="--", label=f"{cfg.scan.cl:.0%} CL sensitivity, "
             f"{scientific(cfg.beam.pot_collected)} POT")
-    ax.plot(*LSND_BEST_FIT, marker="*", ms=14, ls="", color="k",
+    ax.plot(*cfg.lsnd.best_fit, marker="*", ms=14, ls="", color="k",
             label="LSND best fit (PRD 64, 112007)")
     ax.set_xscale("log")
     ax.set_yscale("log")

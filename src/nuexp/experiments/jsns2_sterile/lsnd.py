@@ -16,11 +16,13 @@ plots say which one is drawn:
 * :func:`read_contour` — a digitised contour the user supplies as CSV (for instance the
   collaboration's released ``llreg`` vectors), drawn as given.
 
-Averaging (all inputs from PRD 64 112007): the ν̄μ spectrum of μ+ decay at rest
+Averaging: the ν̄μ spectrum of μ+ decay at rest
 (:func:`nuexp.sources.decay_at_rest.numubar_spectrum`) times the IBD cross section
-(Strumia–Vissani, :mod:`nuexp.interactions.ibd`), restricted to positron energies
-20-60 MeV (Sec. V), and baselines spread uniformly along the 8.3 m tank whose centre is
-30 m from the beam stop (Sec. II), weighted by the 1/L² fall of the flux.
+(Strumia–Vissani, :mod:`nuexp.interactions.ibd`), restricted to the measurement's
+positron-energy window, and baselines spread uniformly along its tank, weighted by the
+1/L² fall of the flux. The measurement itself (probability, tank, window, best fit) is
+data: the ``[lsnd]`` table of the jsns2-sterile TOML, with its sources
+(:meth:`nuexp.experiments.jsns2_sterile.analysis.Lsnd.measurement`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from hepunits import MeV, m
 
 from ...exceptions import InvalidConfiguration, UnphysicalParameter
 from ...interactions import ibd
@@ -38,11 +39,8 @@ from ...oscillation.constants import PHASE_FACTOR
 from ...sources.decay_at_rest import MICHEL_ENDPOINT, numubar_spectrum
 from ...stats.contours import critical_delta_chi2
 
-__all__ = ["LSND_BEST_FIT", "LsndMeasurement", "LSND_2001", "averaged_sin2",
-           "band", "excluded_fraction", "read_contour"]
-
-#: LSND best fit (sin²2θ, Δm²/eV²): Aguilar et al., Phys. Rev. D 64 (2001) 112007, Sec. VII.
-LSND_BEST_FIT = (0.003, 1.2)
+__all__ = ["LsndMeasurement", "averaged_sin2", "band", "excluded_fraction",
+           "read_contour"]
 
 
 @dataclass(frozen=True)
@@ -73,15 +71,8 @@ class LsndMeasurement:
         return float(np.hypot(self.stat, self.syst))
 
 
-#: PRD 64 (2001) 112007: P = (0.264 ± 0.067 ± 0.045) % (abstract); tank centre 30 m from
-#: the A6 beam stop, 8.3 m long (Sec. II); 20 < E_e < 60 MeV (Sec. V).
-LSND_2001 = LsndMeasurement(probability=0.264e-2, stat=0.067e-2, syst=0.045e-2,
-                            baseline_range=((30.0 - 4.15) * m, (30.0 + 4.15) * m),
-                            positron_window=(20.0 * MeV, 60.0 * MeV))
-
-
-def averaged_sin2(dm2_ev2, measurement: LsndMeasurement = LSND_2001, *,
-                  n_energy: int = 400, n_baseline: int = 48) -> np.ndarray:
+def averaged_sin2(dm2_ev2, measurement: LsndMeasurement, *, n_energy: int = 400,
+                  n_baseline: int = 48) -> np.ndarray:
     """⟨sin²(Δm² L / 4E)⟩ over the detected LSND spectrum and baselines.
 
     Parameters
@@ -118,8 +109,8 @@ def averaged_sin2(dm2_ev2, measurement: LsndMeasurement = LSND_2001, *,
     return avg.reshape(dm2.shape)
 
 
-def band(dm2_ev2, cl: float = 0.90, dof: int = 2,
-         measurement: LsndMeasurement = LSND_2001) -> tuple[np.ndarray, np.ndarray]:
+def band(dm2_ev2, measurement: LsndMeasurement, cl: float = 0.90,
+         dof: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Rate-only LSND allowed band: sin²2θ range at each Δm².
 
     A point is allowed when χ² = (sin²2θ ⟨sin²Δ⟩ − P)² / σ² is below the Wilks critical
@@ -143,8 +134,8 @@ def band(dm2_ev2, cl: float = 0.90, dof: int = 2,
     return np.where(ok, low, np.nan), np.where(ok, high, np.nan)
 
 
-def excluded_fraction(dm2_ev2, limits, cl: float = 0.90, dof: int = 2,
-                      measurement: LsndMeasurement = LSND_2001) -> float:
+def excluded_fraction(dm2_ev2, limits, measurement: LsndMeasurement, cl: float = 0.90,
+                      dof: int = 2) -> float:
     """Share of the rate-only band that lies above per-Δm² exclusion limits.
 
     Parameters
@@ -165,7 +156,7 @@ def excluded_fraction(dm2_ev2, limits, cl: float = 0.90, dof: int = 2,
     lim = np.asarray(limits, dtype=float)
     if lim.shape != dm2.shape or np.any(np.isnan(lim)) or np.any(lim <= 0):
         raise InvalidConfiguration("limits must be > 0 (or inf), one per dm2 row")
-    low, high = band(dm2, cl, dof, measurement)
+    low, high = band(dm2, measurement, cl, dof)
     rows = np.isfinite(low)
     if not np.any(rows):
         raise InvalidConfiguration("the LSND band does not cross any of the dm2 rows")
