@@ -1,6 +1,7 @@
 """The run report (``index.html``) in a real browser: it loads, every image loads, and it
 renders to a non-blank screenshot. Runs where Debian's chromium + chromedriver and the
-``selenium`` package are installed (``.ci/run`` installs them); skipped elsewhere."""
+``selenium`` package (in the ``test`` extra) are installed; ``.ci/run`` installs the
+Debian packages; skipped elsewhere."""
 
 from __future__ import annotations
 
