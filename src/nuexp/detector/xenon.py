@@ -38,8 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from hepunits import keV
 from numpy.typing import ArrayLike
-from scipy.special import ndtr
-from scipy.stats import poisson
+from scipy.special import gammaln, ndtr, xlogy
 
 from ..exceptions import UnphysicalParameter
 from ..validation import require_in_range, require_non_negative, require_positive
@@ -234,7 +233,8 @@ class XenonS2Response:
         k_top = int(np.ceil(s2_max_pe / self.single_electron_gain * 1.5 + 10))
         k_top = max(k_top, int(np.max(mu) + 10.0 * np.sqrt(np.max(mu) + 1.0)) + 10)
         k = np.arange(1, k_top + 1, dtype=float)
-        return k, poisson.pmf(k[None, :], mu[:, None])
+        # Poisson pmf mu^k e^-mu / k!, in logs (scipy.stats is not imported: startup time)
+        return k, np.exp(xlogy(k[None, :], mu[:, None]) - mu[:, None] - gammaln(k + 1))
 
     def s2_survival(self, energy: ArrayLike, thresholds_pe: ArrayLike) -> np.ndarray:
         """P(S2 ≥ s) for each recoil energy (rows) and threshold ``s`` in PE (columns).
@@ -284,6 +284,6 @@ class XenonS2Response:
         in_window = upper - ndtr((lo - k * gain) / sigma)  # P(S2 in window | k)
         prob = pk @ in_window
         if lo <= 0.0:  # k = 0 (no S2 at all) counts as S2 = 0 inside a window starting at 0
-            prob = prob + poisson.pmf(0, mu)
+            prob = prob + np.exp(-mu)
         prob = np.clip(prob, 0.0, 1.0)  # rounding only: each term is a probability
         return prob.reshape(energy.shape)

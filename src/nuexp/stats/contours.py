@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import chi2 as chi2_dist
+from scipy import special
 
 from ..exceptions import InvalidConfiguration
 
@@ -58,12 +58,15 @@ def log_grid(name: str, low: float, high: float, n: int) -> np.ndarray:
 
 
 def critical_delta_chi2(cl: float, dof: int) -> float:
-    """Wilks critical value: the ``cl`` quantile of a χ² with ``dof`` degrees of freedom."""
+    """Wilks critical value: the ``cl`` quantile of a χ² with ``dof`` degrees of freedom,
+    2 P⁻¹(dof/2, cl) with P the regularised lower incomplete gamma function (what
+    ``scipy.stats.chi2.ppf`` computes, without importing scipy.stats: a quarter of a
+    second of every cold run)."""
     if not 0 < cl < 1:
         raise InvalidConfiguration(f"confidence level cl = {cl!r}: must be in (0, 1)")
     if int(dof) != dof or dof < 1:
         raise InvalidConfiguration(f"dof = {dof!r}: must be an integer >= 1")
-    return float(chi2_dist.ppf(cl, int(dof)))
+    return float(2.0 * special.gammaincinv(0.5 * int(dof), cl))
 
 
 def raster_limits(x: ArrayLike, delta_chi2: ArrayLike, level: ArrayLike

@@ -19,7 +19,7 @@ Z = Φ⁻¹(1 − p); :func:`p_value_from_significance` is the inverse.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ..exceptions import UnphysicalParameter
 from ..validation import require_in_range, require_non_negative, require_positive
@@ -57,7 +57,7 @@ def significance(p_value: float) -> float:
 
 def p_value_from_significance(z: float) -> float:
     """One-sided p-value of a Z-σ excess, p = 1 − Φ(Z)."""
-    return float(stats.norm.sf(float(z)))
+    return float(special.ndtr(-float(z)))
 
 
 def poisson_p_value(observed: int, background: float) -> float:
@@ -72,12 +72,21 @@ def poisson_p_value(observed: int, background: float) -> float:
     """
     n = _count("observed", observed)
     b = float(require_positive("background", background))
-    return float(stats.poisson.sf(n - 1, b)) if n > 0 else 1.0
+    return _poisson_at_least(n, b)
+
+
+def _poisson_at_least(n: int, mean):
+    """P(N ≥ n) for a Poisson ``mean`` (scalar or array): the regularised lower incomplete
+    gamma function P(n, mean) for n ≥ 1 (an exact identity), 1 for n = 0."""
+    if n == 0:
+        return 1.0 if np.ndim(mean) == 0 else np.ones_like(mean)
+    out = special.gammainc(n, mean)
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def _prior_average(n: int, grid: np.ndarray, weights: np.ndarray) -> float:
     weights = weights / weights.sum()
-    return float(np.sum(stats.poisson.sf(n - 1, grid) * weights)) if n > 0 else 1.0
+    return float(np.sum(_poisson_at_least(n, grid) * weights))
 
 
 def _grid(background: float, uncertainty: float) -> np.ndarray:
@@ -103,7 +112,8 @@ def p_value_poisson_gauss(observed: int, background: float, uncertainty: float) 
     if sb == 0.0:
         return poisson_p_value(n, b)
     grid = _grid(b, sb)
-    return _prior_average(n, grid, stats.norm.pdf(grid, b, sb))
+    # the Gaussian's constant cancels in the normalised average
+    return _prior_average(n, grid, np.exp(-0.5 * ((grid - b) / sb) ** 2))
 
 
 def p_value_poisson_lognormal(observed: int, background: float, uncertainty: float) -> float:
@@ -115,7 +125,8 @@ def p_value_poisson_lognormal(observed: int, background: float, uncertainty: flo
         return poisson_p_value(n, b)
     s2 = np.log1p((sb / b) ** 2)
     grid = _grid(b, sb)
-    pdf = stats.lognorm.pdf(grid, np.sqrt(s2), scale=b * np.exp(-0.5 * s2))
+    # log-normal density of median b e^(-s²/2), up to the constant that cancels
+    pdf = np.exp(-0.5 * (np.log(grid / b) + 0.5 * s2) ** 2 / s2) / grid
     return _prior_average(n, grid, pdf)
 
 

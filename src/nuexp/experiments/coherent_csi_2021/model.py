@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from hepunits import keV, ns
-from scipy.stats import gamma
+from scipy.special import gammainc
 
 from ...events.coherent_csi_2021 import CsiRelease
 from ...sources.pulse_timing import ARRIVAL_GROUPS, ProtonPulse, arrival_fractions
@@ -149,8 +149,10 @@ class CsiModel(DataModel):
         pe = s.pe_edges
         frac = np.linspace(0.0, 1.0, oversample + 1)
         fine = (pe[:-1, None] + np.diff(pe)[:, None] * frac[None, :])  # (n_pe, k + 1)
-        cdf = gamma.cdf(fine[None, :, :], shape[:, None, None],
-                        scale=(mean / shape)[:, None, None])
+        # gamma CDF of shape k and scale mean/k: the regularised incomplete gamma P(k, x/θ)
+        # (PE edges are >= 0, where it is defined)
+        cdf = gammainc(shape[:, None, None],
+                       fine[None, :, :] / (mean / shape)[:, None, None])
         eff = release.efficiency[e_name](0.5 * (fine[:, 1:] + fine[:, :-1]))
         return np.einsum("tpk,pk->pt", np.diff(cdf, axis=2), eff)
 

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 from hepunits import GW, MeV, kg, km, m
 from scipy.optimize import brentq
-from scipy.stats import chi2 as chi2_dist
 
 from ...detector.nonlinearity import NonLinearity, PullCurve
 from ...detector.resolution import Resolution
@@ -48,6 +47,7 @@ from ...sources.reactor import (
     SpectrumCorrection,
     TabulatedSpectrum,
 )
+from ...stats.contours import critical_delta_chi2
 from ...stats.fit import FitResult, asimov_covariance, fit
 from ...stats.likelihood import ProfiledChi2
 from ...stats.nuisances import Parameter, ParameterSet
@@ -502,7 +502,7 @@ class ReactorAnalysis:
         ps = lik.parameters
         x0 = ps.values
         i13 = ps.index("sin2_theta13")
-        target = float(chi2_dist.ppf(cl, 1))
+        target = critical_delta_chi2(cl, 1)
         free_nonlinear = [p.name for p in ps if not p.fixed and p.name not in OSC_NAMES]
         chi0 = lik(x0)
 
