@@ -221,3 +221,28 @@ def test_a_validation_error_from_inside_an_analysis_is_one_line():
     line = _bug_line(info.value)
     assert "\n" not in line and "low = 55.0 keV: above T_max 47.2 keV" in line
     assert line.startswith("ValidationError: ") and "input_value" not in line
+
+
+# ---------------------------------- lists that must not be empty, widths that must be sane
+@pytest.mark.parametrize(("preset", "override", "words"), [
+    # toys enabled with no point used to skip the Feldman-Cousins table without a word
+    ("jsns2-sterile", {"toys": {"points": []}}, r"toys.*toys are enabled but no point"),
+    # no ordering to fit left a Daya Bay run with no fit at all
+    ("dayabay", {"fit": {"orderings": []}}, r"fit\.orderings.*at least 1 item"),
+    ("dayabay", {"fit": {"orderings": ["normal", "normal"]}}, r"each ordering at most once"),
+    ("juno-design", {"systematics": {"shape_uncertainty_bin_width_kev": 1e-9}},
+     r"shape_uncertainty_bin_width_kev' = 1e-09 .*greater than or equal to 1"),
+    ("juno-design", {"systematics": {"shape_uncertainty_bin_width_kev": 1e9}},
+     r"shape_uncertainty_bin_width_kev' = 1000000000.0 .*less than or equal to 1000")])
+def test_empty_choices_and_unbounded_widths_are_refused(preset, override, words):
+    from nuexp.experiments.registry import resolve_config
+
+    with pytest.raises(InvalidConfiguration, match=rf"(?s){words}"):
+        resolve_config(preset, override)
+
+
+def test_toys_off_with_no_points_is_allowed():
+    from nuexp.experiments.registry import resolve_config
+
+    _, cfg = resolve_config("jsns2-sterile", {"toys": {"enabled": False, "points": []}})
+    assert cfg.toys.points == []

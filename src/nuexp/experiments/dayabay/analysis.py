@@ -93,8 +93,9 @@ class FitSection(StrictModel):
     """Fit options."""
 
     orderings: list[Literal["normal", "inverted"]] = Field(
-        default_factory=_both_orderings,
-        description="mass orderings to fit (sign of Δm²32)")
+        default_factory=_both_orderings, min_length=1, max_length=2,
+        description="mass orderings to fit (sign of Δm²32): one or both of 'normal' and "
+                    "'inverted', each once")
     minos: bool = Field(False, description="also compute MINOS (profile) intervals")
     stat_variance: Literal["frozen", "variable"] = Field(
         "frozen", description="CNP statistical variance evaluated once at the nominal "
@@ -107,13 +108,21 @@ class FitSection(StrictModel):
         7, ge=0, le=101,
         description="points of each 1-D Δχ² profile (0: no profiles) [count], 0-101")
     profile_width_sigma: float = Field(
-        3.0, gt=0.0, description="half-width of the profiles in HESSE errors [σ], > 0")
+        3.0, gt=0.0, le=10.0,
+        description="half-width of the profiles in HESSE errors [σ], (0, 10]")
     contour_points: int = Field(
         0, ge=0, le=41,
         description="grid points per axis of the sin²2θ13-Δm²32 Δχ² map (0: none) "
                     "[count], 0-41")
     stat_only: bool = Field(True, description="also fit without systematics "
                                               "(statistics-only uncertainties)")
+
+    @field_validator("orderings")
+    @classmethod
+    def _each_once(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"orderings = {v}: each ordering at most once")
+        return v
 
 
 class Config(ExperimentConfig):

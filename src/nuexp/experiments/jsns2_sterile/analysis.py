@@ -222,6 +222,13 @@ class Toys(StrictModel):
                 raise ValueError(f"point ({s2}, {dm2}): need 0 < sin²2θ <= 1 and Δm² > 0 eV²")
         return points
 
+    @model_validator(mode="after")
+    def _points_when_enabled(self):
+        if self.enabled and not self.points:
+            raise ValueError("points = []: toys are enabled but no point is given; give at "
+                             "least one (sin²2θ, Δm²) point or set enabled = false")
+        return self
+
 
 class Parallel(StrictModel):
     checkpoint_dir: str = Field("", description=(

@@ -222,8 +222,9 @@ class SystematicsBlock(StrictModel):
                                          "relative 1σ (0 = off)")
     shape_uncertainty: float = Field(0.0, ge=0, description="reactor-spectrum bin-to-bin "
                                      "relative 1σ per shape_uncertainty_bin_width_kev bin")
-    shape_uncertainty_bin_width_kev: float = Field(20.0, gt=0, description="bin width of "
-                                                   "shape_uncertainty [keV]")
+    shape_uncertainty_bin_width_kev: float = Field(
+        20.0, ge=1, le=1000, description="bin width to which shape_uncertainty refers "
+        "[keV], 1-1000 (rescaled by sqrt(width / analysis bin width) to the analysis bins)")
     shape_reference: ShapeReferenceBlock | None = Field(
         None, description="derive the bin-to-bin shape uncertainty from a reference "
         "detector's statistics (e.g. TAO) instead of shape_uncertainty")
