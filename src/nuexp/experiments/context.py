@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from rich.console import Console
@@ -25,6 +25,9 @@ from rich.progress import (
 from ..config import PublishedValue
 from ..exceptions import InvalidConfiguration
 from ..report.results import Quantity, Results
+
+if TYPE_CHECKING:
+    from .resolve import Inapplicable
 
 __all__ = ["RunContext"]
 
@@ -48,12 +51,20 @@ class RunContext:
         ``"serial"``, a dask scheduler address, or ``None`` (:meth:`map` chooses).
     workers : int, optional
         Workers of a dask LocalCluster.
+    figure_formats : tuple of str
+        File formats each figure is saved in (``()``: none).
+    inapplicable : mapping of str to Inapplicable, optional
+        Published entries that do not describe this run, by quantity key
+        (:meth:`nuexp.experiments.resolve.Resolved.inapplicable_published`): they are
+        shown, never compared.
     """
 
     def __init__(self, results: Results, staging: Path | None, show_progress: bool,
                  scheduler: str | None = None, workers: int | None = None,
-                 figure_formats: tuple[str, ...] = ("png", "pdf")) -> None:
+                 figure_formats: tuple[str, ...] = ("png", "pdf"),
+                 inapplicable: Mapping[str, Inapplicable] | None = None) -> None:
         self.results = results
+        self.inapplicable = dict(inapplicable or {})
         self.figure_formats = figure_formats
         self.staging = staging
         self.show_progress = show_progress
@@ -89,9 +100,9 @@ class RunContext:
         unit : str
             Unit string.
         compare : bool
-            ``False`` when the published value does not apply to this run (a number quoted
-            for a reference exposure while the run uses another): the quantity is then
-            recorded without published value and source.
+            ``False`` when the analysis knows the published value does not apply to this
+            run (a number quoted for a reference exposure while the run uses another): the
+            quantity is then recorded without published value and source.
         **kwargs
             ``uncertainty``, ``uncertainty_low``, ``uncertainty_high``, ``note``.
 
@@ -100,28 +111,41 @@ class RunContext:
         Quantity
             The recorded quantity. A note of the published entry is appended to ``note``;
             ``reproduced`` is ``False`` when the published entry says the document's inputs
-            do not reproduce it.
+            do not reproduce it. When the entry does not describe this run (the run
+            changes the physics of the configuration that wrote it, see
+            :attr:`inapplicable`), the published value, its uncertainty and source are
+            kept for reading, ``published_applies`` is ``False``, there is no ratio nor
+            ``reproduced``, and the note names the changed fields.
         """
         for key in ("published", "source"):
             if key in kwargs:
                 raise TypeError(f"quantity {name!r}: {key}= is not an argument; published "
                                 f"values and sources live in the TOML's [published.{name}]")
-        entry = self.published_entry(name) if compare else None
+        entry = self._published(name) if compare else None
         if entry is not None:
             kwargs["published"] = entry.value
             kwargs["source"] = entry.source
             if entry.uncertainty is not None:
                 kwargs["published_uncertainty"] = entry.uncertainty
-            if entry.note:
-                kwargs["note"] = "; ".join(filter(None, [kwargs.get("note"), entry.note]))
-            if not entry.reproduced:
+            why = self.inapplicable.get(name)
+            notes = [why.note if why is not None else None, kwargs.get("note"), entry.note]
+            kwargs["note"] = "; ".join(filter(None, notes)) or None
+            if why is not None:
+                kwargs["published_applies"] = False
+            elif not entry.reproduced:
                 kwargs["reproduced"] = False
         q = Quantity(name=name, value=value, unit=unit, **kwargs)
         self.results.quantities[name] = q
         return q
 
     def published_entry(self, name: str) -> PublishedValue | None:
-        """The ``[published.<name>]`` entry of the configuration that is run, if any."""
+        """The ``[published.<name>]`` entry of the configuration that is run, if it
+        describes this run (``None`` also when the run changes its physics: an analysis
+        compares with what it returns, in notes or figures)."""
+        return None if name in self.inapplicable else self._published(name)
+
+    def _published(self, name: str) -> PublishedValue | None:
+        """The ``[published.<name>]`` entry, whether it describes this run or not."""
         published = getattr(self.results.config, "published", None) or {}
         return published.get(name)
 
@@ -142,11 +166,17 @@ class RunContext:
             self.results.figure_captions[png] = caption
 
     def table(self, name: str, rows: list[dict[str, Any]]) -> None:
-        """Record a table; written as ``name.csv`` and shown on screen by the CLI."""
+        """Record a table; written as ``name.csv`` and shown on screen by the CLI.
+
+        A cell without a value is ``None`` (written as an empty CSV cell); a NaN or
+        infinite cell raises :class:`~nuexp.exceptions.NonFiniteResult` naming the table,
+        column, row and value, and the table is not recorded.
+        """
+        from ..report.tables import require_finite_cells, write_csv
+
+        require_finite_cells(name, rows)
         self.results.tables[name] = rows
         if self.staging is not None:
-            from ..report.tables import write_csv
-
             write_csv(self.staging / f"{name}.csv", rows)
 
     def spectrum(self, name: str, value: Any) -> None:

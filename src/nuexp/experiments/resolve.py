@@ -12,6 +12,12 @@ the family model's defaults.
 ``extends`` is read as a path when it ends in ``.toml`` or holds a ``/`` (relative to the
 file that names it), otherwise as a preset name. Every file in a chain carries
 ``schema_version = 2``; an override fragment may leave it out.
+
+A ``[published.<key>]`` entry describes the configuration of the layer that wrote it (its
+*owner*, usually a preset). When a later layer changes the physics (any field outside
+:data:`NON_PHYSICS_FIELDS`), the entry no longer describes the run:
+:meth:`Resolved.inapplicable_published` says which entries and why, and the run records
+them without comparing.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..config import (
     REPLACE_KEY,
     SCHEMA_VERSION,
     ExperimentConfig,
+    PublishedValue,
     deep_merge,
     load_toml,
 )
@@ -32,10 +41,47 @@ from ..exceptions import InvalidConfiguration
 from .analysis import Family
 from .registry import available_presets, get_family, get_preset
 
-__all__ = ["DEFAULT_ORIGIN", "Layer", "Resolved", "is_path", "resolve"]
+__all__ = ["DEFAULT_ORIGIN", "NON_PHYSICS_FIELDS", "Inapplicable", "Layer", "Resolved",
+           "is_path", "resolve"]
 
 #: Origin reported for a value no file gives (the family model's default).
 DEFAULT_ORIGIN = "default"
+
+#: Configuration fields (dotted; a table stands for everything in it) whose change leaves
+#: published values applicable: they do not describe the experiment and change no
+#: computed value beyond the random stream or the last bits.
+#:
+#: - ``schema_version``, ``experiment``, ``description``, ``family``: the file's format,
+#:   names and text (``family`` cannot change along a chain anyway);
+#: - ``published``: reference data, never inputs (each entry is judged on its own);
+#: - ``data_citation`` (coherent-data families): citation text;
+#: - ``parallel`` (jsns2-sterile): where scan tasks run and where finished ones are kept;
+#:   results do not depend on either (:meth:`RunContext.map`);
+#: - ``plots`` (jsns2-sterile): which figures are drawn;
+#: - ``statistics.map_mass_kg``, ``statistics.map_time_days``, ``statistics.map_points``
+#:   (CEvNS families): range and grid of the significance-map figure only;
+#: - ``statistics.conventions_table`` (CEvNS families): the extra table over form-factor
+#:   and sin²θW conventions (and the spread quoted in a note); no value changes;
+#: - ``dark_counts.engine`` (clovers): numpy or numba implementation of the same toy; they
+#:   draw different random streams, as another ``--seed`` does;
+#: - ``data.chunk_size`` (jsns2-events): rows read per chunk, which bounds the memory (sums
+#:   differ in the last bits, ~1e-13 relative);
+#: - ``simulation.row_group_size`` (jsns2-events): Parquet layout of simulated files.
+#:
+#: The seed, ``--scheduler``, ``--workers``, ``--out`` and ``--figures`` are arguments of
+#: the run, not configuration, and never matter here. Sizes of Monte-Carlo samples (toys,
+#: triggers, simulated spills) and numerical grids are *not* listed: they change the
+#: computed values (their precision), so a comparison validated for the preset's sizes
+#: does not carry over; the note of each quantity names them.
+NON_PHYSICS_FIELDS: frozenset[str] = frozenset({
+    "schema_version", "experiment", "description", "family", "published", "data_citation",
+    "parallel", "plots", "statistics.map_mass_kg", "statistics.map_time_days",
+    "statistics.map_points", "statistics.conventions_table", "dark_counts.engine",
+    "data.chunk_size", "simulation.row_group_size",
+})
+
+#: Changed fields named in full in a note; further ones are counted.
+_NAMED_FIELDS = 6
 
 _MIGRATE = (
     "schema_version 1 named a Python module; to migrate, write `schema_version = 2` and "
@@ -46,11 +92,51 @@ _MIGRATE = (
 
 @dataclass(frozen=True)
 class Layer:
-    """One source of values: a preset, a user file or an override."""
+    """One source of values: a preset, a user file or an override.
+
+    Attributes
+    ----------
+    label : str
+        How messages name it (``"preset 'clovers'"``, a file path, ``"override"``).
+    data : dict
+        Its TOML content, without ``extends``.
+    path : Path or None
+        The file (``None`` for an override given as a dict).
+    preset : bool
+        Whether it is a preset shipped by nuexp or an installed package.
+    """
 
     label: str
     data: dict[str, Any]
     path: Path | None = None
+    preset: bool = False
+
+
+@dataclass(frozen=True)
+class Inapplicable:
+    """Why a ``[published.<key>]`` entry does not describe the run.
+
+    Attributes
+    ----------
+    owner : Layer
+        The layer that wrote the entry (the configuration it describes).
+    changed : tuple of str
+        Dotted physics fields whose value the run changes after ``owner``
+        (``"target.mass_kg"``, ``"detectors[0].efficiency"``), in file order.
+    """
+
+    owner: Layer
+    changed: tuple[str, ...]
+
+    @property
+    def note(self) -> str:
+        """One sentence for the quantity's note, naming the owner and the changed fields."""
+        owner = f"the {self.owner.label}" if self.owner.preset else self.owner.label
+        named = ", ".join(self.changed[:_NAMED_FIELDS])
+        more = len(self.changed) - _NAMED_FIELDS
+        if more > 0:
+            named += f" and {more} more field{'s' if more > 1 else ''}"
+        return f"published value is for {owner}; not compared: this run changes {named}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +170,54 @@ class Resolved:
         """Where the value at ``dotted`` (``"detector.mass_kg"``) came from."""
         return _origin(self.origins, dotted) or DEFAULT_ORIGIN
 
+    def inapplicable_published(self) -> dict[str, Inapplicable]:
+        """The published entries that do not describe this run, by quantity key.
+
+        An entry belongs to the last layer that wrote it, except that a user file (or an
+        override) restating the inherited entry unchanged, as ``nuexp init`` writes it,
+        does not take it over; a preset that writes it does. The entry applies when no
+        later layer changes a physics field: the configuration the owner resolves to
+        (defaults included) and the one that is run are compared value by value, outside
+        :data:`NON_PHYSICS_FIELDS`. Restating a value, or changing only non-physics
+        fields, keeps the comparison.
+
+        Returns
+        -------
+        dict of str to Inapplicable
+            Empty for a preset run as it is, and whenever every entry applies.
+        """
+        published = self.data.get("published")
+        if len(self.layers) < 2 or not isinstance(published, dict):
+            return {}
+        merged: list[dict[str, Any]] = []
+        data: dict[str, Any] = {}
+        for layer in self.layers:
+            data = deep_merge(data, layer.data)
+            merged.append(data)
+        changes: dict[int, tuple[str, ...]] = {}
+        found: dict[str, Inapplicable] = {}
+        for key in published:
+            owner = _owner(self.layers, merged, key)
+            if owner == len(self.layers) - 1:
+                continue
+            if owner not in changes:
+                changes[owner] = self._changed_after(merged[owner])
+            if changes[owner]:
+                found[key] = Inapplicable(self.layers[owner], changes[owner])
+        return found
+
+    def _changed_after(self, owned: dict[str, Any]) -> tuple[str, ...]:
+        """The physics fields whose value differs between ``owned`` (the layers merged up
+        to an owner) and the run: both validated, defaults filled in; both as written when
+        ``owned`` does not validate on its own (a file that a later one completes)."""
+        try:
+            old = self.family.validate({"experiment": self.name, **owned},
+                                       "published owner").model_dump(mode="json")
+            new = self.config.model_dump(mode="json")
+        except InvalidConfiguration:
+            old, new = owned, self.data
+        return tuple(path for path in _differences(old, new) if not _non_physics(path))
+
 
 def _origin(origins: dict[str, str], dotted: str) -> str | None:
     """The layer that set ``dotted`` or a table holding it; ``None``: a default."""
@@ -93,6 +227,52 @@ def _origin(origins: dict[str, str], dotted: str) -> str | None:
         if found is not None:
             return found
     return None
+
+
+def _owner(layers: tuple[Layer, ...], merged: list[dict[str, Any]], key: str) -> int:
+    """Index of the layer owning ``[published.<key>]`` (see
+    :meth:`Resolved.inapplicable_published`); ``merged[i]`` holds layers ``0..i``."""
+    owner = 0
+    for i, layer in enumerate(layers):
+        written = layer.data.get("published")
+        if not isinstance(written, dict) or key not in written:
+            continue
+        before = _entry(merged[i - 1].get("published", {}).get(key)) if i else None
+        if layer.preset or _entry(merged[i]["published"].get(key)) != before:
+            owner = i
+    return owner
+
+
+def _entry(table: Any) -> Any:
+    """A ``[published.<key>]`` table with its defaults filled in (``reproduced = true``
+    written out or not is the same entry); as written when it is not valid."""
+    try:
+        return PublishedValue.model_validate(table).model_dump()
+    except ValidationError:
+        return table
+
+
+_ABSENT = object()
+
+
+def _differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """Dotted paths where ``new`` differs from ``old`` (tables key by key, lists of the
+    same length item by item as ``name[i]``), in the order of the keys."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = [*old, *(k for k in new if k not in old)]
+        return [diff for key in keys
+                for diff in _differences(old.get(key, _ABSENT), new.get(key, _ABSENT),
+                                         f"{path}.{key}" if path else str(key))]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [diff for i, (a, b) in enumerate(zip(old, new))
+                for diff in _differences(a, b, f"{path}[{i}]")]
+    return [] if old == new else [path]
+
+
+def _non_physics(path: str) -> bool:
+    """Whether the dotted ``path`` lies in :data:`NON_PHYSICS_FIELDS`."""
+    return any(path == name or path.startswith((f"{name}.", f"{name}["))
+               for name in NON_PHYSICS_FIELDS)
 
 
 def is_path(target: str | os.PathLike[str]) -> bool:
@@ -124,7 +304,7 @@ def _check_header(data: dict[str, Any], label: str, *, required: bool) -> None:
             f"{SCHEMA_VERSION} only")
 
 
-def _file_layer(path: Path, label: str) -> tuple[Layer, str | None]:
+def _file_layer(path: Path, label: str, preset: bool) -> tuple[Layer, str | None]:
     data = load_toml(path)
     _check_header(data, label, required=True)
     has_family, extends = "family" in data, data.get("extends")
@@ -140,15 +320,15 @@ def _file_layer(path: Path, label: str) -> tuple[Layer, str | None]:
         raise InvalidConfiguration(
             f"{label}: field 'extends' = {extends!r}: must be a preset name or a TOML path")
     body = {k: v for k, v in data.items() if k != "extends"}
-    return Layer(label, body, path), extends
+    return Layer(label, body, path, preset), extends
 
 
 _FOLDER = ("{path}: is a folder, not an experiment TOML file or a preset name; give the "
            "TOML file (nuexp init NAME --out FILE.toml writes one)")
 
 
-def _locate(target: str | os.PathLike[str], base_dir: Path | None) -> tuple[Path, str]:
-    """The file ``target`` names and a label for messages."""
+def _locate(target: str | os.PathLike[str], base_dir: Path | None) -> tuple[Path, str, bool]:
+    """The file ``target`` names, a label for messages and whether it is a preset."""
     if is_path(target):
         path = Path(target).expanduser()
         if not path.is_absolute() and base_dir is not None:
@@ -157,11 +337,11 @@ def _locate(target: str | os.PathLike[str], base_dir: Path | None) -> tuple[Path
             raise InvalidConfiguration(_FOLDER.format(path=path))
         if not os.path.lexists(path):
             raise InvalidConfiguration(f"experiment file {str(path)!r} does not exist")
-        return path.resolve(), str(path)      # load_toml refuses a FIFO or a device
+        return path.resolve(), str(path), False      # load_toml refuses a FIFO or a device
     if str(target) not in available_presets() and Path(target).expanduser().is_dir():
         raise InvalidConfiguration(_FOLDER.format(path=target))
     preset = get_preset(str(target))
-    return preset.path.resolve(), f"preset {preset.name!r}"
+    return preset.path.resolve(), f"preset {preset.name!r}", True
 
 
 def _chain(target: str | os.PathLike[str]) -> list[Layer]:
@@ -170,12 +350,12 @@ def _chain(target: str | os.PathLike[str]) -> list[Layer]:
     seen: list[Path] = []
     base_dir: Path | None = None
     while True:
-        path, label = _locate(target, base_dir)
+        path, label, preset = _locate(target, base_dir)
         if path in seen:
             cycle = " → ".join(str(p) for p in [*seen[seen.index(path):], path])
             raise InvalidConfiguration(f"'extends' makes a cycle: {cycle}")
         seen.append(path)
-        layer, extends = _file_layer(path, label)
+        layer, extends = _file_layer(path, label, preset)
         layers.append(layer)
         if extends is None:
             return layers[::-1]

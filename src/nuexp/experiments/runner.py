@@ -74,6 +74,11 @@ def run(
     >>> res = nuexp.run("clovers")                      # doctest: +SKIP
     >>> mine = nuexp.run("my-detector.toml")            # doctest: +SKIP
     >>> res["significance"].value                       # doctest: +SKIP
+
+    A published value is compared only with the run it describes: when the file or
+    ``config`` changes the physics of the preset that quotes it, the quantity keeps the
+    published value with ``published_applies = False``, no ratio, and a note naming the
+    changed fields (:meth:`~nuexp.experiments.resolve.Resolved.inapplicable_published`).
     """
     start = time.perf_counter()
     if isinstance(config, (str, Path)):
@@ -96,7 +101,8 @@ def run(
     staging = None if out is None else prepare_output(out)
     try:
         ctx = RunContext(results, staging, show_progress, scheduler=scheduler, workers=workers,
-                         figure_formats=FIGURE_FORMATS[figures])
+                         figure_formats=FIGURE_FORMATS[figures],
+                         inapplicable=resolved.inapplicable_published())
         from ..report.plots import figure_style  # figures in nuexp's style, rcParams restored
 
         with figure_style():

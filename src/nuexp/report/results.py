@@ -66,6 +66,11 @@ class Quantity:
     reproduced : bool, optional
         ``False`` when the document's own inputs do not reproduce the published value (the
         note says why); ``None`` when not assessed.
+    published_applies : bool, optional
+        ``False`` when the published value describes another configuration than the one
+        that was run (a user changed the physics of the preset that quotes it; the note
+        names the changed fields): it is shown, never compared (no :attr:`ratio`, no
+        ``reproduced``). ``None``: it applies.
     """
 
     name: str
@@ -79,6 +84,7 @@ class Quantity:
     uncertainty_high: float | None = None
     published_uncertainty: float | None = None
     reproduced: bool | None = None
+    published_applies: bool | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.unit, str):
@@ -97,6 +103,13 @@ class Quantity:
             object.__setattr__(
                 self, "published", _finite_number(self.name, "published", self.published)
             )
+        if self.published_applies is not None and self.published is None:
+            raise NuexpError(f"quantity {self.name!r}: published_applies = "
+                             f"{self.published_applies} without a published value")
+        if self.published_applies is False and self.reproduced is not None:
+            raise NuexpError(f"quantity {self.name!r}: reproduced = {self.reproduced} for a "
+                             "published value that does not apply to this run (it is not "
+                             "compared); leave reproduced unset")
 
     @property
     def is_p_value(self) -> bool:
@@ -110,9 +123,11 @@ class Quantity:
         It is given when the published value is a non-zero number of the same sign as the
         value. It is not given for a bound or text (``"> 1e13"``), nor for a p-value:
         p-values of the same evidence differ by orders of magnitude with the data (a
-        p-value is compared through the significance it implies, not by its ratio).
+        p-value is compared through the significance it implies, not by its ratio), nor
+        when the published value does not describe this run (``published_applies``).
         """
-        if self.is_p_value or isinstance(self.published, str) or not self.published:
+        if (self.published_applies is False or self.is_p_value
+                or isinstance(self.published, str) or not self.published):
             return None
         if (self.value < 0) != (self.published < 0):
             return None
@@ -128,7 +143,7 @@ class Quantity:
             "source": self.source,
         }
         for key in ("uncertainty_low", "uncertainty_high", "published_uncertainty", "note",
-                    "reproduced"):
+                    "reproduced", "published_applies"):
             if getattr(self, key) is not None:
                 record[key] = getattr(self, key)
         return record

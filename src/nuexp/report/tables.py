@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from ..exceptions import NonFiniteResult
 from ..fileio import atomic_write_text
 from .results import Quantity
 
-__all__ = ["QuantitiesTable", "RowsTable", "format_number", "quantities_table", "rows_table",
-           "write_csv"]
+__all__ = ["NOT_COMPARED", "QuantitiesTable", "RowsTable", "format_number",
+           "quantities_table", "require_finite_cells", "rows_table", "write_csv"]
 
 #: Significant digits shown on screen (results.json keeps full precision).
 SIGNIFICANT_DIGITS = 4
@@ -68,7 +71,13 @@ def _uncertainty(q: Quantity) -> str:
     return ""
 
 
+#: Ratio cell of a published value that does not describe the run (never compared).
+NOT_COMPARED = "—"
+
+
 def _ratio(q: Quantity) -> str:
+    if q.published_applies is False:
+        return NOT_COMPARED
     ratio = q.ratio
     return "" if ratio is None else f"{ratio:.3f}"
 
@@ -164,6 +173,10 @@ class QuantitiesTable:
         wide = self.wide()
         needed = Measurement.get(console, options.update(width=10_000), wide).maximum
         yield wide if needed <= options.max_width else self.compact()
+        if any(q.published_applies is False for q in self.quantities):
+            yield Text(f"{NOT_COMPARED} the published value is for another configuration "
+                       "than this run (the quantity's note in results.json names the changed "
+                       "fields); it is not compared", style="dim")
 
 
 def quantities_table(
@@ -224,6 +237,37 @@ class RowsTable:
 def rows_table(rows: list[dict[str, Any]], title: str) -> RowsTable:
     """A table of rows given as dicts (columns from the first row); see :class:`RowsTable`."""
     return RowsTable(rows, title)
+
+
+def require_finite_cells(name: str, rows: list[dict[str, Any]]) -> None:
+    """Refuse a table holding a NaN or infinite number.
+
+    A cell that has no value is ``None`` (an empty CSV cell), never NaN: a NaN in a
+    table is a computation that failed.
+
+    Parameters
+    ----------
+    name : str
+        Table name (its CSV file is ``name.csv``).
+    rows : list of dict
+        The rows, column name → cell.
+
+    Raises
+    ------
+    NonFiniteResult
+        Naming the table, the column, the row (0-based, with its first cell) and the
+        value.
+    """
+    for i, row in enumerate(rows):
+        for column, cell in row.items():
+            if not isinstance(cell, (float, np.floating)) or math.isfinite(cell):
+                continue
+            first, key = next(iter(row.items()))
+            where = "" if first == column else f" ({first} = {format_number(key)})"
+            raise NonFiniteResult(
+                f"table {name!r}, column {column!r}, row {i}{where}: value {cell} is not a "
+                "finite number; a cell without a value is None (an empty CSV cell), never "
+                "NaN or infinity")
 
 
 def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:
