@@ -202,3 +202,20 @@ def test_notes_describe_the_run_that_was_made(systematics, words):
     assert words in note
     if not systematics:
         assert "all nuisances profiled" not in note
+
+
+def test_juno_shape_uncertainty_is_derived_from_the_tao_preset():
+    # issue 16: "the juno preset's shape uncertainty derived from the tao preset, not a
+    # typed 1 %": the analysis nuexp builds for juno carries TAO's statistics per bin
+    from nuexp.experiments.reactor.model import build_analysis
+
+    _, juno = resolve_config("juno")
+    ref = juno.systematics.shape_reference
+    assert ref is not None and ref.preset == "tao" and juno.systematics.shape_uncertainty == 0
+    ana = build_analysis(juno)
+    _, tao = resolve_config("tao")
+    expected = shape_uncertainty_from_reference(
+        ReactorExperiment(tao), ana.exp.detectors[0].ibd.edges, ref.years, ref.residual,
+        juno.sensitivity.days_per_year)
+    np.testing.assert_allclose(ana.shape_eps[0], expected, rtol=1e-12)
+    assert 0.003 < float(np.median(expected)) < 0.05     # ~0.6 % per 20 keV bin

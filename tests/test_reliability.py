@@ -83,6 +83,27 @@ def test_run_replaces_its_own_output_and_respects_umask(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["out"]
 
 
+def test_a_file_added_to_an_earlier_run_is_never_replaced(tmp_path):
+    # issue 19, "nuexp only ever replaces what nuexp wrote": the marker lists the run's
+    # files, so notes a user keeps in a run folder (top level or in a subfolder) make it
+    # foreign; before, the whole folder was replaced and the notes deleted
+    out = tmp_path / "out"
+    with staged_output(out) as staging:
+        (staging / "results.json").write_text("{}")
+        (staging / "sub").mkdir()
+        (staging / "sub" / "a.csv").write_text("a\n")
+    for added in (out / "notes.txt", out / "sub" / "notes.txt"):
+        added.write_text("my notes")
+        with pytest.raises(OutputRefused, match=f"nuexp did not write \\({added.relative_to(out).as_posix()}\\)"):
+            prepare_output(out)
+        assert added.read_text() == "my notes"
+        added.unlink()
+    with staged_output(out) as staging:                 # untouched run: replaced
+        (staging / "table.csv").write_text("b\n")
+    assert sorted(os.listdir(out)) == [MARKER, "table.csv"]
+    assert os.listdir(tmp_path) == ["out"]
+
+
 def test_staged_output_leaves_nothing_on_error(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(RuntimeError), staged_output(out) as staging:

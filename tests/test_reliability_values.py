@@ -246,3 +246,26 @@ def test_toys_off_with_no_points_is_allowed():
 
     _, cfg = resolve_config("jsns2-sterile", {"toys": {"enabled": False, "points": []}})
     assert cfg.toys.points == []
+
+
+@pytest.mark.parametrize(("block", "key", "value", "words"), [
+    ("beam", "power_mw", 1e300, "less than or equal to 100"),            # was ZeroDivisionError
+    ("beam", "proton_energy_gev", 1e-300, "greater than or equal to 0.1"),  # ZeroDivisionError
+    ("detector", "bin_width_mev", 1e-9, "greater than or equal to 0.01"),   # MemoryError 298 GiB
+    ("beam", "repetition_hz", 1e300, "less than or equal to 1000000"),   # ran silently
+    ("flux", "baseline_m", 1e300, "less than or equal to 1000"),         # ran silently
+    ("detector", "prompt_window_mev", [0.0, 1e300], "low < high <= 1e5"),
+])
+def test_sterile_values_outside_physical_ranges_are_refused_at_the_door(block, key, value,
+                                                                         words):
+    # issue 19, case 4 ("physical ranges are checked everywhere"): each of these crashed
+    # or ran on absurd inputs in jsns2-sterile before its fields had bounds
+    with pytest.raises(InvalidConfiguration, match=re.escape(f"{block}.{key}")) as err:
+        nuexp.run("jsns2-sterile", config={block: {key: value}})
+    assert words in str(err.value)
+
+
+def test_sterile_bin_count_is_bounded():
+    with pytest.raises(InvalidConfiguration, match="gives 10000000 bins; at most 10000"):
+        nuexp.run("jsns2-sterile", config={"detector": {"prompt_window_mev": [0.0, 1e5],
+                                                        "bin_width_mev": 0.01}})

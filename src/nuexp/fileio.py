@@ -14,7 +14,9 @@ Rules
   :func:`staged_output` (or :func:`prepare_output` + :func:`commit_output`) writes into
   a hidden staging folder beside the target and renames it into place at the end.
   The target may be missing (it is created), an empty folder, or a folder holding the
-  marker (a previous nuexp run, replaced in one rename). Anything else — a folder with
+  marker (a previous nuexp run, replaced in one rename). The marker lists every file and
+  folder the run wrote, so a file added to a run folder afterwards (the user's notes)
+  makes the folder foreign again. Anything else — a folder with
   other files, a file, a device, a symbolic link, ``.``, ``""``, the current folder or
   one of its parents — is refused with :class:`OutputRefused` before anything is
   written, and nothing is touched.
@@ -67,6 +69,10 @@ __all__ = [
 #: File written into every folder nuexp creates as a run output; only a folder holding
 #: it (or an empty one) is ever replaced.
 MARKER = ".nuexp-run"
+_MARKER_TEXT = "written by nuexp; this folder may be replaced by the next run with the same " \
+    "output folder\n"
+#: Line of the marker after which the paths the run wrote follow, one per line.
+_LISTING = "# written by this run (any other file keeps nuexp from replacing the folder):\n"
 _umask_lock = threading.Lock()
 #: Signals received since :func:`install_signal_handlers` (numbers, in order).
 _received: list[int] = []
@@ -118,6 +124,26 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _tree(folder: Path) -> set[str]:
+    """Relative POSIX paths of every file and folder below ``folder`` (links not
+    followed)."""
+    found: set[str] = set()
+    for root, dirs, files in os.walk(folder):
+        rel = Path(root).relative_to(folder)
+        found.update((rel / name).as_posix() for name in (*dirs, *files))
+    return found
+
+
+def _foreign(folder: Path) -> list[str]:
+    """Paths below a run folder that its marker does not list (none for a marker of a
+    nuexp version that wrote no listing)."""
+    text = (folder / MARKER).read_text(encoding="utf-8", errors="replace")
+    if _LISTING not in text:
+        return []
+    listed = set(text.split(_LISTING, 1)[1].splitlines())
+    return sorted(_tree(folder) - listed - {MARKER})
+
+
 def _refuse(out: object, why: str) -> OutputRefused:
     return OutputRefused(
         f"output folder {str(out)!r}: {why}; nothing was written. Give --out (out=) a new "
@@ -155,10 +181,11 @@ def check_output(out: str | Path) -> Path:
             raise _refuse(out, "exists and is not a folder")
         try:
             entries = {p.name for p in path.iterdir()}
+            foreign = sorted(entries) if MARKER not in entries else _foreign(path)
         except OSError as err:
             raise _refuse(out, f"cannot be listed ({err.strerror})") from None
-        if entries and MARKER not in entries:
-            shown = ", ".join(sorted(entries)[:3]) + (", ..." if len(entries) > 3 else "")
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise _refuse(out, f"holds files nuexp did not write ({shown})")
     parent = path.parent
     try:
@@ -225,8 +252,7 @@ def prepare_output(out: str | Path) -> Path:
         raise _refuse(out, f"no folder can be created beside it ({err.strerror})") from None
     try:
         os.chmod(staging, 0o777 & ~_umask())
-        atomic_write_text(staging / MARKER, "written by nuexp; this folder may be replaced "
-                                            "by the next run with the same output folder\n")
+        atomic_write_text(staging / MARKER, _MARKER_TEXT)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -247,6 +273,9 @@ def commit_output(staging: str | Path, out: str | Path) -> Path:
                          "was not put in place")
     try:
         path = check_output(out)
+        written = sorted(_tree(staging) - {MARKER})
+        atomic_write_text(staging / MARKER, _MARKER_TEXT + _LISTING + "".join(
+            f"{name}\n" for name in written))
     except OutputRefused:
         discard_output(staging)
         raise

@@ -94,39 +94,39 @@ __all__ = ["FAMILY", "Config", "SterileModel", "analyse",
 
 # --------------------------------------------------------------------------- configuration
 class Beam(StrictModel):
-    pot: float = Field(2.2e22, gt=0, description="analysed POT (JSNS2 2025, Sec. III)")
-    pot_collected: float = Field(4.85e22, gt=0, description="collected POT, Sec. III")
-    power_mw: float = Field(0.75, gt=0, description="mean beam power (0.63-0.95 MW, Sec. III)")
-    proton_energy_gev: float = Field(3.0, gt=0, description=(
+    pot: float = Field(2.2e22, gt=0, le=1e25, description="analysed POT (JSNS2 2025, Sec. III)")
+    pot_collected: float = Field(4.85e22, gt=0, le=1e25, description="collected POT, Sec. III")
+    power_mw: float = Field(0.75, ge=0.001, le=100, description="mean beam power (0.63-0.95 MW, Sec. III)")
+    proton_energy_gev: float = Field(3.0, ge=0.1, le=1000, description=(
         "proton kinetic energy [GeV]; with power_mw sets the protons per second"))
-    repetition_hz: float = Field(25.0, gt=0, description=(
+    repetition_hz: float = Field(25.0, ge=0.01, le=1e6, description=(
         "spill rate [Hz]; with power_mw sets the spills per POT (accidental and "
         "fast-neutron backgrounds are per spill)"))
     bunch_centres_ns: list[float] = Field([0.0, 600.0], min_length=1, description=(
         "bunch centres after the beam start [ns]; at least one"))
-    bunch_sigma_ns: float = Field(40.0, gt=0, description=(
+    bunch_sigma_ns: float = Field(40.0, ge=0.1, le=1000, description=(
         "Gaussian 1σ width of each proton bunch [ns]; shapes the μ+ decay-time profile"))
 
 
 class Flux(StrictModel):
-    nue_per_pot_cm2: float = Field(6.7e-9, gt=0, description=(
+    nue_per_pot_cm2: float = Field(6.7e-9, gt=0, le=1e-3, description=(
         "measured νe flux at the detector, taken as the ν̄μ flux [cm⁻² proton⁻¹] "
         "(JSNS2 2025, Sec. IX)"))
     relative_uncertainty: float = Field(0.34, gt=0, lt=1, description=(
         "relative 1σ of the flux normalisation nuisance [1] (signal, intrinsic ν̄e and "
         "¹²C backgrounds)"))
-    baseline_m: float = Field(24.0, gt=0, description=(
+    baseline_m: float = Field(24.0, ge=1, le=1000, description=(
         "mean distance from the mercury target to the detector [m]"))
-    baseline_spread_m: float = Field(0.9, ge=0, description=(
+    baseline_spread_m: float = Field(0.9, ge=0, le=100, description=(
         "Gaussian 1σ spread of the baseline across the target [m]; 0 for a point "
         "detector"))
 
 
 class Detector(StrictModel):
-    target_mass_t: float = Field(17.0, gt=0, description=(
+    target_mass_t: float = Field(17.0, ge=1e-3, le=1e5, description=(
         "mass of the liquid target [t]; its volume follows from the mixture density"))
-    gdls_density_g_cm3: float = Field(0.860, gt=0, description="Gd-LS density [g/cm³]")
-    din_density_g_cm3: float = Field(0.958, gt=0, description="DIN (C16H20) density [g/cm³]")
+    gdls_density_g_cm3: float = Field(0.860, ge=0.1, le=10, description="Gd-LS density [g/cm³]")
+    din_density_g_cm3: float = Field(0.958, ge=0.1, le=10, description="DIN (C16H20) density [g/cm³]")
     gdls_weight_fractions: dict[str, float] = Field(
         {"C": 0.877, "H": 0.121, "Gd": 0.00103}, description=(
             "Gd-LS elemental composition by weight {element: fraction} [1]"))
@@ -135,22 +135,22 @@ class Detector(StrictModel):
     resolution_stochastic: float = Field(0.15, ge=0, lt=1, description=(
         "stochastic energy resolution a in σ/E = a/√(E/MeV) [1] (0.15 = 15 %)"))
     prompt_window_mev: tuple[float, float] = Field((20.0, 60.0), description=(
-        "prompt-energy window (low, high) [MeV], 0 ≤ low < high; binned by bin_width_mev"))
-    bin_width_mev: float = Field(2.0, gt=0, description=(
+        "prompt-energy window (low, high) [MeV], 0 ≤ low < high ≤ 1e5; binned by bin_width_mev"))
+    bin_width_mev: float = Field(2.0, ge=0.01, le=100, description=(
         "prompt-energy bin width [MeV]; ≤ the window width"))
     timing_window_us: tuple[float, float] = Field((1.0, 10.0), description=(
-        "prompt time window after the beam start (low, high) [µs], 0 ≤ low < high"))
+        "prompt time window after the beam start (low, high) [µs], 0 ≤ low < high ≤ 1e5"))
     gd_capture_fraction: float = Field(0.85, gt=0, le=1, description=(
         "fraction of IBD neutrons captured on Gd [1]"))
     delayed_energy_efficiency: float = Field(0.90, gt=0, le=1, description=(
         "efficiency of the delayed-energy cut on Gd-capture γ rays [1]"))
-    capture_time_us: float = Field(30.0, gt=0, description=(
+    capture_time_us: float = Field(30.0, ge=0.1, le=10_000, description=(
         "mean neutron capture time [µs]; with delayed_window_us gives the time-window "
         "efficiency 1 − exp(−window/τ)"))
-    delayed_window_us: float = Field(100.0, gt=0, description=(
+    delayed_window_us: float = Field(100.0, ge=0.1, le=100_000, description=(
         "delayed-coincidence time window after the prompt [µs]"))
     delayed_energy_window_mev: tuple[float, float] = Field((7.0, 12.0), description=(
-        "delayed visible-energy window (low, high) [MeV], 0 ≤ low < high; applied to the "
+        "delayed visible-energy window (low, high) [MeV], 0 ≤ low < high ≤ 1e5; applied to the "
         "¹²N β+ background (IBD uses delayed_energy_efficiency)"))
     ibd_model: str = Field("strumia-vissani", description=(
         "IBD cross-section model, a name in nuexp.interactions.ibd.MODELS (e.g. "
@@ -159,28 +159,28 @@ class Detector(StrictModel):
     @field_validator("prompt_window_mev", "timing_window_us", "delayed_energy_window_mev")
     @classmethod
     def _ordered(cls, v):
-        if not (0 <= v[0] < v[1]):
-            raise ValueError(f"need 0 <= low < high; got {list(v)}")
+        if not (0 <= v[0] < v[1] <= 1e5):
+            raise ValueError(f"need 0 <= low < high <= 1e5; got {list(v)}")
         return v
 
 
 class Backgrounds(StrictModel):
     intrinsic_ratio: float = Field(JSNS2_NUEBAR_TO_NUMUBAR_RATIO, ge=0, lt=1, description=(
         "intrinsic ν̄e (μ− decay at rest) to ν̄μ flux ratio [1]"))
-    intrinsic_uncertainty: float = Field(0.5, gt=0, description=(
+    intrinsic_uncertainty: float = Field(0.5, gt=0, le=10, description=(
         "relative 1σ of the intrinsic ν̄e ratio nuisance [1]"))
-    carbon12_uncertainty: float = Field(0.08, gt=0, description=(
+    carbon12_uncertainty: float = Field(0.08, gt=0, le=10, description=(
         "relative 1σ of the ¹²C(νe,e⁻)¹²N_gs cross-section nuisance [1]"))
-    accidental_per_spill: float = Field(9.29e-8, ge=0, description=(
+    accidental_per_spill: float = Field(9.29e-8, ge=0, le=1, description=(
         "accidental coincidences passing the selection [events per spill]"))
-    accidental_uncertainty: float = Field(0.05, gt=0, description=(
+    accidental_uncertainty: float = Field(0.05, gt=0, le=10, description=(
         "relative 1σ of the accidental normalisation nuisance [1]"))
-    accidental_slope_mev: float = Field(10.0, gt=0, description=(
+    accidental_slope_mev: float = Field(10.0, ge=0.01, le=1e4, description=(
         "decay constant of the exponential accidental prompt-energy shape [MeV]"))
-    fast_neutron_per_spill: float = Field(2.0e-8, ge=0, description=(
+    fast_neutron_per_spill: float = Field(2.0e-8, ge=0, le=1, description=(
         "cosmogenic fast neutrons passing the selection [events per spill], flat in "
         "prompt energy"))
-    fast_neutron_uncertainty: float = Field(0.3, gt=0, description=(
+    fast_neutron_uncertainty: float = Field(0.3, gt=0, le=10, description=(
         "relative 1σ of the fast-neutron normalisation nuisance [1]"))
 
 
@@ -380,6 +380,11 @@ def mixing_parameters(sin2_2theta: float, dm2_ev2: float,
 
 
 # --------------------------------------------------------------------------- the model
+#: Most prompt-energy bins a configuration may ask for (each bin is a row of the
+#: 1500-point IBD response and a column of every template).
+_MAX_BINS = 10_000
+
+
 class SterileModel:
     """Expected prompt-energy spectra (events per bin) for a configuration and POT."""
 
@@ -391,6 +396,11 @@ class SterileModel:
         nb = int(round((hi - lo) / det.bin_width_mev))
         if nb < 1:
             raise InvalidConfiguration("detector.prompt_window_mev is narrower than one bin")
+        if nb > _MAX_BINS:
+            raise InvalidConfiguration(
+                f"detector.prompt_window_mev = {list(det.prompt_window_mev)} in bins of "
+                f"detector.bin_width_mev = {det.bin_width_mev:g} gives {nb} bins; at most "
+                f"{_MAX_BINS} are allowed: widen the bins or narrow the window")
         self.edges = np.linspace(lo, hi, nb + 1) * MeV
         self.centres = 0.5 * (self.edges[1:] + self.edges[:-1])
         self.baseline = flux.baseline_m * m
