@@ -162,6 +162,20 @@ def test_run_all_skips_a_preset_whose_extra_is_missing(monkeypatch, tmp_path):
     assert records["coherent-csi"]["experiment"] == "coherent-csi"
 
 
+def test_run_all_without_out_writes_the_top_level_page(monkeypatch, tmp_path):
+    # getting-started's `nuexp run all` (no --out): every preset lands in
+    # ./nuexp-out/NAME/, and ./nuexp-out/index.html links them (issue #21)
+    presets = registry.available_presets()
+    monkeypatch.setattr(registry, "available_presets",
+                        lambda: {"coherent-csi": presets["coherent-csi"]})
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["run", "all", "--figures", "none"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "nuexp-out" / "coherent-csi" / "results.json").is_file()
+    page = (tmp_path / "nuexp-out" / "index.html").read_text()
+    assert 'href="coherent-csi/index.html"' in page
+
+
 def test_error_messages_keep_square_brackets(monkeypatch):
     import typer
 

@@ -2,7 +2,8 @@
 cut by the figure's edge (:func:`nuexp.report.figure_check.layout_problems`).
 
 Each preset is run once (in-process, files in a temporary folder); every figure is
-checked as it is handed to the report, after its layout engine has placed everything.
+checked as it is handed to the report, after its layout engine has placed everything,
+and the run folder's index.html shows every figure.
 A new preset with a broken plot fails here, and so does a glyph the font does not have
 (drawn as an empty box) or a layout engine switched behind the figure's back."""
 
@@ -50,6 +51,9 @@ def test_every_figure_of_the_preset_is_laid_out_cleanly(preset, tmp_path, monkey
     messages = {str(w.message) for w in caught} | {r.getMessage() for r in caplog.records}
     assert not [m for m in messages if any(b in m for b in _BAD_MESSAGES)]
     assert sorted(f"{stem}.png" for stem in checked) == sorted(res.figures)
+    # issue #21: every run folder gets its report page, showing every figure
+    page = (tmp_path / preset / "index.html").read_text()
+    assert all(f'src="{name}"' in page for name in res.figures)
     broken = {stem: problems for stem, problems in checked.items() if problems}
     assert not broken, "\n".join(f"{preset}/{stem}: {'; '.join(p[:3])}"
                                  for stem, p in broken.items())

@@ -172,10 +172,10 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
         names = list(available_presets())
     except NuexpError as err:
         _fail(err)
+    root = out if out is not None else Path("nuexp-out")   # each preset's default folder
     for name in names:
-        sub_out = None if out is None else out / name
         try:
-            res = _run_one(name, None, sub_out, seed, as_json, scheduler, workers, figures)
+            res = _run_one(name, None, root / name, seed, as_json, scheduler, workers, figures)
         except MissingExtra as err:
             not_run[name] = ("skipped", f"needs the '{err.extra}' extra: {err.command}")
             entries.append(RunEntry(name, *not_run[name]))
@@ -191,8 +191,7 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
         for q in res.quantities.values():
             quantities.append(q)
             owners.append(name)
-    if out is not None:
-        _write_all_page(entries, out)
+    _write_all_page(entries, root)
     if as_json:
         for name, (status, reason) in not_run.items():
             records[name] = {"experiment": name, "status": status, "reason": reason}

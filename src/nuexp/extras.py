@@ -1,8 +1,8 @@
 """Optional dependencies ("extras") and the exact command that installs one.
 
 nuexp's core install runs every preset but ``dayabay``; the optional pieces are pip
-extras declared in ``pyproject.toml``: ``dayabay`` (the Daya Bay data release, h5py,
-PyYAML), ``dask`` (clusters for scans and toys), ``root`` (reading ROOT event files).
+extras declared in ``pyproject.toml``: ``dayabay`` (the Daya Bay data release and
+h5py), ``dask`` (clusters for scans and toys), ``root`` (reading ROOT event files).
 Code that needs one raises :class:`MissingExtra`, whose message carries the command to
 run, and ``nuexp run all`` marks such a preset as skipped instead of failed.
 """
@@ -21,7 +21,7 @@ __all__ = ["EXTRAS", "MissingExtra", "install_command"]
 
 #: The extras and what each brings.
 EXTRAS = {
-    "dayabay": "the Daya Bay full data release (dayabay-data-official 1.0.1), h5py and PyYAML",
+    "dayabay": "the Daya Bay full data release (dayabay-data-official 1.0.1) and h5py",
     "dask": "dask.distributed, for clusters running scans, toys and event files",
     "root": "uproot, for reading ROOT event files",
 }

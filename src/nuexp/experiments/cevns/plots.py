@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from hepunits import MeV, cm, keV, microsecond
+from matplotlib.ticker import LogFormatter
 
 from ...report.labels import physics_label, scientific
 from ...report.plots import clear_corner, new_figure
@@ -126,9 +127,13 @@ def draw_all(ctx, cfg, o) -> None:
                            ("neutron_radius_precision", r"$R_n$")):
             if key in rows[0]:
                 ax.plot(x, [100 * r[key] for r in rows], marker="o", label=label)
-        ax.axvline(cfg.kg_day, color="0.5", ls=":")
+        ax.axvline(cfg.kg_day, color="0.5", ls=":", label="this configuration")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        # a precision axis spans about a decade: plain numbers (6, 4, 3), not 6×10⁰
+        ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+        ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False,
+                                                  minor_thresholds=(2, 0.5)))
         ax.set_xlabel("exposure [kg d]")
         ax.set_ylabel(r"relative 1$\sigma$ precision [%]")
         ax.legend(fontsize=11)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from ...report.plots import new_figure
@@ -97,13 +99,20 @@ def nsi_figure(panels: Sequence[tuple[np.ndarray, np.ndarray, Mapping[str, np.nd
         handles = []
         for (label, chi2), colour in zip(maps.items(), colours):
             finite = np.where(np.isfinite(chi2), chi2, 10 * level)
-            if label.startswith("combined"):
+            combined = label.startswith("combined")
+            if combined:
                 ax.contourf(eps_u, eps_d, finite, levels=[-1.0, level], colors=["0.6"], alpha=0.6)
-            cs = ax.contour(eps_u, eps_d, finite, levels=[level], colors=[colour], linewidths=1.8)
-            handles.append((cs.legend_elements()[0][0], label))
-        ax.plot([0], [0], "*", color="tab:red", ms=12)
-        ax.legend([h for h, _ in handles], [lbl for _, lbl in handles], fontsize=10,
-                  loc="upper right")
+            # the combined edge is drawn wider and below, so a single-nucleus edge that
+            # coincides with it (CsI dominates near the origin) still shows on top
+            ax.contour(eps_u, eps_d, finite, levels=[level], colors=[colour],
+                       linewidths=3.2 if combined else 1.8, zorder=2 if combined else 3)
+            handles.append(Patch(facecolor=(0.6, 0.6, 0.6, 0.6), edgecolor=colour, lw=2,
+                                 label=label) if combined
+                           else Line2D([], [], color=colour, lw=1.8, label=label))
+        ax.plot([0], [0], "*", color="tab:red", ms=12, zorder=4)
+        handles.append(Line2D([], [], marker="*", color="tab:red", ms=12, ls="",
+                              label="Standard Model"))
+        ax.legend(handles=handles, fontsize=10, loc="upper right")
         ax.set_xlabel(r"$\varepsilon^{uV}_{ee}$", fontsize=15)
         ax.set_ylabel(r"$\varepsilon^{dV}_{ee}$", fontsize=15)
         ax.tick_params(labelsize=12)

@@ -7,7 +7,7 @@ per-detector, per-period prompt spectra, daily detector data, weekly reactor ν�
 background rates and shapes, the IAV matrix, the LSNL curves, Huber–Mueller spectra with
 their uncertainties and every model parameter as YAML.  Licence CC BY 4.0.
 
-This module reads its HDF5 and YAML files with h5py/PyYAML through the package's own path
+This module reads its HDF5 and YAML files with h5py and PyYAML through the package's own path
 helper (``dayabay_data_official.get_path_data``); nothing is copied into nuexp and there is
 no network access at run time.  Everything read is checked (names, shapes, binning, the
 6AD/8AD/7AD periods, positive live times) and a missing or wrong-version package raises
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from ...exceptions import DataNotAvailable, SchemaMismatch, UnknownName, UnphysicalParameter
 from ...extras import MissingExtra
@@ -284,11 +285,6 @@ def _same_x(name: str, xs: list[np.ndarray]) -> np.ndarray:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        import yaml
-    except ImportError:
-        raise MissingExtra("dayabay", _NEEDS, "PyYAML is not installed") from None
-
     with path.open() as handle:
         return yaml.safe_load(handle)
 
