@@ -150,16 +150,69 @@ def test_run_all_skips_a_preset_whose_extra_is_missing(monkeypatch, tmp_path):
     assert (tmp_path / "coherent-csi" / "results.json").is_file()
     page = (tmp_path / "index.html").read_text()          # the top-level page links each run
     assert 'href="coherent-csi/index.html"' in page and "dayabay" in page
-    mine = tmp_path / "mine"
-    mine.mkdir()
-    (mine / "index.html").write_text("my own page")       # a page nuexp did not write stays
-    res = runner.invoke(app, ["run", "all", "--out", str(mine)], env={"COLUMNS": "80"})
-    assert res.exit_code == 0 and (mine / "index.html").read_text() == "my own page"
+    res = runner.invoke(app, ["run", "all", "--out", str(tmp_path)])   # its own: replaced
+    assert res.exit_code == 0, res.output
+    monkeypatch.chdir(tmp_path)
     as_json = runner.invoke(app, ["run", "all", "--json"])
     assert as_json.exit_code == 0
     records = json.loads(as_json.stdout)
     assert records["dayabay"]["status"] == "skipped"
     assert records["coherent-csi"]["experiment"] == "coherent-csi"
+
+
+@pytest.mark.parametrize("foreign", ["thesis.tex", "index.html", "notes/"])
+def test_run_all_refuses_a_folder_holding_what_nuexp_did_not_write(monkeypatch, tmp_path,
+                                                                    foreign):
+    # issue #19 case 1, 'same rule for run all': nothing runs, nothing is touched
+    presets = registry.available_presets()
+    monkeypatch.setattr(registry, "available_presets",
+                        lambda: {"coherent-csi": presets["coherent-csi"]})
+    out = tmp_path / "d"
+    out.mkdir()
+    if foreign.endswith("/"):
+        (out / foreign).mkdir()
+    else:
+        (out / foreign).write_text("my work")
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    res = runner.invoke(app, ["run", "all", "--out", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 2
+    assert "nuexp did not write" in res.output and foreign.rstrip("/") in res.output
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    if not foreign.endswith("/"):
+        assert (out / foreign).read_text() == "my work"
+    # a folder of another nuexp run (a user's own experiment run into ./nuexp-out) is not
+    # foreign: run all leaves it and writes only its presets' folders
+    shared = tmp_path / "nuexp-out"
+    assert runner.invoke(app, ["run", "coherent-csi", "--figures", "none", "--out",
+                               str(shared / "my-csi")]).exit_code == 0
+    res = runner.invoke(app, ["run", "all", "--figures", "none", "--out", str(shared)])
+    assert res.exit_code == 0, res.output
+    assert (shared / "my-csi" / "results.json").is_file()
+    assert (shared / "coherent-csi" / "results.json").is_file()
+
+
+def test_run_all_goes_on_after_a_preset_crashes(monkeypatch, tmp_path):
+    # a bug in one preset (an exception nuexp did not raise on purpose) is reported as an
+    # internal error of that preset; the others still run and the table is printed
+    from nuexp import cli
+
+    presets = registry.available_presets()
+    monkeypatch.setattr(registry, "available_presets",
+                        lambda: {name: presets[name] for name in ("clovers", "coherent-csi")})
+    real = cli._run_one
+
+    def crash_clovers(name, *args, **kwargs):
+        if name == "clovers":
+            raise ZeroDivisionError("division by zero")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "_run_one", crash_clovers)
+    res = runner.invoke(app, ["run", "all", "--figures", "none", "--out", str(tmp_path / "o")],
+                        env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    assert "clovers: internal error: ZeroDivisionError" in res.output
+    assert (tmp_path / "o" / "coherent-csi" / "results.json").is_file()
+    assert "signal_events" in res.stdout
 
 
 def test_run_all_without_out_writes_the_top_level_page(monkeypatch, tmp_path):

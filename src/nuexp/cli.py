@@ -161,6 +161,7 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
 
     from .experiments.registry import available_presets
     from .extras import MissingExtra
+    from .fileio import check_collection_output
     from .report.html import RunEntry
     from .report.tables import quantities_table
 
@@ -173,6 +174,12 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
     except NuexpError as err:
         _fail(err)
     root = out if out is not None else Path("nuexp-out")   # each preset's default folder
+    page = root / "index.html"
+    ours = {*names} | ({page.name} if _page_is_ours(page) else set())
+    try:   # like one run's --out: a folder holding anything else is refused, untouched
+        check_collection_output(root, ours)
+    except NuexpError as err:
+        _fail(err)
     for name in names:
         try:
             res = _run_one(name, None, root / name, seed, as_json, scheduler, workers, figures)
@@ -180,10 +187,15 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
             not_run[name] = ("skipped", f"needs the '{err.extra}' extra: {err.command}")
             entries.append(RunEntry(name, *not_run[name]))
             continue
-        except NuexpError as err:
-            not_run[name] = ("failed", str(err))
+        except Exception as err:   # a bug in one preset must not stop the others
+            if _debug:
+                raise
+            line = (_one_line(err)
+                    if isinstance(err, (NuexpError, OSError, UnicodeDecodeError, MemoryError))
+                    else f"internal error: {_bug_line(err)}")
+            not_run[name] = ("failed", line)
             failed = True
-            err_console.print(Text.assemble(("error: ", "bold red"), f"{name}: {err}"))
+            err_console.print(Text.assemble(("error: ", "bold red"), f"{name}: {line}"))
             entries.append(RunEntry(name, *not_run[name]))
             continue
         entries.append(RunEntry(name, "ok", results=res))
@@ -203,15 +215,18 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
         raise typer.Exit(code=1)
 
 
+def _page_is_ours(page: Path) -> bool:
+    """Whether ``page`` is a top-level page an earlier ``nuexp run all`` wrote."""
+    try:
+        return page.is_file() and "<h1>nuexp run all</h1>" in page.read_text(errors="replace")
+    except OSError:
+        return False
+
+
 def _write_all_page(entries: list, out: Path) -> None:
-    """The top-level index.html of ``run all``, unless a file nuexp did not write is there."""
+    """The top-level index.html of ``run all`` (the folder was checked before the runs)."""
     from .report.html import write_all_index
 
-    page = out / "index.html"
-    if page.exists() and "<h1>nuexp run all</h1>" not in page.read_text(errors="replace"):
-        err_console.print(f"note: {page} exists and was not written by nuexp; left as it is "
-                          "(each preset's page is in its own folder)", highlight=False)
-        return
     out.mkdir(parents=True, exist_ok=True)
     write_all_index(entries, out)
 

@@ -56,6 +56,7 @@ __all__ = [
     "atomic_write_text",
     "file_mode",
     "check_output",
+    "check_collection_output",
     "prepare_output",
     "commit_output",
     "discard_output",
@@ -194,6 +195,57 @@ def check_output(out: str | Path) -> Path:
         raise _refuse(out, f"its parent folder cannot be created ({err.strerror})") from None
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise _refuse(out, f"its parent folder {str(parent)!r} is not writable")
+    return path
+
+
+def check_collection_output(out: str | Path, allowed: set[str]) -> Path:
+    """Check the folder of a collection of runs (``nuexp run all``): one run folder per
+    name of ``allowed``, each checked by its own run with :func:`check_output`.
+
+    Parameters
+    ----------
+    out : str or Path
+        The folder; it may be absent or empty.
+    allowed : set of str
+        Entry names nuexp writes there (the run folders, the collection's own pages).
+        Folders of other nuexp runs (holding :data:`MARKER`, e.g. a user's own experiment
+        run into the same default folder) and the hidden staging and aside folders nuexp
+        leaves beside a run folder are allowed too; the collection never writes to them.
+
+    Raises
+    ------
+    OutputRefused
+        ``out`` is empty, the current folder or one of its parents, a symbolic link, a
+        file or device, or a folder holding anything else, which is then left untouched.
+    """
+    if not str(out).strip():
+        raise _refuse(out, "is empty")
+    path = Path(out)
+    if path.name in ("", ".", ".."):
+        raise _refuse(out, "names the current or a parent folder, not a new folder")
+    try:
+        cwd = Path.cwd().resolve()
+        if path.resolve() in (cwd, *cwd.parents):
+            raise _refuse(out, "is the current folder or one of its parents")
+        info = path.lstat()
+    except FileNotFoundError:
+        return path
+    except OSError as err:
+        raise _refuse(out, f"cannot be examined ({err.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise _refuse(out, "is a symbolic link")
+    if not stat.S_ISDIR(info.st_mode):
+        raise _refuse(out, "exists and is not a folder")
+    ours = re.compile(r"\..+\.nuexp-(?:staging|old)-")
+    try:
+        foreign = sorted(p.name for p in path.iterdir()
+                         if p.name not in allowed and not ours.match(p.name)
+                         and not (p.is_dir() and not p.is_symlink() and (p / MARKER).is_file()))
+    except OSError as err:
+        raise _refuse(out, f"cannot be listed ({err.strerror})") from None
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise _refuse(out, f"holds files nuexp did not write ({shown})")
     return path
 
 
