@@ -2,14 +2,16 @@
 the presets has a physics label, raw keys are caught by the layout check, and the corner
 tick labels of a log-log plot do not collide once ``clear_corner`` is applied."""
 
+import logging
 import re
+import warnings
 from pathlib import Path
 
 import pytest
 
 import nuexp
 from nuexp.report.figure_check import layout_problems
-from nuexp.report.labels import is_raw_key, parameter_label, physics_label
+from nuexp.report.labels import is_raw_key, nuclide_label, parameter_label, physics_label
 from nuexp.report.plots import clear_corner, figure_style, new_figure
 
 _PRESETS = Path(nuexp.__file__).parent / "experiments"
@@ -77,3 +79,32 @@ def test_layout_check_reports_a_raw_key_in_a_legend():
         ax.legend()
         problems = layout_problems(fig)
     assert any("alpha_n" in p and "configuration key" in p for p in problems)
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("Y96", "$^{96}$Y"), ("Cs142", "$^{142}$Cs"), ("U235", "$^{235}$U"), ("Pu241", "$^{241}$Pu"),
+    ("Nb104m", r"$^{104\mathrm{m}}$Nb"), ("Am242m1", r"$^{242\mathrm{m1}}$Am"), ("H3", "$^{3}$H")])
+def test_nuclide_label_puts_the_mass_number_up_front(name, shown):
+    assert nuclide_label(name) == shown
+    assert not is_raw_key(shown)
+
+
+@pytest.mark.parametrize("name", ["96Y", "y96", "Y", "Y-96", "Nb104x", "Y1234", "alpha_n", ""])
+def test_nuclide_label_rejects_what_is_not_a_nuclide(name):
+    with pytest.raises(ValueError, match=f"nuclide name {re.escape(repr(name))}"):
+        nuclide_label(name)
+
+
+def test_nuclide_labels_render_in_the_figure_font(caplog):
+    """The style's font has every glyph of the nuclide labels (no empty boxes)."""
+    caplog.set_level(logging.WARNING, logger="matplotlib")
+    with warnings.catch_warnings(record=True) as caught, figure_style():
+        warnings.simplefilter("always")
+        fig, ax = new_figure()
+        for name in ("Y96", "Nb104m", "Cs142", "Am242m1"):
+            ax.plot([0, 1], [0, 1], label=nuclide_label(name))
+        ax.legend(fontsize=20)
+        problems = layout_problems(fig)
+    messages = [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
+    assert not [m for m in messages if "missing from font" in m or "TeX to Unicode" in m]
+    assert problems == []

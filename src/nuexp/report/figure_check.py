@@ -3,7 +3,9 @@
 A figure is ready for a talk when no two pieces of text collide (an axis label running
 into tick labels, a legend over a title, a label taller than its panel) and nothing is
 cut by the figure's edge, and no legend or label shows a configuration key instead of a
-physics name. :func:`layout_problems` draws the figure once with the Agg
+physics name. :func:`legends_over_data` reports, separately, a legend without an opaque
+frame drawn over a line, band or marker of its axes (not part of
+:func:`layout_problems` yet: several presets' figures still have such a legend). :func:`layout_problems` draws the figure once with the Agg
 renderer and returns a readable list of what is wrong, so a test can fail with it.
 Only text that matplotlib really draws is considered: tick labels of ticks outside the
 view limits, invisible or empty texts are ignored.
@@ -14,17 +16,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import Collection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.path import Path
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from .labels import is_raw_key
 
-__all__ = ["TextBox", "drawn_texts", "layout_problems"]
+__all__ = ["TextBox", "drawn_texts", "layout_problems", "legends_over_data"]
 
 #: Overlaps or overhangs smaller than this many pixels are not reported (anti-aliasing,
 #: glyph side bearings).
@@ -108,6 +116,116 @@ def drawn_texts(fig: Figure) -> list[TextBox]:
 def _overlap(a: Bbox, b: Bbox) -> bool:
     return (min(a.x1, b.x1) - max(a.x0, b.x0) > TOLERANCE_PX
             and min(a.y1, b.y1) - max(a.y0, b.y0) > TOLERANCE_PX)
+
+
+def _legend_content(legend: Legend, renderer: RendererBase) -> Bbox | None:
+    """Box [px] of what a legend draws (entry texts and handles, without the padding of
+    its frame), or ``None`` when it draws nothing."""
+    boxes = [t.get_window_extent(renderer) for t in legend.get_texts()
+             if t.get_visible() and t.get_text().strip()]
+    boxes += [h.get_window_extent(renderer) for h in legend.legend_handles
+              if h is not None and h.get_visible()]
+    boxes = [b for b in boxes if b.width > 0 and b.height > 0 and np.all(np.isfinite(b.bounds))]
+    return Bbox.union(boxes) if boxes else None
+
+
+def _opaque_frame(legend: Legend) -> bool:
+    """Whether the legend's frame hides what is drawn under it."""
+    frame = legend.get_frame()
+    return (legend.get_frame_on() and frame.get_visible() and frame.get_fill()
+            and frame.get_facecolor()[3] >= 1.0)
+
+
+def _marker_hit(points: np.ndarray, radius: np.ndarray, box: Bbox) -> bool:
+    """Whether any marker of ``radius`` [px] around ``points`` [px] reaches into ``box``."""
+    points = np.asarray(points, float).reshape(-1, 2)
+    ok = np.all(np.isfinite(points), axis=1)
+    radius = np.broadcast_to(radius, ok.shape)[ok]
+    x, y = points[ok].T
+    return bool(np.any((x + radius > box.x0) & (x - radius < box.x1)
+                       & (y + radius > box.y0) & (y - radius < box.y1)))
+
+
+def _path_hit(path: Path, box: Bbox, filled: bool) -> bool:
+    cleaned = path.cleaned(remove_nans=True)
+    return len(cleaned.vertices) > 1 and cleaned.intersects_bbox(box, filled=filled)
+
+
+def _covers(artist: Artist, box: Bbox, renderer: RendererBase) -> bool:
+    """Whether ``artist`` draws anything inside ``box`` [px] (its clip box applied)."""
+    if not artist.get_visible() or artist.get_alpha() == 0:
+        return False
+    clip = artist.get_clip_box() if artist.get_clip_on() else None
+    if clip is not None:
+        inter = Bbox.intersection(box, clip)
+        if inter is None or inter.width <= 0 or inter.height <= 0:
+            return False
+        box = inter
+    px = renderer.points_to_pixels(1.0)
+    if isinstance(artist, Line2D):
+        xy = artist.get_transform().transform_path(artist.get_path())
+        if artist.get_linestyle() not in ("None", "none", "", " ") and artist.get_linewidth() > 0:
+            if _path_hit(xy, box, filled=False):
+                return True
+        if artist.get_marker() not in ("None", "none", "", " ", None):
+            return _marker_hit(xy.vertices, 0.5 * artist.get_markersize() * px, box)
+        return False
+    if isinstance(artist, Patch):
+        xy = artist.get_transform().transform_path(artist.get_path())
+        return _path_hit(xy, box, filled=artist.get_fill())
+    if isinstance(artist, PathCollection):        # scatter: markers at offsets
+        offsets = artist.get_offset_transform().transform(artist.get_offsets())
+        return _marker_hit(offsets, 0.5 * np.sqrt(artist.get_sizes()) * px, box)
+    if isinstance(artist, Collection):
+        transform = artist.get_transform()
+        filled = len(artist.get_facecolor()) > 0 and bool(np.any(artist.get_facecolor()[:, 3]))
+        return any(_path_hit(transform.transform_path(path), box, filled)
+                   for path in artist.get_paths())
+    return False
+
+
+def legends_over_data(fig: Figure) -> list[str]:
+    """Legends without an opaque frame whose entries lie over something their axes draw.
+
+    The box of a legend's entries (texts and handles) is compared with every line,
+    marker, band, patch and collection of the axes it belongs to, within that artist's
+    clip box, and with the axes' insets. A legend with an opaque frame hides what is
+    under it and is not reported; a figure legend placed outside all axes cannot
+    overlap them.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, drawn (:func:`drawn_texts` or a save has laid it out).
+
+    Returns
+    -------
+    list of str
+        One readable line per legend and artist under it.
+    """
+    renderer = fig.canvas.get_renderer()
+    problems = []
+    for legend in fig.findobj(Legend):
+        if not legend.get_visible() or _opaque_frame(legend):
+            continue
+        box = _legend_content(legend, renderer)
+        if box is None:
+            continue
+        axes = [legend.axes] if legend.axes is not None else fig.axes
+        for ax in axes:
+            if not ax.get_visible():
+                continue
+            under = [a for a in (*ax.lines, *ax.patches, *ax.collections)
+                     if _covers(a, box, renderer)]
+            under += [inset for inset in ax.child_axes if inset.get_visible()
+                      and _overlap(inset.get_window_extent(renderer), box)]
+            for artist in under:
+                name = artist.get_label() if not isinstance(artist, Axes) else "inset axes"
+                entries = ", ".join(t.get_text() for t in legend.get_texts())
+                problems.append(f"legend ({entries[:60]}) is drawn over {type(artist).__name__} "
+                                f"{name!r}; move it where nothing is drawn or give it an "
+                                "opaque frame")
+    return problems
 
 
 def layout_problems(fig: Figure) -> list[str]:

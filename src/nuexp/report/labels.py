@@ -16,6 +16,8 @@ Examples
 ('$1.21\\\\times10^{14}$', '$0.5$')
 >>> parameter_label("dm2_31")
 '$\\\\Delta m^2_{31}$ [$10^{-3}$ eV$^2$]'
+>>> nuclide_label("Y96"), nuclide_label("Nb104m")
+('$^{96}$Y', '$^{104\\\\mathrm{m}}$Nb')
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["PARAMETER_SCALE", "is_raw_key", "parameter_label", "physics_label", "scientific"]
+__all__ = ["PARAMETER_SCALE", "is_raw_key", "nuclide_label", "parameter_label", "physics_label",
+           "scientific"]
 
 _NAMES = {
     # neutrino components of a source
@@ -101,6 +104,39 @@ def parameter_label(key: str) -> str:
     """Axis label of an oscillation parameter, with its display unit (see
     :data:`PARAMETER_SCALE`); an unknown key is returned with underscores as spaces."""
     return _PARAMETERS.get(key, key.replace("_", " "))
+
+
+#: A nuclide as the nuclear-data tables name it: element symbol, mass number, optional
+#: isomer tag (``Y96``, ``Nb104m``, ``Am242m1``).
+_NUCLIDE = re.compile(r"([A-Z][a-z]?)(\d{1,3})(m\d?)?")
+
+
+def nuclide_label(name: str) -> str:
+    """A nuclide in physics notation: mass number (and isomer tag) as a left superscript.
+
+    Parameters
+    ----------
+    name : str
+        Symbol then mass number, with an optional isomer tag ``m``/``m1``/``m2``
+        (``"Y96"``, ``"Cs142"``, ``"Nb104m"``), as the summation tables name nuclides.
+
+    Returns
+    -------
+    str
+        Mathtext label (``"Nb104m"`` gives ``$^{104\\mathrm{m}}$Nb``, drawn as ¹⁰⁴ᵐNb).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not symbol + mass number (1-3 digits) + optional isomer tag.
+    """
+    match = _NUCLIDE.fullmatch(name)
+    if match is None:
+        raise ValueError(f"nuclide name {name!r}: expected element symbol, mass number and "
+                         "optional isomer tag, such as 'Y96' or 'Nb104m'")
+    symbol, mass, isomer = match.groups()
+    tag = rf"\mathrm{{{isomer}}}" if isomer else ""
+    return f"$^{{{mass}{tag}}}${symbol}"
 
 
 def scientific(value: float, digits: int = 3) -> str:

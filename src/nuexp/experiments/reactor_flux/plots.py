@@ -5,16 +5,12 @@ from __future__ import annotations
 import numpy as np
 from hepunits import MeV
 
-from ...report.labels import physics_label
+from ...report.labels import nuclide_label, physics_label
 from ...report.plots import new_figure
 from ...sources import summation
 from ...sources.reactor import ISOTOPES
 
 __all__ = ["bump", "library_spread", "spectra_and_ratio", "top_nuclides"]
-
-_LABEL = {"U235": r"$^{235}$U", "U238": r"$^{238}$U", "Pu239": r"$^{239}$Pu",
-          "Pu241": r"$^{241}$Pu"}
-
 
 def spectra_and_ratio(outcome, config, ctx) -> None:
     """Four spectra (summation vs HM) and their ratio to HM."""
@@ -29,7 +25,7 @@ def spectra_and_ratio(outcome, config, ctx) -> None:
             top.plot(E, outcome.spectra[v][iso], color=f"C{j}", lw=1, label=f"summation {physics_label(v)}")
             bot.plot(E, outcome.spectra[v][iso] / hm, color=f"C{j}", lw=1)
         top.set_yscale("log")
-        top.set_title(_LABEL[iso])
+        top.set_title(nuclide_label(iso))
         bot.axhline(1.0, color="k", lw=0.8)
         bot.axvspan(5.0, 7.0, color="grey", alpha=0.15)
         bot.set_ylim(0.6, 1.4)
@@ -45,29 +41,70 @@ def spectra_and_ratio(outcome, config, ctx) -> None:
         f"energy region of the 4–6 MeV prompt bump. Reference variant: {ref}."))
 
 
+#: Colours of the nuclides named in the top-nuclides legend: Paul Tol's "muted" scheme,
+#: distinct for colour-blind readers (Tol, SRON/EPS/TN/09-002, 2021); the rest of the
+#: leading nuclides is drawn in grey.
+_NUCLIDE_COLOURS = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255",
+                    "#44AA99", "#999933", "#AA4499")
+_OTHERS_COLOUR = "#BBBBBB"
+
+
+def _named_nuclides(ranked: list[list[str]]) -> list[str]:
+    """The nuclides the legend names: those in the top ``n`` of any isotope, with ``n`` as
+    large as the palette allows, ordered by best rank (then first isotope)."""
+    for n in range(max(map(len, ranked)), 0, -1):
+        best: dict[str, tuple[int, int]] = {}
+        for i, names in enumerate(ranked):
+            for rank, name in enumerate(names[:n]):
+                best[name] = min(best.get(name, (rank, i)), (rank, i))
+        if len(best) <= len(_NUCLIDE_COLOURS):
+            return sorted(best, key=best.__getitem__)
+    return []
+
+
 def top_nuclides(outcome, config, ctx) -> None:
-    """Contributions of the leading nuclides to 5–8 MeV, per isotope (reference variant)."""
+    """Contributions of the leading nuclides to 5–8 MeV, per isotope (reference variant).
+
+    A nuclide has the same colour in every panel and one legend names them all; the
+    leading nuclides beyond the palette are stacked together in grey.
+    """
     ref = summation.load_table(config.summation.reference)
     E = ref.energy / MeV
     sel = (E >= 4.0) & (E <= 9.0)
-    fig, axes = new_figure(1, 4, figsize=(24, 6))
+    named = _named_nuclides([outcome.top[iso][0] for iso in ISOTOPES])
+    colour = dict(zip(named, _NUCLIDE_COLOURS))
+    n_top = max(len(outcome.top[iso][0]) for iso in ISOTOPES)
+    fig, axes = new_figure(1, 4, figsize=(24, 6.5))
+    handles = {}
     for ax, iso in zip(axes, ISOTOPES):
         names, spectra, _ = outcome.top[iso]
+        others = np.zeros(sel.sum())
         bottom = np.zeros(sel.sum())
         for name, s in zip(names, spectra):
             part = s[sel] * MeV
-            ax.fill_between(E[sel], bottom, bottom + part, step=None, alpha=0.8, label=name)
+            if name not in colour:
+                others += part
+                continue
+            handles[name] = ax.fill_between(E[sel], bottom, bottom + part, color=colour[name],
+                                            lw=0)
             bottom += part
-        ax.plot(E[sel], ref.spectrum(iso)[sel] * MeV, "k-", lw=1.5, label="total")
+        handles["others"] = ax.fill_between(E[sel], bottom, bottom + others,
+                                            color=_OTHERS_COLOUR, lw=0)
+        (handles["total"],) = ax.plot(E[sel], ref.spectrum(iso)[sel] * MeV, "k-", lw=2)
         ax.set_yscale("log")
         ax.set_ylim(1e-4, None)
         ax.set_xlabel(r"$E_\nu$ [MeV]")
-        ax.set_title(_LABEL[iso])
-        ax.legend(fontsize=7, ncol=2)
+        ax.set_title(nuclide_label(iso))
     axes[0].set_ylabel(r"$\bar\nu_e$ / (MeV fission)")
+    labels = {name: nuclide_label(name) for name in named}
+    labels["others"] = f"rest of top {n_top}"
+    labels["total"] = "all nuclides"
+    fig.legend([handles[k] for k in labels], list(labels.values()), loc="outside right upper")
     ctx.figure(fig, "top_nuclides_5_8_mev", caption=(
-        "Stacked contributions of the 12 nuclides that dominate 5–8 MeV (cumulative yield × "
-        f"β branches, {config.summation.reference}); the black line is the full sum."))
+        f"Stacked contributions of the {n_top} nuclides that dominate 5–8 MeV per isotope "
+        f"(cumulative yield × β branches, {config.summation.reference}); each nuclide among "
+        "the leading ones of any isotope has its own colour in every panel, the other "
+        "leading nuclides are grouped in grey; the black line is the full sum."))
 
 
 def library_spread(outcome, config, ctx) -> None:
@@ -86,7 +123,7 @@ def library_spread(outcome, config, ctx) -> None:
                 label="Huber–Mueller")
         ax.set_ylim(0.7, 1.3)
         ax.set_xlabel(r"$E_\nu$ [MeV]")
-        ax.set_title(_LABEL[iso])
+        ax.set_title(nuclide_label(iso))
     axes[0].set_ylabel(f"ratio to {physics_label(ref)}")
     axes[0].legend(fontsize=13)
     ctx.figure(fig, "library_spread", caption=(
