@@ -1,12 +1,13 @@
-"""Legends a talk can show (issue #21): a frameless legend over a band or a line is caught
-by :func:`nuexp.report.figure_check.legends_over_data`, and the reactor-flux top-nuclides
+"""Legends a talk can show (issue #21): a frameless legend over a band or a line (of its
+axes or of a twin) is caught by :func:`nuexp.report.figure_check.legends_over_data`, which
+:func:`~nuexp.report.figure_check.layout_problems` runs for every figure, and the reactor-flux top-nuclides
 legend names each nuclide once, in its own colour."""
 
 import numpy as np
 import pytest
 
 from nuexp.experiments.reactor_flux.plots import _NUCLIDE_COLOURS, _named_nuclides
-from nuexp.report.figure_check import drawn_texts, legends_over_data
+from nuexp.report.figure_check import drawn_texts, layout_problems, legends_over_data
 from nuexp.report.plots import figure_style, new_figure
 
 
@@ -55,6 +56,41 @@ def test_a_figure_legend_outside_the_axes_is_not_reported():
         fig.legend(loc="outside right upper")
         drawn_texts(fig)
         assert legends_over_data(fig) == []
+
+
+def _twin_spectra(legend_above: bool):
+    """The jsns2-flux neutrino_spectra layout: a curve of a twin y axis along the top."""
+    with figure_style():
+        fig, ax = new_figure()
+        ax.plot([0, 1], [0, 0.1], label="flux")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        twin = ax.twinx()
+        twin.plot([0, 1], [0.95, 0.9], color="k", ls="--", label="cross section")
+        twin.set_ylim(0, 1)
+        if legend_above:
+            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0))
+        else:
+            ax.legend(loc="upper left")
+        drawn_texts(fig)
+        return legends_over_data(fig)
+
+
+def test_a_legend_over_the_curve_of_a_twin_axis_is_reported():
+    assert any("'cross section'" in p for p in _twin_spectra(legend_above=False))
+
+
+def test_a_legend_above_its_axes_is_not_reported():
+    assert _twin_spectra(legend_above=True) == []
+
+
+def test_layout_problems_includes_legends_over_data():
+    # what tests/test_figures_layout.py runs for every figure of every preset
+    with figure_style():
+        fig, ax = new_figure()
+        ax.fill_between([0, 1], [0, 0], [1, 1], label="band")
+        ax.legend(loc="upper left")
+        assert any("is drawn over" in p and "'band'" in p for p in layout_problems(fig))
 
 
 # top 12 of each isotope as ranked in the ENDF/B-VIII.0 reference table (5-8 MeV)

@@ -3,10 +3,9 @@
 A figure is ready for a talk when no two pieces of text collide (an axis label running
 into tick labels, a legend over a title, a label taller than its panel) and nothing is
 cut by the figure's edge, and no legend or label shows a configuration key instead of a
-physics name. :func:`legends_over_data` reports, separately, a legend without an opaque
-frame drawn over a line, band or marker of its axes (not part of
-:func:`layout_problems` yet: several presets' figures still have such a legend). :func:`layout_problems` draws the figure once with the Agg
-renderer and returns a readable list of what is wrong, so a test can fail with it.
+physics name, and no legend without an opaque frame lies over a line, band or marker of
+its axes (:func:`legends_over_data`). :func:`layout_problems` draws the figure once with
+the Agg renderer and returns a readable list of what is wrong, so a test can fail with it.
 Only text that matplotlib really draws is considered: tick labels of ticks outside the
 view limits, invisible or empty texts are ignored.
 """
@@ -189,9 +188,10 @@ def legends_over_data(fig: Figure) -> list[str]:
 
     The box of a legend's entries (texts and handles) is compared with every line,
     marker, band, patch and collection of the axes it belongs to, within that artist's
-    clip box, and with the axes' insets. A legend with an opaque frame hides what is
-    under it and is not reported; a figure legend placed outside all axes cannot
-    overlap them.
+    clip box, and with the axes' insets; the artists of a twin (``twinx``/``twiny``,
+    the same place in the figure) count as the axes' own. A legend with an opaque frame
+    hides what is under it and is not reported; a figure legend placed outside all axes,
+    or an axes legend placed outside its axes, cannot overlap them.
 
     Parameters
     ----------
@@ -211,7 +211,11 @@ def legends_over_data(fig: Figure) -> list[str]:
         box = _legend_content(legend, renderer)
         if box is None:
             continue
-        axes = [legend.axes] if legend.axes is not None else fig.axes
+        if legend.axes is None:
+            axes = fig.axes
+        else:
+            place = legend.axes.get_position().bounds
+            axes = [ax for ax in fig.axes if ax.get_position().bounds == place]
         for ax in axes:
             if not ax.get_visible():
                 continue
@@ -233,7 +237,8 @@ def layout_problems(fig: Figure) -> list[str]:
 
     Reports (1) any two drawn texts whose boxes overlap, (2) any text or axes drawn
     outside the figure, (3) any text showing a raw configuration key (an underscore
-    outside mathtext, such as ``alpha_n`` or ``dm2_31``).
+    outside mathtext, such as ``alpha_n`` or ``dm2_31``), (4) any legend without an
+    opaque frame over the data of its axes (:func:`legends_over_data`).
 
     Parameters
     ----------
@@ -274,4 +279,4 @@ def layout_problems(fig: Figure) -> list[str]:
                                 or box.y1 > height + TOLERANCE_PX):
             label = ax.get_label() or ax.get_title() or "axes"
             problems.append(f"axes {label!r} reaches outside the figure")
-    return problems
+    return problems + legends_over_data(fig)

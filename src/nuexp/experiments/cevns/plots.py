@@ -110,8 +110,8 @@ def draw_all(ctx, cfg, o) -> None:
         ax.clabel(cs, fmt=lambda v: f"{v:g}σ", inline_spacing=8)
         ax.plot([cfg.target.mass_kg], [cfg.exposure.live_days], marker="*", ms=14, ls="",
                 color="#D55E00", label="this configuration")
-        ax.legend(loc="upper right", fontsize=12, frameon=True, facecolor="white",
-                  framealpha=0.85)
+        # above the map, which fills the axes: nowhere inside is free of data
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=12)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("target mass [kg]")

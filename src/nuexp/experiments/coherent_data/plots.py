@@ -81,7 +81,10 @@ def profile_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], xlabel: 
     ax.set_ylim(0, 9)
     ax.set_xlabel(xlabel, fontsize=14)
     ax.set_ylabel("Δχ² (profiled)", fontsize=14)
-    ax.legend(fontsize=10)
+    # above the axes: the curves rise to the top on both sides and the band fills the
+    # middle, so no corner inside is free
+    ax.legend(fontsize=10, loc="lower left", bbox_to_anchor=(0.0, 1.0),
+              ncols=len(ax.get_legend_handles_labels()[1]))
     return fig
 
 

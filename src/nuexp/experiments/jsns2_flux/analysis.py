@@ -612,8 +612,11 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     ax2.plot(e / MeV, cross_section(e) / cm2 / 1e-42, color="k", ls="--",
              label=r"$\sigma$ of " + physics_label("carbon12_ngs"))
     ax2.set_ylabel(r"$\sigma$ [$10^{-42}$ cm$^2$]")
-    ax.legend(loc="upper left")
-    ax2.legend(loc="center left")
+    # one legend for both y axes, above them: every corner inside holds a curve
+    handles, labels = ax.get_legend_handles_labels()
+    handles2, labels2 = ax2.get_legend_handles_labels()
+    ax.legend(handles + handles2, labels + labels2, loc="lower left", bbox_to_anchor=(0.0, 1.0),
+              ncols=2, fontsize=16)
     ctx.figure(fig, "neutrino_spectra", caption="μ+DAR spectra (JSNS2 2025 Eq. 1) and the allowed-ft cross section")
 
     # prompt timing relative to beam (Fig. 1b)
@@ -628,7 +631,8 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
     ax.set_ylim(1e-4, 30)
     ax.set_xlabel(r"$\Delta T_{\rm beam-prompt}$ [$\mu$s]")
     ax.set_ylabel(r"probability density [$\mu$s$^{-1}$]")
-    ax.legend()
+    # above the axes: the selection window spans the full height, the curves the left
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, fontsize=16)
     ctx.figure(fig, "prompt_timing", caption="Prompt timing: two 40 ns bunches 600 ns apart, convolved with the pi and mu lifetimes (cf. Fig. 1b)")
 
     # prompt energy (Fig. 1a)
@@ -658,7 +662,8 @@ def _figures(cfg: Config, ctx, spectrum: InteractingSpectrum, flux: float, stat:
                    label=f"{p.name}: {p.dt_window_ms.low}–{p.dt_window_ms.high} ms")
     ax.set_xlabel(r"$\Delta T_{\rm prompt-delayed}$ [ms]")
     ax.set_ylabel(r"probability density [ms$^{-1}$]")
-    ax.legend()
+    # above the axes: the windows span the full height up to 25 ms
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, fontsize=16)
     ctx.figure(fig, "dt_prompt_delayed", caption="12N decay time, τ = 15.9 ms, with the per-period windows")
 
     # flux vs predictions (Fig. 4)

@@ -737,7 +737,8 @@ def _plots(ctx, cfg, sm, s_grid, dm2_grid, dchi2, dchi2_full, lines, lines_full,
     ax.set_ylim(*cfg.scan.dm2_range_ev2)
     ax.set_xlabel(s2t)
     ax.set_ylabel(dm41)
-    ax.legend(fontsize=11, loc="lower left")
+    # above the axes: the LSND bands and the sensitivity lines cross the whole plane
+    ax.legend(fontsize=11, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     clear_corner(ax)
     ctx.figure(fig, "sensitivity_contour", caption=(
         "Asimov sensitivity (raster). Grey: LSND band computed by nuexp from the published "

@@ -134,7 +134,7 @@ def library_spread(outcome, config, ctx) -> None:
 def bump(b, config, ctx) -> None:
     """Data / prediction per hall group for each flux model, with the systematic band."""
     centres = 0.5 * (b.edges[1:] + b.edges[:-1])
-    fig, axes = new_figure(1, 2, figsize=(16, 6))
+    fig, axes = new_figure(1, 2, figsize=(16, 7))      # room for the legend row above
     for ax, g in zip(axes, ("near", "far")):
         hm = b.prediction["huber-mueller"][g]
         ax.fill_between(centres, 1 - b.band[g], 1 + b.band[g], step="mid", color="grey",
@@ -151,7 +151,9 @@ def bump(b, config, ctx) -> None:
         ax.set_xlabel(r"prompt energy $E_{\rm p}$ [MeV]")
         ax.set_ylabel("ratio to normalised Huber–Mueller")
         ax.set_title({"near": "near halls (EH1 + EH2)", "far": "far hall (EH3)"}[g])
-    axes[0].legend(fontsize=13)
+    # above both panels: inside, the entries would lie on the band or the curves
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=5,
+               fontsize=13)
     ctx.figure(fig, "bump_daya_bay", caption=(
         "Daya Bay full data release (background subtracted) over the Huber–Mueller prediction "
         "at the free-spectrum oscillation best fit, each prediction normalised to the data; "
