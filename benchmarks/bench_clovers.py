@@ -17,6 +17,14 @@ Recorded (02:24 UTC, load average 1.9-2.2 on 2 cores shared with other jobs, not
 the same by hand, one run each: ``--figures all`` 4.68 s wall (4.2 s user), ``png``
 3.20 s, ``none`` 1.82 s. So the 2.5 s goal is not met on this machine: the analysis
 and imports take ~1.8 s, PNG drawing ~1.4 s and the PDF copies ~1.5 s more.
+
+Recorded 2026-12-06 02:06 UTC (load average 0.5-0.9, only this benchmark running):
+``nuexp run clovers --out`` cold with PNG + PDF 3.67 s wall / 3.96 s CPU (best of 5),
+``nuexp.run("clovers")`` without files 1.57 s, rate chain 3.6 ms; by hand, best of 3:
+``--figures all`` 3.67 s, ``png`` 2.69 s, ``none`` 1.48 s. The goal is missed by the
+figures: 6 figures drawn twice (PNG, then PDF reusing the PNG's layout) cost ~2.2 s,
+mostly matplotlib's tick and text layout; imports ~1 s. A background process writing the
+PDFs was tried (an earlier session) and gained nothing under load, so it was not kept.
 """
 
 from __future__ import annotations

@@ -26,6 +26,14 @@ preset's NMO Δχ² recomputed for the summation flux: one NMO Δχ² 0.311 s (1
 run (flux-model comparison 0.21 s of it, then with two summation libraries; figures 1.40 s;
 about 1.6 s outside the timed stages), against 4.81 s for main without the comparison at
 the same time: the 5 s target is missed by main's figure and output stages as well.
+
+Re-measured 2026-12-06 02:05 UTC (load average 0.4-0.6, only this benchmark running),
+after ``gc.freeze()`` at exit and no ``scipy.stats`` at start-up: one NMO Δχ² 0.334 s;
+``nuexp.run("juno")`` without files 2.42 s; ``nuexp run juno --out DIR`` cold 5.01 s best
+of 3, median 5.25 s (goal < 5 s). At 03:17 UTC the same machine, as idle, ran everything
+~40 % slower (NMO 0.360 s, in-process 3.05 s, cold 7.06 s), and an interleaved A/B with
+the code of 02:05 gave the same times for both: machine speed, not code; read the ratios
+of one run, not absolute times, on a shared machine.
 """
 
 from __future__ import annotations
