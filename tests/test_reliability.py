@@ -48,13 +48,16 @@ def test_out_folder_with_foreign_files_is_refused_untouched(tmp_path, command):
     assert sorted(os.listdir(tmp_path)) == ["d"]          # no staging folder left
 
 
-@pytest.mark.parametrize("out", [".", "", "afile", "/dev/null", "/proc/nuexp-out"])
-def test_out_that_is_not_a_new_folder_is_refused(tmp_path, out):
+@pytest.mark.parametrize("out, why", [(".", "current"), ("", "is empty"),
+                                      ("afile", "not a folder"), ("/dev/null", "not a folder"),
+                                      ("/proc/nuexp-out", "no folder can be created")])
+def test_out_that_is_not_a_new_folder_is_refused(tmp_path, out, why):
     (tmp_path / "afile").write_text("keep me\n")
     before = _snapshot(tmp_path)
     res = _cli("run", "clovers", "--out", out, cwd=tmp_path)
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr and "error:" in res.stderr
+    assert why in " ".join(res.stderr.split())            # the reason, e.g. '' is empty
     assert _snapshot(tmp_path) == before
     assert (tmp_path / "afile").read_text() == "keep me\n"
 

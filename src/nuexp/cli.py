@@ -101,7 +101,7 @@ def _print_families() -> None:
     console.print(table)
 
 
-def _run_one(name: str, config: Path | None, out: Path | None, seed: int | None,
+def _run_one(name: str, config: Path | None, out: str | Path | None, seed: int | None,
              as_json: bool, scheduler: str | None = None, workers: int | None = None,
              figures: str = "all") -> Any:
     from .experiments.runner import run
@@ -117,8 +117,9 @@ def run_command(
         ..., help="Preset name (listed below), path of an experiment TOML file, or 'all'."),
     config: Path | None = typer.Option(None, "--config", "-c",
                                        help="TOML file merged over the preset."),
-    out: Path | None = typer.Option(None, "--out", "-o",
-                                    help="Output folder (default ./nuexp-out/EXPERIMENT/)."),
+    # a str, not a Path: Path("") is ".", and an empty --out must be refused as empty
+    out: str | None = typer.Option(None, "--out", "-o",
+                                   help="Output folder (default ./nuexp-out/EXPERIMENT/)."),
     seed: int | None = typer.Option(None, "--seed", min=0,
                                     help="Seed of every random process (>= 0)."),
     as_json: bool = typer.Option(False, "--json", help="Print results.json instead of the table."),
@@ -152,7 +153,7 @@ def run_command(
                        f"({res.timing_s['total']:.2f} s)", style="dim"))
 
 
-def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str | None,
+def _run_all(out: str | None, seed: int | None, as_json: bool, scheduler: str | None,
              workers: int | None, figures: str = "all") -> None:
     """Every preset in turn: one needing a missing extra is skipped (with the command that
     installs the extra), one that fails is reported and the others still run. Exit 0 when
@@ -173,11 +174,11 @@ def _run_all(out: Path | None, seed: int | None, as_json: bool, scheduler: str |
         names = list(available_presets())
     except NuexpError as err:
         _fail(err)
-    root = out if out is not None else Path("nuexp-out")   # each preset's default folder
+    root = Path(out) if out is not None else Path("nuexp-out")   # each preset's default
     page = root / "index.html"
     ours = {*names} | ({page.name} if _page_is_ours(page) else set())
     try:   # like one run's --out: a folder holding anything else is refused, untouched
-        check_collection_output(root, ours)
+        check_collection_output(out if out is not None else root, ours)
     except NuexpError as err:
         _fail(err)
     for name in names:
@@ -319,7 +320,7 @@ def _matter_title(matter: dict[str, Any]) -> str:
 @app.command("simulate")
 def simulate_command(
     detector: str = typer.Argument(..., help="What to simulate: 'jsns2' (triggered events)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder (Parquet files + manifest)."),
+    out: str = typer.Option(..., "--out", "-o", help="Output folder (Parquet files + manifest)."),
     pot: float | None = typer.Option(None, "--pot",
                                         help="Total protons on target (default: the preset's)."),
     seed: int = typer.Option(12345, "--seed", min=0, help="Seed of every random process (>= 0)."),
