@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import os
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,21 @@ def test_pydoc_shows_run():
     assert "run(" in text and inspect.getdoc(nuexp.run).splitlines()[0] in text
 
 
+def _third_party_imports(nodes: Iterable[ast.AST]) -> Iterator[tuple[ast.stmt, str]]:
+    """(statement, top-level package) for every absolute import among ``nodes`` of a
+    package outside the standard library and nuexp."""
+    skip = set(sys.stdlib_module_names) | {"nuexp", "__future__"}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        for top in sorted({name.split(".")[0] for name in names} - skip):
+            yield node, top
+
+
 def _pyproject() -> dict:
     with (ROOT / "pyproject.toml").open("rb") as handle:
         return tomllib.load(handle)
@@ -85,8 +102,6 @@ def test_declared_python_floor_matches_the_interpreter_features():
 
 def test_every_import_of_the_library_is_declared():
     """Third-party modules imported by src/nuexp are dependencies or in an extra."""
-    import ast
-
     project = _pyproject()["project"]
     declared = " ".join(project["dependencies"]).lower()
     extras = {name: " ".join(reqs).lower()
@@ -96,20 +111,10 @@ def test_every_import_of_the_library_is_declared():
                     "annotated_types": "annotated-types",
                     "distributed": "dask[distributed]",
                     "mpl_toolkits": "matplotlib"}   # ships inside matplotlib
-    stdlib = set(sys.stdlib_module_names)
     found: dict[str, set[str]] = {}
     for path in (ROOT / "src" / "nuexp").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                if top not in stdlib and top not in ("nuexp", "__future__"):
-                    found.setdefault(top, set()).add(path.name)
+        for _, top in _third_party_imports(ast.walk(ast.parse(path.read_text(), str(path)))):
+            found.setdefault(top, set()).add(path.name)
     undeclared = []
     for top, files in sorted(found.items()):
         dist = distribution.get(top, top).lower()
@@ -130,25 +135,15 @@ def test_module_level_imports_are_core_dependencies():
     imported where it is used, which raises MissingExtra with the install command.
     (The COHERENT LAr 2020 loader once imported PyYAML, then in the dayabay extra only,
     at its top: `nuexp run all` on a core install stopped at coherent-lar-2020.)"""
-    import ast
-
     declared = {req.split(">")[0].split("=")[0].split("[")[0].lower()
                 for req in _pyproject()["project"]["dependencies"]}
     distribution = {"yaml": "pyyaml", "annotated_types": "annotated-types",
                     "mpl_toolkits": "matplotlib"}
-    stdlib = set(sys.stdlib_module_names)
     outside_core = []
     for path in sorted((ROOT / "src" / "nuexp").rglob("*.py")):
-        for node in ast.parse(path.read_text(), str(path)).body:
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for top in {name.split(".")[0] for name in names} - stdlib - {"nuexp", "__future__"}:
-                if distribution.get(top, top).lower() not in declared:
-                    outside_core.append(f"{path.relative_to(ROOT)}:{node.lineno}: {top}")
+        for node, top in _third_party_imports(ast.parse(path.read_text(), str(path)).body):
+            if distribution.get(top, top).lower() not in declared:
+                outside_core.append(f"{path.relative_to(ROOT)}:{node.lineno}: {top}")
     assert outside_core == []
 
 

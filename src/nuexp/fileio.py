@@ -151,16 +151,15 @@ def _refuse(out: object, why: str) -> OutputRefused:
         f"folder name, or a folder of an earlier nuexp run (it holds {MARKER})")
 
 
-def check_output(out: str | Path) -> Path:
-    """Check that ``out`` may receive a run's output; return it as a :class:`Path`.
+def _refuse_foreign(out: object, foreign: list[str]) -> OutputRefused:
+    shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+    return _refuse(out, f"holds files nuexp did not write ({shown})")
 
-    Raises
-    ------
-    OutputRefused
-        ``out`` is empty, ``.``, the current folder or one of its parents, a symbolic
-        link, an existing file or device, a folder holding files nuexp did not write
-        (no :data:`MARKER`), or its parent folder cannot be created or written.
-    """
+
+def _new_or_folder(out: str | Path) -> tuple[Path, bool]:
+    """``out`` as a :class:`Path`, and whether it exists; refused unless it is a new
+    name or a real folder (not empty, ``.``, the current folder or one of its parents, a
+    symbolic link, a file or a device)."""
     if not str(out).strip():
         raise _refuse(out, "is empty")
     path = Path(out)
@@ -172,22 +171,35 @@ def check_output(out: str | Path) -> Path:
             raise _refuse(out, "is the current folder or one of its parents")
         info = path.lstat()
     except FileNotFoundError:
-        info = None
+        return path, False
     except OSError as err:
         raise _refuse(out, f"cannot be examined ({err.strerror})") from None
-    if info is not None:
-        if stat.S_ISLNK(info.st_mode):
-            raise _refuse(out, "is a symbolic link")
-        if not stat.S_ISDIR(info.st_mode):
-            raise _refuse(out, "exists and is not a folder")
+    if stat.S_ISLNK(info.st_mode):
+        raise _refuse(out, "is a symbolic link")
+    if not stat.S_ISDIR(info.st_mode):
+        raise _refuse(out, "exists and is not a folder")
+    return path, True
+
+
+def check_output(out: str | Path) -> Path:
+    """Check that ``out`` may receive a run's output; return it as a :class:`Path`.
+
+    Raises
+    ------
+    OutputRefused
+        ``out`` is empty, ``.``, the current folder or one of its parents, a symbolic
+        link, an existing file or device, a folder holding files nuexp did not write
+        (no :data:`MARKER`), or its parent folder cannot be created or written.
+    """
+    path, exists = _new_or_folder(out)
+    if exists:
         try:
             entries = {p.name for p in path.iterdir()}
             foreign = sorted(entries) if MARKER not in entries else _foreign(path)
         except OSError as err:
             raise _refuse(out, f"cannot be listed ({err.strerror})") from None
         if foreign:
-            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise _refuse(out, f"holds files nuexp did not write ({shown})")
+            raise _refuse_foreign(out, foreign)
     parent = path.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -218,24 +230,9 @@ def check_collection_output(out: str | Path, allowed: set[str]) -> Path:
         ``out`` is empty, the current folder or one of its parents, a symbolic link, a
         file or device, or a folder holding anything else, which is then left untouched.
     """
-    if not str(out).strip():
-        raise _refuse(out, "is empty")
-    path = Path(out)
-    if path.name in ("", ".", ".."):
-        raise _refuse(out, "names the current or a parent folder, not a new folder")
-    try:
-        cwd = Path.cwd().resolve()
-        if path.resolve() in (cwd, *cwd.parents):
-            raise _refuse(out, "is the current folder or one of its parents")
-        info = path.lstat()
-    except FileNotFoundError:
+    path, exists = _new_or_folder(out)
+    if not exists:
         return path
-    except OSError as err:
-        raise _refuse(out, f"cannot be examined ({err.strerror})") from None
-    if stat.S_ISLNK(info.st_mode):
-        raise _refuse(out, "is a symbolic link")
-    if not stat.S_ISDIR(info.st_mode):
-        raise _refuse(out, "exists and is not a folder")
     ours = re.compile(r"\..+\.nuexp-(?:staging|old)-")
     try:
         foreign = sorted(p.name for p in path.iterdir()
@@ -244,8 +241,7 @@ def check_collection_output(out: str | Path, allowed: set[str]) -> Path:
     except OSError as err:
         raise _refuse(out, f"cannot be listed ({err.strerror})") from None
     if foreign:
-        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-        raise _refuse(out, f"holds files nuexp did not write ({shown})")
+        raise _refuse_foreign(out, foreign)
     return path
 
 
